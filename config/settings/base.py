@@ -1,0 +1,206 @@
+"""Settings for every environment, read from the process environment (see .env.example).
+
+Local defaults are safe and need no server: SQLite in ``var/``, a filesystem Celery broker,
+a file-based cache. Production points DATABASE_URL, CELERY_BROKER_URL and CACHE_URL at
+PostgreSQL and Redis.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
+    SECRET_KEY = "insecure-local-development-key-only-used-with-debug"  # noqa: S105
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_celery_beat",
+    "crm_integrations",
+    "field_mapping",
+    "routing",
+    "contracts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes (web, worker, beat) share the file: WAL lets readers run beside a
+    # writer, IMMEDIATE makes every transaction take the write lock up front so two writers
+    # queue instead of failing with "database is locked" half-way through.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+
+# --- Cache (shared by every process: file-based locally, Redis in production) ---------------
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+
+# --- Auth, i18n, static ---------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+LOGIN_URL = "admin:login"
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", False) else None
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG and False)
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+}
+SPECTACULAR_SETTINGS = {"TITLE": "Lead Routing API", "VERSION": "1"}
+
+# --- Celery -----------------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+BROKER_DIR = VAR_DIR / "broker"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Producer and worker share one config, so "in" and "out" must be the same folder.
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+        "control_folder": str(BROKER_DIR / "control"),
+    }
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = TIME_ZONE
+
+# --- Credentials at rest ----------------------------------------------------------------------
+# Comma-separated "key_id:base64url(32 random bytes)"; the FIRST key encrypts, every key
+# decrypts. Generate one with `manage.py generate_encryption_key`.
+ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[])
+if not ENCRYPTION_KEYS and not DEBUG:
+    raise ImproperlyConfigured("ENCRYPTION_KEYS must be set when DEBUG is off (see .env.example).")
+
+# --- CRM providers ----------------------------------------------------------------------------
+# Adding a provider: its folder under crm_integrations/ and one line here.
+CRM_PROVIDERS = env.list("CRM_PROVIDERS", default=[])
+
+# The resilient HTTP layer under every provider client (crm_integrations.core.http).
+CRM_HTTP = {
+    "CONNECT_TIMEOUT": env.float("CRM_HTTP_CONNECT_TIMEOUT", default=3.05),
+    "READ_TIMEOUT": env.float("CRM_HTTP_READ_TIMEOUT", default=30.0),
+    "MAX_ATTEMPTS": env.int("CRM_HTTP_MAX_ATTEMPTS", default=4),
+    "BACKOFF_BASE": env.float("CRM_HTTP_BACKOFF_BASE", default=0.5),
+    "BACKOFF_MAX": env.float("CRM_HTTP_BACKOFF_MAX", default=8.0),
+    # A wait longer than this is not slept inline: the call raises "retry later" and the
+    # Celery task reschedules itself, so no worker sleeps for minutes.
+    "MAX_INLINE_WAIT": env.float("CRM_HTTP_MAX_INLINE_WAIT", default=10.0),
+    "BREAKER_FAIL_MAX": env.int("CRM_BREAKER_FAIL_MAX", default=5),
+    "BREAKER_RESET_TIMEOUT": env.float("CRM_BREAKER_RESET_TIMEOUT", default=30.0),
+    # Where the shared rate limiter keeps its buckets: a SQLite file (one machine) or Redis.
+    "RATE_LIMIT_STORAGE_URL": env.str(
+        "RATE_LIMIT_STORAGE_URL", default=f"sqlite:///{VAR_DIR / 'ratelimit.sqlite3'}"
+    ),
+}
+# Budgets per provider account: (requests or complexity points, per seconds).
+CRM_RATE_LIMITS = {
+    "hubspot": env.json("HUBSPOT_RATE_LIMIT", default=[[100, 10]]),  # 110 / 10 s, kept a margin
+    "hubspot:search": env.json("HUBSPOT_SEARCH_RATE_LIMIT", default=[[4, 1]]),  # 5 / s
+    "monday": env.json("MONDAY_RATE_LIMIT", default=[[5_000_000, 60]]),  # complexity per minute
+    "salesforce": env.json("SALESFORCE_RATE_LIMIT", default=[[25, 1]]),
+}
+
+# --- Logging and errors -------------------------------------------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "crm_integrations.core.redaction.RedactSecretsFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+}
+
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        send_default_pii=False,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+    )

@@ -1,0 +1,22 @@
+"""Test settings: the same as base, with fixed test keys and a fast password hasher.
+
+DATABASE_URL, CELERY_BROKER_URL and CACHE_URL still come from the environment, so the same
+suite runs on SQLite (``make test``) and on PostgreSQL + Redis (the second CI lane).
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault(
+    "ENCRYPTION_KEYS",
+    "test-2:hRpGazyEkwz5jAgAFERThgHyw4YWmR64WY93fxarCxM=,test-1:fUI6YcnwL1cRxX9XFtWqesnYLNuC_mtfzGLj4ro6JPk=",
+)
+os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "var", "test"))
+
+from .base import *  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+if IS_SQLITE:
+    # A file, not ":memory:", so that tests which start other OS processes share the database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}

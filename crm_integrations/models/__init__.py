@@ -1,0 +1,11 @@
+from .connections import ConnectionStatus, Environment, Integration, OrganizationIntegration
+from .organizations import Membership, Organization
+
+__all__ = [
+    "ConnectionStatus",
+    "Environment",
+    "Integration",
+    "Membership",
+    "Organization",
+    "OrganizationIntegration",
+]
