@@ -66,7 +66,7 @@ class RedactSecretsFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken format string must not drop the record
+        except Exception:
             message = str(record.msg)
         record.msg = redact_text(message)
         record.args = ()

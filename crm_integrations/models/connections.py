@@ -46,10 +46,15 @@ class OrganizationIntegration(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="integrations")
     integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="connections")
     environment = models.CharField(max_length=20, choices=Environment.choices, default=Environment.PRODUCTION)
-    status = models.CharField(max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.PENDING)
+    status = models.CharField(
+        max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.PENDING
+    )
     status_reason = models.TextField(blank=True)
     external_account_id = models.CharField(
-        max_length=100, blank=True, db_index=True, help_text="HubSpot portal id, monday account id, Salesforce org id"
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text="HubSpot portal id, monday account id, Salesforce org id",
     )
     access_token = EncryptedTextField(blank=True)
     refresh_token = EncryptedTextField(blank=True)
@@ -62,7 +67,8 @@ class OrganizationIntegration(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "integration", "environment"], name="unique_connection_per_environment"
+                fields=["organization", "integration", "environment"],
+                name="unique_connection_per_environment",
             ),
         ]
         ordering = ["organization__name", "integration__name", "environment"]

@@ -20,6 +20,11 @@ class StoredCiphertext(str):
 
 
 class EncryptedAttribute(DeferredAttribute):
+    """A data descriptor (it has ``__set__``), so reads always pass through ``__get__``."""
+
+    def __set__(self, instance: models.Model, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
+
     def __get__(self, instance: models.Model | None, cls: type | None = None) -> Any:
         if instance is None:
             return self
@@ -58,7 +63,9 @@ class EncryptedTextField(models.TextField):
     def describe(self, instance: models.Model) -> str:
         return f"{self.model._meta.label}.{self.name} of row {instance.pk}"
 
-    def from_db_value(self, value: str | None, expression: object, connection: object) -> StoredCiphertext | None:
+    def from_db_value(
+        self, value: str | None, expression: object, connection: object
+    ) -> StoredCiphertext | None:
         return None if value is None else StoredCiphertext(value)
 
     def stored_value(self, instance: models.Model) -> str:
@@ -71,7 +78,9 @@ class EncryptedTextField(models.TextField):
         if isinstance(value, StoredCiphertext) or not value:
             return StoredCiphertext(value or "")
         if model_instance.pk is None:
-            raise ValueError(f"{self.model._meta.label} needs its primary key before {self.name} is encrypted.")
+            raise ValueError(
+                f"{self.model._meta.label} needs its primary key before {self.name} is encrypted."
+            )
         sealed = StoredCiphertext(envelope.encrypt(str(value), aad=self.associated_data(model_instance)))
         model_instance.__dict__[self.attname] = sealed
         model_instance.__dict__[f"_decrypted_{self.attname}"] = (sealed, str(value))

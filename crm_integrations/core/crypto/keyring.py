@@ -45,7 +45,9 @@ def parse_keyring(entries: list[str] | tuple[str, ...]) -> Keyring:
     for position, entry in enumerate(entries, start=1):
         key_id, sep, encoded = entry.strip().partition(":")
         if not sep or not KEY_ID_PATTERN.match(key_id):
-            raise ImproperlyConfigured(f"ENCRYPTION_KEYS entry #{position} must look like 'key_id:base64key'.")
+            raise ImproperlyConfigured(
+                f"ENCRYPTION_KEYS entry #{position} must look like 'key_id:base64key'."
+            )
         try:
             material = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
         except (binascii.Error, ValueError):

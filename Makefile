@@ -1,0 +1,49 @@
+# Lead Routing: `make run` starts the product, `make test` runs the whole suite.
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+
+.PHONY: install run test lint lock clean-var
+
+$(BIN)/python:
+	@scripts/ensure_python_venv.sh $(PYTHON)
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet --require-virtualenv -r requirements.lock
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(INSTALLED)
+
+.env:
+	@$(PYTHON) scripts/bootstrap_env.py
+
+VAR_DIRS := var/broker/queue var/broker/processed var/broker/control var/cache var/media
+$(VAR_DIRS):
+	@mkdir -p $@
+
+run: install .env $(VAR_DIRS)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py setup_demo --url http://127.0.0.1:$(PORT)/admin/
+	@echo "Starting web, worker and beat (Ctrl-C stops them all). Admin: http://127.0.0.1:$(PORT)/admin/"
+	PORT=$(PORT) exec $(BIN)/honcho start
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+test: lint
+	@scripts/ensure_chromium.sh
+	$(BIN)/pytest
+
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet pip-tools==7.6.2
+	$(BIN)/pip-compile --quiet --strip-extras --extra dev --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+
+clean-var:
+	rm -rf var

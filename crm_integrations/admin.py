@@ -1,0 +1,100 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from crm_integrations import selectors, services
+from crm_integrations.models import Integration, Membership, Organization, OrganizationIntegration
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    list_display = ["name", "provider", "enabled"]
+    list_editable = ["enabled"]
+    readonly_fields = ["provider"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # the catalogue is seeded by a migration; providers come with code
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(OrganizationIntegration)
+class OrganizationIntegrationAdmin(admin.ModelAdmin):
+    """Connections: credentials are never shown, only whether they are set and when they expire."""
+
+    list_display = [
+        "organization",
+        "integration",
+        "environment",
+        "status",
+        "external_account_id",
+        "access_token_state",
+        "refresh_token_state",
+        "expires_at",
+        "updated_at",
+    ]
+    list_filter = ["integration", "environment", "status"]
+    search_fields = ["organization__name", "external_account_id"]
+    fields = [
+        "organization",
+        "integration",
+        "environment",
+        "status",
+        "status_reason",
+        "external_account_id",
+        "access_token_state",
+        "refresh_token_state",
+        "expires_at",
+        "scopes",
+        "settings",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = [
+        "access_token_state",
+        "refresh_token_state",
+        "expires_at",
+        "scopes",
+        "created_at",
+        "updated_at",
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        identity = ["organization", "integration", "environment"] if obj else []
+        return identity + list(self.readonly_fields)
+
+    @admin.display(description="access token")
+    def access_token_state(self, obj: OrganizationIntegration) -> str:
+        return "set" if selectors.secret_is_set(obj, "access_token") else "not set"
+
+    @admin.display(description="refresh token")
+    def refresh_token_state(self, obj: OrganizationIntegration) -> str:
+        return "set" if selectors.secret_is_set(obj, "refresh_token") else "not set"
+
+    def save_model(self, request: HttpRequest, obj: OrganizationIntegration, form: Any, change: bool) -> None:
+        saved = services.upsert_organization_integration(
+            obj.organization,
+            obj.integration.provider,
+            obj.environment,
+            status=obj.status,
+            status_reason=obj.status_reason,
+            external_account_id=obj.external_account_id,
+            settings=obj.settings,
+        )
+        obj.pk = saved.pk

@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""Write a local .env with fresh secrets on first run; leave an existing one alone.
+
+Uses only the standard library, so it runs before the virtualenv exists.
+"""
+
+import base64
+import os
+import secrets
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    target = ROOT / ".env"
+    if target.exists():
+        return 0
+    key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    target.write_text(
+        "# Written by `make run` on first run; see .env.example for every variable.\n"
+        f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
+        f"ENCRYPTION_KEYS=local1:{key}\n"
+        "DEBUG=false\n"
+    )
+    target.chmod(0o600)
+    print(f"Wrote {target} with a new SECRET_KEY and encryption key.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from crm_integrations.models import Organization
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``concurrency`` need row locks and real parallel transactions: PostgreSQL."""
+    if not settings.IS_SQLITE:
+        return
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL (row locks, parallel transactions); runs in the CI PostgreSQL lane"
+    )
+    for item in items:
+        if "concurrency" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def organization(db) -> Organization:
+    return Organization.objects.create(name="Acme Corp", slug="acme")
+
+
+# --- Real browser (Debian's Chromium through Playwright) for admin pages ----------------------
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
+    # synchronous, so Django's async-safety guard is relaxed for browser tests only.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, request):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def admin_page(page, live_server, django_user_model):
+    django_user_model.objects.create_superuser("staff", "staff@example.com", "correct-horse-battery")
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "staff")
+    page.fill("#id_password", "correct-horse-battery")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+    return page

@@ -1,0 +1,70 @@
+"""`make run` starts web, worker and beat on embedded defaults, and Ctrl-C stops every process."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER_VARIABLES = {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "RATE_LIMIT_STORAGE_URL", "REDIS_URL"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, deadline: float) -> bytes:
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+                return response.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+@pytest.fixture
+def make_run(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in SERVER_VARIABLES and not k.startswith("DJANGO_")}
+    env.update(VAR_DIR=str(tmp_path / "var"), SECRET_KEY="s" * 50, ENCRYPTION_KEYS="k1:" + "A" * 43)
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run", f"PORT={port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, like a terminal's foreground job
+    )
+    yield process, port, tmp_path / "var"
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_make_run_serves_the_admin_and_ctrl_c_stops_every_process(make_run):
+    process, port, var_dir = make_run
+    _wait_for(f"http://127.0.0.1:{port}/healthz", deadline=time.monotonic() + 180)
+    login_page = _wait_for(f"http://127.0.0.1:{port}/admin/login/", deadline=time.monotonic() + 10)
+    assert b"Django administration" in login_page
+    assert (var_dir / "db.sqlite3").exists()  # SQLite on the embedded defaults
+
+    children = psutil.Process(process.pid).children(recursive=True)
+    commands = " ".join(" ".join(child.cmdline()) for child in children)
+    assert "gunicorn" in commands and "worker" in commands and "beat" in commands
+
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does in a terminal
+    output, _ = process.communicate(timeout=60)
+    assert "Admin login created: admin / " in output
+    assert f"http://127.0.0.1:{port}/admin/" in output
+    _, alive = psutil.wait_procs(children, timeout=30)
+    assert alive == [], f"still running after Ctrl-C: {[p.cmdline() for p in alive]}"
