@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from crm_integrations.models import Organization
+from crm_integrations.catalogue import ensure_catalogue
+from crm_integrations.models import Integration, Organization
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -20,7 +21,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
-def organization(db) -> Organization:
+def catalogue(db) -> None:
+    """The seeded provider catalogue (a transactional test's flush removes migration data)."""
+    ensure_catalogue(Integration)
+
+
+@pytest.fixture
+def organization(catalogue) -> Organization:
     return Organization.objects.create(name="Acme Corp", slug="acme")
 
 

@@ -1,16 +1,10 @@
 from django.db import migrations
 
-CATALOGUE = [
-    ("hubspot", "HubSpot", True),
-    ("monday", "Monday.com", True),
-    ("salesforce", "Salesforce", False),
-]
+from crm_integrations.catalogue import CATALOGUE, ensure_catalogue
 
 
 def seed(apps, schema_editor):
-    Integration = apps.get_model("crm_integrations", "Integration")
-    for provider, name, enabled in CATALOGUE:
-        Integration.objects.update_or_create(provider=provider, defaults={"name": name, "enabled": enabled})
+    ensure_catalogue(apps.get_model("crm_integrations", "Integration"))
 
 
 def unseed(apps, schema_editor):

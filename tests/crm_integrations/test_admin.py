@@ -31,7 +31,7 @@ def _assert_no_secret(html: str) -> None:
     assert "enc1$" not in html  # not even the ciphertext
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_connection_list_and_form_show_set_or_not_set_never_the_token(admin_page, live_server, connected):
     upsert_organization_integration(connected.organization, "monday", "sandbox")
     page = admin_page
@@ -52,7 +52,7 @@ def test_connection_list_and_form_show_set_or_not_set_never_the_token(admin_page
     _assert_no_secret(page.content())
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_saving_a_connection_in_the_admin_keeps_its_tokens(admin_page, live_server, connected):
     page = admin_page
     page.goto(f"{live_server.url}/admin/crm_integrations/organizationintegration/{connected.pk}/change/")

@@ -67,7 +67,7 @@ def test_upsert_is_atomic_an_invalid_value_stores_nothing(organization):
 
 
 @pytest.mark.concurrency
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_parallel_upserts_of_one_connection_make_one_row_and_lose_no_field(organization):
     barrier = threading.Barrier(4)
     errors: list[BaseException] = []

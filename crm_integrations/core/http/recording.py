@@ -1,0 +1,92 @@
+"""One ``ProviderApiCall`` row and one log line per attempt, built only from fields that hold no secret.
+
+Nothing here ever sees a URL, query string, header or body: only the endpoint *template*, the
+status, the error kind and timings. Text is still passed through ``redact_text`` as a last guard.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from django.db import DatabaseError, transaction
+
+from crm_integrations.core.errors import CrmError
+from crm_integrations.core.redaction import redact_text
+
+logger = logging.getLogger("crm_integrations.http")
+
+
+def error_kind(error: BaseException) -> str:
+    """``RateLimited`` -> ``rate_limited``; a code such as ``circuit_open`` wins when we set it."""
+    if isinstance(error, CrmError) and error.code in {
+        "circuit_open",
+        "local_rate_limit",
+        "rate_limiter_unavailable",
+        "weight_exceeds_budget",
+        "timeout",
+        "connection_error",
+    }:
+        return error.code
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(error).__name__).lower()[:40]
+
+
+def safe_template(endpoint: str) -> str:
+    """The endpoint template as stored: no query string, secrets masked, bounded length."""
+    return redact_text(endpoint.split("?", 1)[0])[:255]
+
+
+@dataclass
+class CallRecord:
+    provider: str
+    account: str
+    method: str
+    endpoint: str
+    attempt: int
+    status_code: int | None = None
+    error_kind: str = ""
+    latency_ms: int = 0
+    breaker_state: str = "closed"
+    correlation_id: str = ""
+
+    def log(self) -> None:
+        level = logging.DEBUG if not self.error_kind else logging.WARNING
+        logger.log(
+            level,
+            "%s:%s %s %s -> %s%s in %d ms (attempt %d, breaker %s)",
+            self.provider,
+            self.account,
+            self.method,
+            self.endpoint,
+            self.status_code if self.status_code is not None else "no response",
+            f" {self.error_kind}" if self.error_kind else "",
+            self.latency_ms,
+            self.attempt,
+            self.breaker_state,
+        )
+
+
+def record_call(record: CallRecord) -> None:
+    """Log the attempt and store it; a failure to store never fails the call itself."""
+    from crm_integrations.models import ProviderApiCall
+
+    record.endpoint = safe_template(record.endpoint)
+    record.correlation_id = redact_text(record.correlation_id or "")[:100]
+    record.log()
+    try:
+        with transaction.atomic():  # a savepoint when the caller is inside a transaction
+            ProviderApiCall.objects.create(
+                provider=record.provider,
+                account=record.account,
+                method=record.method,
+                endpoint=record.endpoint,
+                status_code=record.status_code,
+                error_kind=record.error_kind,
+                latency_ms=record.latency_ms,
+                attempt=record.attempt,
+                breaker_state=record.breaker_state,
+                correlation_id=record.correlation_id,
+            )
+    except DatabaseError:
+        logger.warning("Could not record the API call of %s:%s", record.provider, record.account)

@@ -1,0 +1,198 @@
+"""The circuit breaker: shared state in the database, fail fast, one probe, only 5xx/transport count."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import requests
+import responses
+from django.utils import timezone
+
+from crm_integrations.core.errors import InvalidRequest, NotFound, ProviderUnavailable, RateLimited
+from crm_integrations.core.http.breaker import AccountBreaker, ModelBreakerStorage
+from crm_integrations.models import ProviderApiCall, ProviderCircuitBreaker
+
+from .support import PATH_PARAMS, TEMPLATE, URL, make_policy
+
+POLICY = make_policy(max_attempts=1, breaker_fail_max=3, breaker_reset_timeout=30.0)
+
+
+def _row() -> ProviderCircuitBreaker:
+    return ProviderCircuitBreaker.objects.get(provider="hubspot", account="12345")
+
+
+def _get(client):
+    return client.request("GET", TEMPLATE, path_params=PATH_PARAMS)
+
+
+def _trip(client) -> None:
+    responses.add(responses.GET, URL, status=503)
+    for _ in range(POLICY.breaker_fail_max):
+        with pytest.raises(ProviderUnavailable) as raised:
+            _get(client)
+        assert raised.value.status == 503
+    assert _row().state == "open"
+
+
+def _cool_down_over() -> None:
+    ProviderCircuitBreaker.objects.filter(provider="hubspot", account="12345").update(
+        opened_at=timezone.now() - timedelta(seconds=POLICY.breaker_reset_timeout + 1)
+    )
+
+
+@responses.activate
+def test_opens_after_fail_max_fails_fast_everywhere_then_one_probe_closes_it(make_client):
+    client = make_client(policy=POLICY)
+    _trip(client)
+    calls_when_opened = len(responses.calls)
+    assert calls_when_opened == 3
+
+    with pytest.raises(ProviderUnavailable) as raised:
+        _get(client)
+    assert raised.value.code == "circuit_open"
+    assert 25 <= raised.value.retry_after <= 30  # what is left of the cool-down
+    # A second client object, as in another process, reads the same shared state.
+    with pytest.raises(ProviderUnavailable):
+        _get(make_client(policy=POLICY))
+    assert len(responses.calls) == calls_when_opened  # no network while open
+
+    _cool_down_over()
+    responses.replace(responses.GET, URL, json={"id": "7"})
+    assert _get(client).json() == {"id": "7"}
+    row = _row()
+    assert (row.state, row.fail_counter, row.probe_claimed_at) == ("closed", 0, None)
+    assert ProviderApiCall.objects.filter(breaker_state="half-open").count() == 1  # the probe
+    fail_fast = ProviderApiCall.objects.filter(error_kind="circuit_open")
+    assert (
+        list(fail_fast.values_list("breaker_state", "status_code", "latency_ms")) == [("open", None, 0)] * 2
+    )
+    _get(client)  # closed again: calls flow
+    assert len(responses.calls) == calls_when_opened + 2
+
+
+@responses.activate
+def test_a_failed_probe_reopens_the_breaker(make_client):
+    client = make_client(policy=POLICY)
+    _trip(client)
+    _cool_down_over()
+    with pytest.raises(ProviderUnavailable) as raised:
+        _get(client)  # the probe gets a 503
+    assert raised.value.status == 503
+    row = _row()
+    assert row.state == "open"
+    assert timezone.now() - row.opened_at < timedelta(seconds=5)  # a fresh cool-down
+    calls = len(responses.calls)
+    with pytest.raises(ProviderUnavailable) as raised:
+        _get(client)
+    assert raised.value.code == "circuit_open"
+    assert len(responses.calls) == calls
+
+
+@responses.activate
+def test_only_one_probe_passes_while_it_is_in_flight(make_client):
+    client, other = make_client(policy=POLICY), make_client(policy=POLICY)
+    _trip(client)
+    _cool_down_over()
+    seen_during_probe = []
+
+    def probe_response(request):
+        # While the probe is on the wire, every other caller fails fast without a request.
+        for caller in (other, client):
+            with pytest.raises(ProviderUnavailable) as raised:
+                _get(caller)
+            seen_during_probe.append(raised.value.code)
+        return (200, {}, '{"id": "7"}')
+
+    responses.remove(responses.GET, URL)
+    responses.add_callback(responses.GET, URL, callback=probe_response)
+    calls = len(responses.calls)
+    assert _get(client).json() == {"id": "7"}
+    assert seen_during_probe == ["circuit_open", "circuit_open"]
+    assert len(responses.calls) == calls + 1
+    assert _row().state == "closed"
+
+
+def test_two_callers_past_the_precheck_still_get_a_single_probe(db):
+    """The race the pre-check cannot close: both saw "cool-down over", only one claims the probe."""
+    first, second = (
+        AccountBreaker("hubspot", "12345", fail_max=3, reset_timeout=30, probe_lease=60) for _ in range(2)
+    )
+    ProviderCircuitBreaker.objects.filter(provider="hubspot", account="12345").update(
+        state="open", fail_counter=3, opened_at=timezone.now() - timedelta(seconds=31)
+    )
+    assert first.check() == second.check() == "open"
+    with first.protect() as state:
+        assert state == "half-open"
+        with pytest.raises(ProviderUnavailable) as raised, second.protect():
+            pytest.fail("a second probe got through")
+        assert raised.value.code == "circuit_open"
+    assert _row().state == "closed"
+
+
+@responses.activate
+def test_a_probe_whose_process_died_is_taken_over_after_its_lease(make_client):
+    client = make_client(policy=POLICY)
+    _trip(client)
+    _cool_down_over()
+    # Another process claims the probe, then dies without reporting.
+    assert ModelBreakerStorage("hubspot", "12345").claim_probe(
+        POLICY.breaker_reset_timeout, POLICY.probe_lease
+    )
+    assert not ModelBreakerStorage("hubspot", "12345").claim_probe(
+        POLICY.breaker_reset_timeout, POLICY.probe_lease
+    )
+    responses.replace(responses.GET, URL, json={"id": "7"})
+    calls = len(responses.calls)
+    with pytest.raises(ProviderUnavailable) as raised:
+        _get(client)
+    assert raised.value.code == "circuit_open"
+    assert len(responses.calls) == calls
+
+    ProviderCircuitBreaker.objects.filter(provider="hubspot", account="12345").update(
+        probe_claimed_at=timezone.now() - timedelta(seconds=POLICY.probe_lease + 1)
+    )
+    assert _get(client).json() == {"id": "7"}
+    assert _row().state == "closed"
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("status", "error"), [(404, NotFound), (400, InvalidRequest), (403, InvalidRequest), (429, RateLimited)]
+)
+def test_4xx_and_429_do_not_count_as_failures(make_client, status, error):
+    client = make_client(policy=POLICY)
+    responses.add(responses.GET, URL, status=status, headers={"Retry-After": "60"})
+    for _ in range(POLICY.breaker_fail_max + 1):
+        with pytest.raises(error):
+            _get(client)
+    assert (_row().state, _row().fail_counter) == ("closed", 0)
+
+
+@responses.activate
+def test_connection_errors_and_timeouts_count_as_failures(make_client):
+    client = make_client(policy=POLICY)
+    responses.add(responses.GET, URL, body=requests.ConnectionError("refused"))
+    responses.add(responses.GET, URL, body=requests.ReadTimeout("slow"))
+    for kind in ("connection_error", "timeout", "timeout"):
+        with pytest.raises(ProviderUnavailable) as raised:
+            _get(client)
+        assert raised.value.code == kind
+    assert _row().state == "open"
+
+
+@responses.activate
+def test_a_success_resets_the_consecutive_failure_count(make_client):
+    client = make_client(policy=POLICY)
+    responses.add(responses.GET, URL, status=502)
+    responses.add(responses.GET, URL, status=502)
+    responses.add(responses.GET, URL, json={})
+    responses.add(responses.GET, URL, status=502)
+    for _ in range(2):
+        with pytest.raises(ProviderUnavailable):
+            _get(client)
+    assert _row().fail_counter == 2
+    _get(client)
+    with pytest.raises(ProviderUnavailable):
+        _get(client)
+    assert (_row().state, _row().fail_counter) == ("closed", 1)
