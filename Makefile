@@ -21,11 +21,7 @@ install: $(INSTALLED)
 .env:
 	@$(PYTHON) scripts/bootstrap_env.py
 
-VAR_DIRS := var/broker/queue var/broker/processed var/broker/control var/cache var/media
-$(VAR_DIRS):
-	@mkdir -p $@
-
-run: install .env $(VAR_DIRS)
+run: install .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py setup_demo --url http://127.0.0.1:$(PORT)/admin/

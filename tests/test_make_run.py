@@ -21,12 +21,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for(url: str, deadline: float) -> bytes:
+def _wait_for(url: str, deadline: float, process: subprocess.Popen) -> bytes:
     while True:
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
                 return response.read()
         except OSError:
+            if process.poll() is not None:
+                pytest.fail(f"make run exited with {process.returncode}:\n{process.stdout.read()}")
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
@@ -53,8 +55,8 @@ def make_run(tmp_path):
 
 def test_make_run_serves_the_admin_and_ctrl_c_stops_every_process(make_run):
     process, port, var_dir = make_run
-    _wait_for(f"http://127.0.0.1:{port}/healthz", deadline=time.monotonic() + 180)
-    login_page = _wait_for(f"http://127.0.0.1:{port}/admin/login/", deadline=time.monotonic() + 10)
+    _wait_for(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 180, process)
+    login_page = _wait_for(f"http://127.0.0.1:{port}/admin/login/", time.monotonic() + 10, process)
     assert b"Django administration" in login_page
     assert (var_dir / "db.sqlite3").exists()  # SQLite on the embedded defaults
 

@@ -146,6 +146,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep our handlers (and their secret 
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
+# The embedded defaults keep their files under VAR_DIR: make sure the folders exist (the
+# filesystem broker lists its folders and fails when they are missing).
+for _folder in (VAR_DIR, MEDIA_ROOT, BROKER_DIR / "queue", BROKER_DIR / "processed", BROKER_DIR / "control"):
+    Path(_folder).mkdir(parents=True, exist_ok=True)
+
 # --- Credentials at rest ----------------------------------------------------------------------
 # Comma-separated "key_id:base64url(32 random bytes)"; the FIRST key encrypts, every key
 # decrypts. Generate one with `manage.py generate_encryption_key`.
