@@ -4,7 +4,18 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from crm_integrations import selectors, services
-from crm_integrations.models import Integration, Membership, Organization, OrganizationIntegration
+from crm_integrations.models import (
+    Integration,
+    Membership,
+    Organization,
+    OrganizationIntegration,
+    ProviderApiCall,
+    ProviderCircuitBreaker,
+)
+
+admin.site.site_header = "Lead Routing"
+admin.site.site_title = "Lead Routing admin"
+admin.site.index_title = "Administration"
 
 
 class MembershipInline(admin.TabularInline):
@@ -98,3 +109,39 @@ class OrganizationIntegrationAdmin(admin.ModelAdmin):
             settings=obj.settings,
         )
         obj.pk = saved.pk
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the HTTP layer: staff look, nobody edits."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ProviderCircuitBreaker)
+class ProviderCircuitBreakerAdmin(ReadOnlyAdmin):
+    list_display = ["provider", "account", "state", "fail_counter", "opened_at", "updated_at"]
+    list_filter = ["provider", "state"]
+    search_fields = ["account"]
+
+
+@admin.register(ProviderApiCall)
+class ProviderApiCallAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "provider",
+        "account",
+        "method",
+        "endpoint",
+        "status_code",
+        "error_kind",
+        "latency_ms",
+        "attempt",
+        "breaker_state",
+    ]
+    list_filter = ["provider", "method", "status_code", "error_kind", "breaker_state"]
+    search_fields = ["account", "endpoint", "correlation_id"]
+    date_hierarchy = "created_at"

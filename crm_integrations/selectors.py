@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import timedelta
 
-from crm_integrations.models import Organization, OrganizationIntegration
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from crm_integrations.core import registry
+from crm_integrations.core.provider import CrmProvider
+from crm_integrations.models import (
+    ConnectionStatus,
+    Environment,
+    Integration,
+    Organization,
+    OrganizationIntegration,
+)
 
 
 def secret_is_set(connection: OrganizationIntegration, field_name: str) -> bool:
@@ -27,3 +39,89 @@ def connection_for_account(provider: str, external_account_id: str) -> Organizat
         .exclude(status="disconnected")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class EnvironmentChoice:
+    environment: str
+    label: str
+    configured: bool
+    status: str  # the existing connection's status, or "" if never connected
+
+
+@dataclass(frozen=True)
+class CrmChoice:
+    provider: str
+    name: str
+    available: bool
+    environments: tuple[EnvironmentChoice, ...]
+
+
+def crm_choices(organization: Organization) -> list[CrmChoice]:
+    """The selection screen: every CRM in the catalogue, connectable when its provider exists."""
+    statuses = {
+        (row.integration.provider, row.environment): row.status
+        for row in OrganizationIntegration.objects.filter(organization=organization).select_related(
+            "integration"
+        )
+    }
+    choices = []
+    for integration in Integration.objects.order_by("pk"):
+        provider = _registered(integration.provider)
+        environments = tuple(
+            EnvironmentChoice(
+                environment=value,
+                label=label,
+                configured=provider is not None and _oauth_configured(provider, value),
+                status=statuses.get((integration.provider, value), ""),
+            )
+            for value, label in Environment.choices
+        )
+        choices.append(
+            CrmChoice(
+                provider=integration.provider,
+                name=integration.name,
+                available=integration.enabled and provider is not None,
+                environments=environments,
+            )
+        )
+    return choices
+
+
+def connection_rows(organization: Organization) -> QuerySet[OrganizationIntegration]:
+    return OrganizationIntegration.objects.filter(organization=organization).select_related("integration")
+
+
+def _registered(provider: str) -> CrmProvider | None:
+    try:
+        return registry.get_provider(provider)
+    except registry.UnknownProvider:
+        return None
+
+
+def _oauth_configured(provider: CrmProvider, environment: str) -> bool:
+    try:
+        return provider.oauth_app(environment).configured
+    except NotImplementedError:
+        return False
+
+
+def connections_due_for_refresh(*, within: timedelta) -> list[object]:
+    """Ids of connected OAuth connections whose access token expires within ``within``."""
+    return list(
+        oauth_connections().filter(expires_at__lte=timezone.now() + within).values_list("pk", flat=True)
+    )
+
+
+def connections_idle_since(*, since: timedelta) -> list[object]:
+    """Ids of connected OAuth connections not refreshed for ``since`` (for the daily keep-alive)."""
+    cutoff = timezone.now() - since
+    return list(
+        oauth_connections()
+        .filter(Q(last_refreshed_at__isnull=True) | Q(last_refreshed_at__lt=cutoff))
+        .values_list("pk", flat=True)
+    )
+
+
+def oauth_connections() -> QuerySet[OrganizationIntegration]:
+    return OrganizationIntegration.objects.filter(status=ConnectionStatus.CONNECTED).exclude(refresh_token="")

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from crm_integrations.models import Integration, Organization, OrganizationIntegration
+from crm_integrations.core import oauth, registry
+from crm_integrations.core.errors import CrmError
+from crm_integrations.core.oauth import TokenSet
+from crm_integrations.models import ConnectionStatus, Integration, Organization, OrganizationIntegration
 
 CONNECTION_FIELDS = frozenset(
     {
@@ -18,6 +22,7 @@ CONNECTION_FIELDS = frozenset(
         "expires_at",
         "scopes",
         "settings",
+        "last_refreshed_at",
     }
 )
 
@@ -66,5 +71,88 @@ def _apply(connection: OrganizationIntegration, fields: dict[str, Any]) -> None:
     connection.full_clean(validate_unique=False, validate_constraints=False)
 
 
+def mark_needs_reauth(connection: OrganizationIntegration, *, reason: str) -> OrganizationIntegration:
+    """The grant is gone: stop using the connection until staff reconnect it."""
+    return upsert_organization_integration(
+        connection.organization,
+        connection.provider,
+        connection.environment,
+        status=ConnectionStatus.NEEDS_REAUTH,
+        status_reason=reason,
+    )
+
+
 def organization_add_member(*, organization: Organization, user: Any, role: str = "member") -> None:
     organization.memberships.update_or_create(user=user, defaults={"role": role})
+
+
+class AccountAlreadyConnected(Exception):
+    """The CRM account is already connected to another organization."""
+
+
+def connect_organization(
+    *,
+    organization: Organization,
+    provider: str,
+    environment: str,
+    tokens: TokenSet,
+    account_id: str,
+    scopes: tuple[str, ...],
+) -> OrganizationIntegration:
+    """Store a finished OAuth connection; refuse an account another organization already owns."""
+    with transaction.atomic():
+        owner = (
+            OrganizationIntegration.objects.select_for_update()
+            .filter(integration__provider=provider, external_account_id=account_id)
+            .exclude(organization=organization)
+            .exclude(status=ConnectionStatus.DISCONNECTED)
+            .select_related("organization")
+            .first()
+        )
+        if owner is not None:
+            raise AccountAlreadyConnected(
+                f"This {owner.integration.name} account ({account_id}) is already connected to another "
+                "organization. Disconnect it there first."
+            )
+        return upsert_organization_integration(
+            organization,
+            provider,
+            environment,
+            status=ConnectionStatus.CONNECTED,
+            status_reason="",
+            external_account_id=account_id,
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            expires_at=tokens.expires_at,
+            scopes=list(scopes),
+            last_refreshed_at=timezone.now(),
+        )
+
+
+def disconnect_connection(connection: OrganizationIntegration) -> bool:
+    """Revoke the refresh token at the CRM (best effort) and wipe the stored tokens.
+
+    Returns whether the CRM confirmed the revocation; the tokens are wiped either way.
+    """
+    revoked = True
+    if connection.refresh_token:
+        try:
+            oauth.revoke(
+                registry.get_provider(connection.provider).oauth_app(connection.environment),
+                refresh_token=connection.refresh_token,
+            )
+        except CrmError:
+            revoked = False
+    upsert_organization_integration(
+        connection.organization,
+        connection.provider,
+        connection.environment,
+        status=ConnectionStatus.DISCONNECTED,
+        status_reason="Disconnected by staff."
+        if revoked
+        else "Disconnected; the CRM did not confirm revocation.",
+        access_token="",
+        refresh_token="",
+        expires_at=None,
+    )
+    return revoked

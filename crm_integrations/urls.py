@@ -1,7 +1,14 @@
 from django.urls import path
 
-from crm_integrations import views
+from crm_integrations.views import health, integrations, oauth
+
+app_name = "crm_integrations"
 
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("integrations/", integrations.integrations, name="integrations"),
+    path("integrations/connect/", integrations.select_crm, name="select_crm"),
+    path("integrations/<uuid:connection_id>/disconnect/", integrations.disconnect, name="disconnect"),
+    path("api/v1/integrations/<slug:provider>/auth", oauth.authorize, name="oauth_authorize"),
+    path("api/v1/integrations/<slug:provider>/callback", oauth.callback, name="oauth_callback"),
 ]

@@ -77,3 +77,28 @@ def admin_page(page, live_server, django_user_model):
     page.click("input[type=submit]")
     page.wait_for_selector("#site-name")
     return page
+
+
+# --- The HubSpot sandbox, over real HTTP ----------------------------------------------------------
+@pytest.fixture(scope="session")
+def hubspot_sandbox_server():
+    from crm_integrations.sandboxes.hubspot import start_sandbox
+
+    sandbox = start_sandbox(port=0)
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def hubspot_sandbox(hubspot_sandbox_server, settings):
+    """A freshly reset sandbox, with the app's "sandbox" environment pointed at it."""
+    hubspot_sandbox_server.control.reset()
+    settings.HUBSPOT = {
+        **settings.HUBSPOT,
+        "sandbox": {
+            **settings.HUBSPOT["sandbox"],
+            "AUTH_BASE_URL": hubspot_sandbox_server.base_url,
+            "API_BASE_URL": hubspot_sandbox_server.base_url,
+        },
+    }
+    return hubspot_sandbox_server

@@ -1,4 +1,4 @@
-"""`make run` starts web, worker and beat on embedded defaults, and Ctrl-C stops every process."""
+"""`make run` starts web, worker, beat and the HubSpot sandbox on embedded defaults; Ctrl-C stops them all."""
 
 import os
 import signal
@@ -36,9 +36,15 @@ def _wait_for(url: str, deadline: float, process: subprocess.Popen) -> bytes:
 
 @pytest.fixture
 def make_run(tmp_path):
-    port = _free_port()
+    port, sandbox_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if k not in SERVER_VARIABLES and not k.startswith("DJANGO_")}
-    env.update(VAR_DIR=str(tmp_path / "var"), SECRET_KEY="s" * 50, ENCRYPTION_KEYS="k1:" + "A" * 43)
+    env.update(
+        VAR_DIR=str(tmp_path / "var"),
+        SECRET_KEY="s" * 50,
+        ENCRYPTION_KEYS="k1:" + "A" * 43,
+        HUBSPOT_SANDBOX_PORT=str(sandbox_port),
+        HUBSPOT_SANDBOX_URL=f"http://127.0.0.1:{sandbox_port}",
+    )
     process = subprocess.Popen(
         ["make", "--no-print-directory", "run", f"PORT={port}"],
         cwd=ROOT,
@@ -48,21 +54,24 @@ def make_run(tmp_path):
         text=True,
         start_new_session=True,  # its own process group, like a terminal's foreground job
     )
-    yield process, port, tmp_path / "var"
+    yield process, port, sandbox_port, tmp_path / "var"
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
 def test_make_run_serves_the_admin_and_ctrl_c_stops_every_process(make_run):
-    process, port, var_dir = make_run
+    process, port, sandbox_port, var_dir = make_run
     _wait_for(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 180, process)
     login_page = _wait_for(f"http://127.0.0.1:{port}/admin/login/", time.monotonic() + 10, process)
-    assert b"Django administration" in login_page
+    assert b"Log in | Lead Routing admin" in login_page
     assert (var_dir / "db.sqlite3").exists()  # SQLite on the embedded defaults
 
     children = psutil.Process(process.pid).children(recursive=True)
     commands = " ".join(" ".join(child.cmdline()) for child in children)
     assert "gunicorn" in commands and "worker" in commands and "beat" in commands
+    assert "crm_integrations.sandboxes.hubspot" in commands
+    health = _wait_for(f"http://127.0.0.1:{sandbox_port}/_sandbox/health", time.monotonic() + 30, process)
+    assert b"ok" in health.lower()
 
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does in a terminal
     output, _ = process.communicate(timeout=60)

@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.schedule import BEAT_SCHEDULE
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -145,6 +147,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep our handlers (and their secret redaction)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 
 # The embedded defaults keep their files under VAR_DIR: make sure the folders exist (the
 # filesystem broker lists its folders and fails when they are missing).
@@ -160,7 +163,32 @@ if not ENCRYPTION_KEYS and not DEBUG:
 
 # --- CRM providers ----------------------------------------------------------------------------
 # Adding a provider: its folder under crm_integrations/ and one line here.
-CRM_PROVIDERS = env.list("CRM_PROVIDERS", default=[])
+CRM_PROVIDERS = env.list("CRM_PROVIDERS", default=["crm_integrations.hubspot.provider.HubSpotProvider"])
+# Refresh an access token when it expires within this many seconds (HubSpot's live 30 minutes).
+CRM_TOKEN_REFRESH_MARGIN = env.int("CRM_TOKEN_REFRESH_MARGIN", default=300)
+
+# HubSpot apps, one per environment. "sandbox" is our local HubSpot sandbox by default
+# (`make run` starts it); point it at a HubSpot developer test account's app if you prefer.
+HUBSPOT_CALLBACK_PATH = "/api/v1/integrations/hubspot/callback"
+HUBSPOT_SANDBOX_URL = env.str("HUBSPOT_SANDBOX_URL", default="http://127.0.0.1:8100")
+HUBSPOT = {
+    "production": {
+        "CLIENT_ID": env.str("HUBSPOT_CLIENT_ID", default=""),
+        "CLIENT_SECRET": env.str("HUBSPOT_CLIENT_SECRET", default=""),
+        "REDIRECT_URI": env.str("HUBSPOT_REDIRECT_URI", default=PUBLIC_BASE_URL + HUBSPOT_CALLBACK_PATH),
+        "AUTH_BASE_URL": env.str("HUBSPOT_AUTH_BASE_URL", default="https://app.hubspot.com"),
+        "API_BASE_URL": env.str("HUBSPOT_API_BASE_URL", default="https://api.hubapi.com"),
+    },
+    "sandbox": {
+        "CLIENT_ID": env.str("HUBSPOT_SANDBOX_CLIENT_ID", default="sandbox-client-id"),
+        "CLIENT_SECRET": env.str("HUBSPOT_SANDBOX_CLIENT_SECRET", default="sandbox-client-secret"),
+        "REDIRECT_URI": env.str(
+            "HUBSPOT_SANDBOX_REDIRECT_URI", default=PUBLIC_BASE_URL + HUBSPOT_CALLBACK_PATH
+        ),
+        "AUTH_BASE_URL": HUBSPOT_SANDBOX_URL,
+        "API_BASE_URL": HUBSPOT_SANDBOX_URL,
+    },
+}
 
 # The resilient HTTP layer under every provider client (crm_integrations.core.http).
 CRM_HTTP = {

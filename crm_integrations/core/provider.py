@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from .client import CrmClient
 
 if TYPE_CHECKING:
     from crm_integrations.models import OrganizationIntegration
+
+    from .oauth import OAuthApp, TokenSet
+
+
+@dataclass(frozen=True)
+class ConnectedAccount:
+    """Who a fresh grant belongs to: the CRM account id and the scopes actually granted."""
+
+    account_id: str
+    scopes: tuple[str, ...]
 
 
 class CrmProvider:
@@ -21,3 +32,11 @@ class CrmProvider:
 
     def get_client(self, connection: OrganizationIntegration) -> CrmClient:
         return self.client_class(connection)
+
+    def oauth_app(self, environment: str) -> OAuthApp:
+        """The OAuth app registration for ``environment``; providers that connect by OAuth override."""
+        raise NotImplementedError(f"{self.name} does not connect with OAuth.")
+
+    def identify_account(self, environment: str, tokens: TokenSet) -> ConnectedAccount:
+        """The CRM account (HubSpot portal, monday account) a fresh grant belongs to."""
+        raise NotImplementedError(f"{self.name} does not connect with OAuth.")

@@ -61,6 +61,10 @@ class OrganizationIntegration(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     scopes = models.JSONField(default=list, blank=True)
     settings = models.JSONField(default=dict, blank=True)
+    # Token refresh bookkeeping: one refresher at a time across all processes (a lease taken
+    # with a conditional UPDATE), and when the tokens were last renewed (for the keep-alive).
+    refresh_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,18 @@
+"""The one beat table. django-celery-beat's database scheduler installs these entries at start
+(staff may then pause or change them in the admin, under Periodic tasks). Each entry expires
+before its next run, so a backlog never stacks runs."""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    "refresh-expiring-tokens": {
+        "task": "crm_integrations.tasks.refresh_expiring_tokens",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
+    },
+    "keep-idle-connections-alive": {
+        "task": "crm_integrations.tasks.keep_idle_connections_alive",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 60 * 60},
+    },
+}

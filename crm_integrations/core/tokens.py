@@ -1,0 +1,156 @@
+"""Access tokens that stay valid: refresh ahead of expiry and on a 401, one refresher at a time.
+
+"Connect and forget": a lease on the connection row (a conditional UPDATE, so it holds on SQLite
+and PostgreSQL alike) lets exactly one process refresh; the others wait, re-read the row and use
+the tokens it stored. New tokens are stored before anyone uses them. A refresh token the provider
+rejects marks the connection ``needs_reauth`` once, and nothing retries it in a loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TypeVar
+
+import requests
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from crm_integrations.models import ConnectionStatus, OrganizationIntegration
+
+from . import oauth, registry
+from .errors import AuthExpired, AuthRevoked, RetryLater
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+LEASE_SECONDS = 30
+WAIT_FOR_OTHER_REFRESHER_SECONDS = 20
+
+
+def needs_refresh(connection: OrganizationIntegration) -> bool:
+    margin = timedelta(seconds=settings.CRM_TOKEN_REFRESH_MARGIN)
+    return connection.expires_at is not None and connection.expires_at - margin <= timezone.now()
+
+
+def access_token(connection: OrganizationIntegration) -> str:
+    """A usable access token for ``connection`` (refreshed first when it is about to expire)."""
+    _raise_if_unusable(connection)
+    if needs_refresh(connection):
+        _copy_tokens(refresh_tokens(connection.pk), into=connection)
+    return connection.access_token
+
+
+def refresh_tokens(
+    connection_id: object, *, if_token_is: str | None = None, force: bool = False
+) -> OrganizationIntegration:
+    """Refresh the connection's tokens unless another process just did; return the fresh row.
+
+    ``if_token_is``: refresh only while this (rejected) access token is still the stored one.
+    ``force``: refresh even if not near expiry (the daily keep-alive).
+    """
+    deadline = time.monotonic() + WAIT_FOR_OTHER_REFRESHER_SECONDS
+    while True:
+        connection = OrganizationIntegration.objects.select_related("integration").get(pk=connection_id)
+        _raise_if_unusable(connection)
+        if not _still_needed(connection, if_token_is=if_token_is, force=force):
+            return connection
+        if _take_lease(connection_id):
+            break
+        if time.monotonic() > deadline:
+            raise RetryLater("Another process is still refreshing this connection.", retry_after=5)
+        time.sleep(0.2)
+    try:
+        # Re-read under the lease: the previous holder may have refreshed just before we got it.
+        connection = OrganizationIntegration.objects.select_related("integration").get(pk=connection_id)
+        if not _still_needed(connection, if_token_is=if_token_is, force=force):
+            return connection
+        return _refresh(connection)
+    finally:
+        OrganizationIntegration.objects.filter(pk=connection_id).update(refresh_lease_until=None)
+
+
+def _still_needed(connection: OrganizationIntegration, *, if_token_is: str | None, force: bool) -> bool:
+    if if_token_is is not None:
+        return connection.access_token == if_token_is
+    return force or needs_refresh(connection)
+
+
+def _take_lease(connection_id: object) -> bool:
+    now = timezone.now()
+    return bool(
+        OrganizationIntegration.objects.filter(pk=connection_id)
+        .filter(Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lt=now))
+        .update(refresh_lease_until=now + timedelta(seconds=LEASE_SECONDS))
+    )
+
+
+def _refresh(connection: OrganizationIntegration) -> OrganizationIntegration:
+    from crm_integrations.services import mark_needs_reauth, upsert_organization_integration
+
+    app = registry.get_provider(connection.provider).oauth_app(connection.environment)
+    try:
+        tokens = oauth.refresh(app, refresh_token=connection.refresh_token)
+    except AuthRevoked as error:
+        mark_needs_reauth(connection, reason=f"The CRM rejected the refresh token ({error.code}).")
+        raise
+    logger.info("Refreshed tokens of connection %s (%s)", connection.pk, connection.provider)
+    return upsert_organization_integration(
+        connection.organization,
+        connection.provider,
+        connection.environment,
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token or connection.refresh_token,
+        expires_at=tokens.expires_at,
+        last_refreshed_at=timezone.now(),
+        status=ConnectionStatus.CONNECTED,
+        status_reason="",
+    )
+
+
+def _raise_if_unusable(connection: OrganizationIntegration) -> None:
+    if connection.status == ConnectionStatus.NEEDS_REAUTH:
+        raise AuthRevoked(f"The connection needs to be reconnected: {connection.status_reason}")
+    if connection.status == ConnectionStatus.DISCONNECTED or not connection.refresh_token:
+        raise AuthRevoked("The connection is not connected.")
+
+
+def _copy_tokens(source: OrganizationIntegration, *, into: OrganizationIntegration) -> None:
+    for name in (
+        "access_token",
+        "refresh_token",
+        "expires_at",
+        "status",
+        "status_reason",
+        "last_refreshed_at",
+    ):
+        setattr(into, name, getattr(source, name))
+
+
+class ConnectionAuth:
+    """The HTTP layer's auth hook for one connection, plus the one retry after a 401.
+
+    Set as ``ProviderHttpClient(auth=...)``; wrap each call in :meth:`call` so that a 401 with a
+    token that is still the stored one triggers one refresh (shared with every other process)
+    and one more attempt.
+    """
+
+    def __init__(self, connection: OrganizationIntegration) -> None:
+        self.connection = connection
+        self.last_token: str | None = None
+
+    def __call__(self, prepared: requests.PreparedRequest) -> requests.PreparedRequest:
+        self.last_token = access_token(self.connection)
+        prepared.headers["Authorization"] = f"Bearer {self.last_token}"
+        return prepared
+
+    def call(self, send: Callable[[], T]) -> T:
+        try:
+            return send()
+        except AuthExpired:
+            fresh = refresh_tokens(self.connection.pk, if_token_is=self.last_token)
+            _copy_tokens(fresh, into=self.connection)
+            return send()

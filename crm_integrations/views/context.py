@@ -1,0 +1,34 @@
+"""What every staff page needs: the admin's look, and which organization the user is working on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import Http404, HttpRequest
+
+from crm_integrations import selectors
+from crm_integrations.models import Organization
+
+SESSION_ORGANIZATION = "current_organization_id"
+
+
+def current_organization(request: HttpRequest) -> Organization:
+    """The organization chosen by ``?organization=`` (remembered in the session), among the user's own."""
+    organizations = selectors.organizations_for_user(request.user)
+    wanted = request.GET.get("organization") or request.POST.get("organization")
+    wanted = wanted or request.session.get(SESSION_ORGANIZATION)
+    organization = organizations.filter(pk=wanted).first() if wanted else organizations.first()
+    if organization is None:
+        raise Http404("You do not belong to any organization.")
+    request.session[SESSION_ORGANIZATION] = organization.pk
+    return organization
+
+
+def page_context(request: HttpRequest, *, title: str, **extra: Any) -> dict[str, Any]:
+    return {
+        **admin.site.each_context(request),
+        "title": title,
+        "organizations": selectors.organizations_for_user(request.user),
+        **extra,
+    }

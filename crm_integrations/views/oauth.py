@@ -1,0 +1,89 @@
+"""``/api/v1/integrations/<provider>/auth`` and ``/callback``: the OAuth connect flow for any provider."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET
+
+from crm_integrations import services
+from crm_integrations.core import oauth, registry
+from crm_integrations.core.errors import CrmError
+from crm_integrations.models import Environment, Organization
+
+from .context import current_organization
+
+logger = logging.getLogger(__name__)
+
+
+@staff_member_required
+@require_GET
+def authorize(request: HttpRequest, provider: str) -> HttpResponse:
+    """Send staff to the CRM's consent page for the chosen organization and environment."""
+    organization = current_organization(request)
+    environment = request.GET.get("environment", Environment.PRODUCTION)
+    if environment not in Environment.values:
+        messages.error(request, f"Unknown environment '{environment}'.")
+        return redirect("crm_integrations:select_crm")
+    try:
+        app = registry.get_provider(provider).oauth_app(environment)
+    except (registry.UnknownProvider, NotImplementedError):
+        messages.error(request, f"'{provider}' cannot be connected with OAuth.")
+        return redirect("crm_integrations:select_crm")
+    if not app.configured:
+        messages.error(request, f"The {provider} app for {environment} has no client id/secret configured.")
+        return redirect("crm_integrations:select_crm")
+    url = oauth.begin(
+        request, provider=provider, app=app, organization_id=organization.pk, environment=environment
+    )
+    return redirect(url)
+
+
+@staff_member_required
+@require_GET
+def callback(request: HttpRequest, provider: str) -> HttpResponse:
+    """Finish the connection: check state, exchange the code, identify the account, store it all."""
+    try:
+        pending = oauth.consume_state(request, provider=provider, state=request.GET.get("state", ""))
+    except oauth.OAuthFlowError as error:
+        messages.error(request, str(error))
+        return redirect("crm_integrations:integrations")
+    if request.GET.get("error"):
+        description = request.GET.get("error_description") or request.GET["error"]
+        messages.error(request, f"The connection was not approved: {description}")
+        return redirect("crm_integrations:integrations")
+    code = request.GET.get("code")
+    if not code:
+        messages.error(request, "The CRM sent no authorization code. Please start again.")
+        return redirect("crm_integrations:integrations")
+
+    provider_impl = registry.get_provider(provider)
+    organization = Organization.objects.get(pk=pending.organization_id)
+    try:
+        app = provider_impl.oauth_app(pending.environment)
+        tokens = oauth.exchange_code(app, code=code, code_verifier=pending.code_verifier)
+        account = provider_impl.identify_account(pending.environment, tokens)
+        connection = services.connect_organization(
+            organization=organization,
+            provider=provider,
+            environment=pending.environment,
+            tokens=tokens,
+            account_id=account.account_id,
+            scopes=account.scopes,
+        )
+    except services.AccountAlreadyConnected as error:
+        messages.error(request, str(error))
+        return redirect("crm_integrations:integrations")
+    except CrmError as error:
+        logger.warning("Connecting %s for organization %s failed: %s", provider, organization.pk, error)
+        messages.error(request, f"Connecting {provider_impl.name} failed: {error.message}. Please try again.")
+        return redirect("crm_integrations:integrations")
+    messages.success(
+        request,
+        f"{provider_impl.name} connected (account {connection.external_account_id}, {pending.environment}).",
+    )
+    return redirect("crm_integrations:integrations")

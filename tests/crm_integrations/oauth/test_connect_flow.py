@@ -1,0 +1,193 @@
+"""Connecting HubSpot: /auth → the sandbox's consent page → /callback, and every way it can fail."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.urls import reverse
+
+from crm_integrations.core import oauth
+from crm_integrations.hubspot.provider import SCOPES as HUBSPOT_REQUIRED_SCOPES
+from crm_integrations.models import Organization, OrganizationIntegration
+from crm_integrations.services import upsert_organization_integration
+
+from .consent import decide_at_sandbox
+
+PORTAL = "24000001"
+
+
+@pytest.fixture
+def staff_client(client, django_user_model, organization):
+    user = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
+    organization.memberships.create(user=user, role="admin")
+    client.force_login(user)
+    return client
+
+
+def start(client, organization, environment="sandbox"):
+    response = client.get(
+        reverse("crm_integrations:oauth_authorize", args=["hubspot"]),
+        {"organization": organization.pk, "environment": environment},
+    )
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def finish(client, path, query):
+    assert path == reverse("crm_integrations:oauth_callback", args=["hubspot"])
+    response = client.get(path, query, follow=True)
+    assert response.redirect_chain == [(reverse("crm_integrations:integrations"), 302)]
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_the_authorize_redirect_carries_client_scopes_state_and_pkce(
+    staff_client, organization, hubspot_sandbox
+):
+    url = urlsplit(start(staff_client, organization))
+    query = {key: values[0] for key, values in parse_qs(url.query).items()}
+
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{hubspot_sandbox.base_url}/oauth/authorize"
+    assert query["client_id"] == "sandbox-client-id"
+    assert query["redirect_uri"] == "http://127.0.0.1:8000/api/v1/integrations/hubspot/callback"
+    assert set(HUBSPOT_REQUIRED_SCOPES) == set(query["scope"].split())
+    assert {
+        "crm.objects.deals.read",
+        "crm.objects.deals.write",
+        "files.read",
+        "crm.schemas.deals.read",
+    } <= set(query["scope"].split())
+    assert query["optional_scope"]
+    assert query["code_challenge_method"] == "S256" and len(query["code_challenge"]) == 43
+    assert len(query["state"]) >= 32
+
+
+def test_approving_connects_the_organization_with_encrypted_tokens(
+    staff_client, organization, hubspot_sandbox
+):
+    path, query = decide_at_sandbox(start(staff_client, organization))
+    messages = finish(staff_client, path, query)
+
+    assert messages == [f"HubSpot connected (account {PORTAL}, sandbox)."]
+    connection = OrganizationIntegration.objects.get(organization=organization)
+    assert (connection.status, connection.environment, connection.external_account_id) == (
+        "connected",
+        "sandbox",
+        PORTAL,
+    )
+    assert "crm.objects.leads.read" in connection.scopes
+    assert connection.expires_at is not None and connection.refresh_token
+    # The stored token really works at "HubSpot".
+    owners = requests.get(
+        f"{hubspot_sandbox.base_url}/crm/v3/owners",
+        headers={"Authorization": f"Bearer {connection.access_token}"},
+        timeout=10,
+    )
+    assert owners.status_code == 200
+
+
+def test_a_reused_state_is_refused_and_changes_nothing(staff_client, organization, hubspot_sandbox):
+    path, query = decide_at_sandbox(start(staff_client, organization))
+    finish(staff_client, path, query)
+    OrganizationIntegration.objects.all().delete()
+
+    messages = finish(staff_client, path, query)
+    assert messages == ["This connection attempt is unknown or was already used. Please start again."]
+    assert not OrganizationIntegration.objects.exists()
+
+
+def test_an_expired_state_is_refused(staff_client, organization, hubspot_sandbox, monkeypatch):
+    path, query = decide_at_sandbox(start(staff_client, organization))
+    real_time = oauth.time.time
+    monkeypatch.setattr(oauth.time, "time", lambda: real_time() + oauth.STATE_TTL_SECONDS + 1)
+
+    messages = finish(staff_client, path, query)
+    assert messages == ["This connection attempt expired (10 minutes). Please start again."]
+    assert not OrganizationIntegration.objects.exists()
+
+
+def test_a_state_from_another_session_is_refused(
+    staff_client, django_user_model, organization, hubspot_sandbox
+):
+    path, query = decide_at_sandbox(start(staff_client, organization))
+    other = Client()
+    intruder = django_user_model.objects.create_user("intruder", password="pw", is_staff=True)
+    organization.memberships.create(user=intruder)
+    other.force_login(intruder)
+
+    messages = finish(other, path, query)
+    assert "unknown or was already used" in messages[0]
+    assert not OrganizationIntegration.objects.exists()
+
+
+def test_denied_consent_shows_why_and_stores_nothing(staff_client, organization, hubspot_sandbox):
+    path, query = decide_at_sandbox(start(staff_client, organization), decision="deny")
+    assert query["error"] == "access_denied"
+
+    messages = finish(staff_client, path, query)
+    assert messages[0].startswith("The connection was not approved")
+    assert not OrganizationIntegration.objects.exists()
+
+
+def test_a_failed_code_exchange_shows_an_error_and_stores_nothing(
+    staff_client, organization, hubspot_sandbox
+):
+    path, query = decide_at_sandbox(start(staff_client, organization))
+    query["code"] = "not-the-code"
+
+    messages = finish(staff_client, path, query)
+    assert messages[0].startswith("Connecting HubSpot failed:")
+    assert "not-the-code" not in messages[0]
+    assert not OrganizationIntegration.objects.exists()
+
+
+def test_a_portal_connected_to_another_organization_is_refused(staff_client, organization, hubspot_sandbox):
+    other = Organization.objects.create(name="Other Co", slug="other-co")
+    upsert_organization_integration(
+        other, "hubspot", "production", status="connected", external_account_id=PORTAL, access_token="x"
+    )
+    path, query = decide_at_sandbox(start(staff_client, organization))
+
+    messages = finish(staff_client, path, query)
+    assert "already connected to another organization" in messages[0]
+    assert not OrganizationIntegration.objects.filter(organization=organization).exists()
+
+
+def test_an_unconfigured_environment_is_refused_before_leaving(staff_client, organization, settings):
+    settings.HUBSPOT = {**settings.HUBSPOT, "production": {**settings.HUBSPOT["production"], "CLIENT_ID": ""}}
+    response = staff_client.get(
+        reverse("crm_integrations:oauth_authorize", args=["hubspot"]),
+        {"organization": organization.pk, "environment": "production"},
+    )
+    assert response["Location"] == reverse("crm_integrations:select_crm")
+    assert "no client id/secret configured" in str(next(iter(get_messages(response.wsgi_request))))
+
+
+def test_the_flow_needs_a_staff_login(client, organization):
+    response = client.get(reverse("crm_integrations:oauth_authorize", args=["hubspot"]))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_disconnect_revokes_at_hubspot_and_wipes_the_tokens(staff_client, organization, hubspot_sandbox):
+    finish(staff_client, *decide_at_sandbox(start(staff_client, organization)))
+    connection = OrganizationIntegration.objects.get()
+    refresh_token = connection.refresh_token
+
+    response = staff_client.post(
+        reverse("crm_integrations:disconnect", args=[connection.pk]), {"organization": organization.pk}
+    )
+    assert response.status_code == 302
+    connection.refresh_from_db()
+    assert (connection.status, connection.access_token, connection.refresh_token) == ("disconnected", "", "")
+    refused = requests.post(
+        f"{hubspot_sandbox.base_url}/oauth/v3/token",
+        data={
+            "grant_type": "refresh_token",
+            "client_id": "sandbox-client-id",
+            "client_secret": "sandbox-client-secret",
+            "refresh_token": refresh_token,
+        },
+        timeout=10,
+    )
+    assert refused.status_code == 400 and refused.json()["status"] == "BAD_REFRESH_TOKEN"

@@ -1,0 +1,83 @@
+"""Two processes find the same token about to expire: one refreshes, both succeed with the new token."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection as db
+from django.utils import timezone
+
+from crm_integrations.models import OrganizationIntegration
+from crm_integrations.services import upsert_organization_integration
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def database_url() -> str:
+    """The test database, as a URL the worker processes can open."""
+    conf = db.settings_dict
+    if db.vendor == "sqlite":
+        return f"sqlite:///{conf['NAME']}"
+    return f"postgres://{conf['USER']}@{conf['HOST']}:{conf['PORT']}/{conf['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_one_refresh_both_succeed(organization, hubspot_sandbox):
+    granted = hubspot_sandbox.control.token()
+    connection = upsert_organization_integration(
+        organization,
+        "hubspot",
+        "sandbox",
+        status="connected",
+        external_account_id=str(granted.get("hub_id", "24000001")),
+        access_token=granted["access_token"],
+        refresh_token=granted["refresh_token"],
+        expires_at=timezone.now() + timedelta(seconds=30),  # inside the refresh margin
+    )
+    hubspot_sandbox.control.clear_requests()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url(),
+        "HUBSPOT_SANDBOX_URL": hubspot_sandbox.base_url,
+    }
+    start_at = time.time() + 3
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.crm_integrations.oauth.refresh_worker",
+                str(connection.pk),
+                str(start_at),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=90)
+        assert worker.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1])["token"])
+
+    refreshes = [
+        call
+        for call in hubspot_sandbox.control.requests(path_prefix="/oauth/")
+        if call["method"] == "POST" and call["path"].endswith("/token")
+    ]
+    stored = OrganizationIntegration.objects.get(pk=connection.pk)
+    assert len(refreshes) == 1, refreshes
+    assert results[0] == results[1] == stored.access_token != granted["access_token"]
+    assert stored.refresh_token == granted["refresh_token"]
+    assert stored.expires_at > timezone.now() + timedelta(minutes=25)
+    assert stored.refresh_lease_until is None
