@@ -5,6 +5,11 @@ before its next run, so a backlog never stacks runs."""
 from celery.schedules import crontab
 
 BEAT_SCHEDULE = {
+    "poll-due-connections": {
+        "task": "crm_integrations.tasks.poll_due_connections",
+        "schedule": crontab(),  # every minute; each connection's own interval decides
+        "options": {"expires": 50},
+    },
     "refresh-expiring-tokens": {
         "task": "crm_integrations.tasks.refresh_expiring_tokens",
         "schedule": crontab(minute="*/5"),

@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from crm_integrations import selectors, services
+from crm_integrations import debugger_admin, selectors, services
 from crm_integrations.models import (
     Integration,
     Membership,
@@ -11,7 +11,10 @@ from crm_integrations.models import (
     OrganizationIntegration,
     ProviderApiCall,
     ProviderCircuitBreaker,
+    SyncCursor,
 )
+
+__all__ = ["debugger_admin"]  # imported for its registrations (the webhook debugger)
 
 admin.site.site_header = "Lead Routing"
 admin.site.site_title = "Lead Routing admin"
@@ -145,3 +148,15 @@ class ProviderApiCallAdmin(ReadOnlyAdmin):
     list_filter = ["provider", "method", "status_code", "error_kind", "breaker_state"]
     search_fields = ["account", "endpoint", "correlation_id"]
     date_hierarchy = "created_at"
+
+
+@admin.register(SyncCursor)
+class SyncCursorAdmin(admin.ModelAdmin):
+    """Polling per connection: staff set how often; the cursor is read-only."""
+
+    list_display = ["connection", "object_type", "poll_every_minutes", "last_polled_at", "last_result"]
+    fields = ["connection", "object_type", "poll_every_minutes", "last_polled_at", "last_result", "cursor"]
+    readonly_fields = ["connection", "object_type", "last_polled_at", "last_result", "cursor"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

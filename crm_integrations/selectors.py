@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -16,6 +16,7 @@ from crm_integrations.models import (
     Integration,
     Organization,
     OrganizationIntegration,
+    SyncCursor,
 )
 
 
@@ -125,3 +126,29 @@ def connections_idle_since(*, since: timedelta) -> list[object]:
 
 def oauth_connections() -> QuerySet[OrganizationIntegration]:
     return OrganizationIntegration.objects.filter(status=ConnectionStatus.CONNECTED).exclude(refresh_token="")
+
+
+def lead_object_type(connection: OrganizationIntegration) -> str:
+    """The object leads come from: the connection's setting, else the provider's first choice."""
+    configured = (connection.settings or {}).get("lead_object_type")
+    return configured or registry.get_provider(connection.provider).lead_object_types[0]
+
+
+def connections_due_for_poll(now: datetime | None = None) -> list[tuple[object, str]]:
+    """(connection id, object type) pairs whose polling interval has passed."""
+    now = now or timezone.now()
+    due = []
+    for connection in OrganizationIntegration.objects.filter(
+        status=ConnectionStatus.CONNECTED
+    ).select_related("integration"):
+        try:
+            object_type = lead_object_type(connection)
+        except (registry.UnknownProvider, IndexError):
+            continue
+        cursor, _ = SyncCursor.objects.get_or_create(connection=connection, object_type=object_type)
+        interval = timedelta(minutes=cursor.poll_every_minutes)
+        if cursor.poll_every_minutes and (
+            cursor.last_polled_at is None or cursor.last_polled_at + interval <= now
+        ):
+            due.append((connection.pk, object_type))
+    return due

@@ -44,3 +44,52 @@ def keep_idle_connections_alive() -> int:
     for connection_id in idle:
         refresh_connection_tokens.delay(str(connection_id), force=True)
     return len(idle)
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True)
+def process_webhook_delivery(self, delivery_id: int) -> dict[str, int]:  # noqa: ANN001
+    """Process a stored webhook delivery (idempotent: events already done are not redone)."""
+    from crm_integrations import webhooks
+
+    try:
+        return webhooks.process(delivery_id)
+    except RetryLater as error:
+        raise self.retry(countdown=max(error.retry_after, 2**self.request.retries)) from None
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True)
+def poll_connection(self, connection_id: str, object_type: str) -> str:  # noqa: ANN001
+    """Take in what changed at the CRM since the stored cursor (idempotent: intake upserts)."""
+    from crm_integrations import polling
+    from crm_integrations.models import OrganizationIntegration
+
+    connection = OrganizationIntegration.objects.select_related("integration", "organization").get(
+        pk=connection_id
+    )
+    if connection.status != "connected":
+        return f"skipped: the connection is {connection.status}"  # paused until staff reconnect
+    try:
+        result = polling.poll(connection, object_type)
+    except AuthRevoked:
+        return "needs_reauth"
+    except (RetryLater, polling.IntakeFailed) as error:
+        countdown = getattr(error, "retry_after", 0) or 2**self.request.retries * 10
+        raise self.retry(countdown=countdown) from None
+    return f"{result.records} record(s), {result.pages} page(s)"
+
+
+@shared_task
+def poll_due_connections() -> int:
+    """Beat, every minute: start the polls whose interval (set per connection in the admin) is due."""
+    due = selectors.connections_due_for_poll()
+    for connection_id, object_type in due:
+        poll_connection.delay(str(connection_id), object_type)
+    return len(due)
+
+
+@shared_task
+def replay_webhook_delivery(delivery_id: int) -> dict[str, int]:
+    """The debugger's Replay: the stored body through the pipeline again (idempotent)."""
+    from crm_integrations import webhooks
+
+    return webhooks.replay(delivery_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from crm_integrations.views import health, integrations, oauth
+from crm_integrations.views import health, integrations, oauth, webhooks
 
 app_name = "crm_integrations"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("integrations/<uuid:connection_id>/disconnect/", integrations.disconnect, name="disconnect"),
     path("api/v1/integrations/<slug:provider>/auth", oauth.authorize, name="oauth_authorize"),
     path("api/v1/integrations/<slug:provider>/callback", oauth.callback, name="oauth_callback"),
+    path("api/v1/integrations/<slug:provider>/events", webhooks.events, name="webhook_events"),
 ]

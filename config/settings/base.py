@@ -169,6 +169,10 @@ CRM_TOKEN_REFRESH_MARGIN = env.int("CRM_TOKEN_REFRESH_MARGIN", default=300)
 
 # HubSpot apps, one per environment. "sandbox" is our local HubSpot sandbox by default
 # (`make run` starts it); point it at a HubSpot developer test account's app if you prefer.
+# HubSpot signs app webhooks with v3 (timestamped); a v1-only request can be replayed forever.
+HUBSPOT_WEBHOOK_ALLOW_V1 = env.bool("HUBSPOT_WEBHOOK_ALLOW_V1", default=False)
+# Webhook bodies larger than this are refused with 413 (HubSpot sends at most 100 events).
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 HUBSPOT_CALLBACK_PATH = "/api/v1/integrations/hubspot/callback"
 HUBSPOT_SANDBOX_URL = env.str("HUBSPOT_SANDBOX_URL", default="http://127.0.0.1:8100")
 HUBSPOT = {

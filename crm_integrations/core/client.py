@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from .types import BatchUpdateResult, ChangedRecords, CrmField, CrmOwner, CrmRecord, RecordUpdate
+from .types import BatchUpdateResult, ChangedRecords, CrmField, CrmOwner, CrmRecord, Expand, RecordUpdate
 
 if TYPE_CHECKING:
     from crm_integrations.models import OrganizationIntegration
@@ -39,9 +39,13 @@ class CrmClient(ABC):
         ids: Sequence[str],
         *,
         properties: Sequence[str] = (),
-        associations: Sequence[str] = (),
+        associations: Sequence[str | Expand] = (),
     ) -> list[CrmRecord]:
-        """Read many records in as few calls as possible; unknown ids are left out."""
+        """Read many records in as few calls as possible; unknown ids are left out.
+
+        ``associations`` names associated object types (read with default properties) or gives
+        ``Expand`` trees; the associated records land in ``CrmRecord.associated``, in batches.
+        """
 
     @abstractmethod
     def batch_update(self, object_type: str, updates: Sequence[RecordUpdate]) -> BatchUpdateResult:
@@ -62,6 +66,6 @@ class CrmClient(ABC):
         record_id: str,
         *,
         properties: Sequence[str] = (),
-        associations: Sequence[str] = (),
+        associations: Sequence[str | Expand] = (),
     ) -> CrmRecord:
         """One record; raises ``NotFound`` when it does not exist."""

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from crm_integrations.models import OrganizationIntegration
 
     from .oauth import OAuthApp, TokenSet
+    from .webhooks import InboundEvent, SignatureCheck
 
 
 @dataclass(frozen=True)
@@ -40,3 +41,13 @@ class CrmProvider:
     def identify_account(self, environment: str, tokens: TokenSet) -> ConnectedAccount:
         """The CRM account (HubSpot portal, monday account) a fresh grant belongs to."""
         raise NotImplementedError(f"{self.name} does not connect with OAuth.")
+
+    def verify_webhook(
+        self, *, method: str, url: str, headers: dict[str, str], body: bytes
+    ) -> SignatureCheck:
+        """Check a webhook request's signature over the raw body (constant-time comparison)."""
+        raise NotImplementedError(f"{self.name} sends no webhooks here.")
+
+    def parse_webhook_events(self, body: bytes) -> list[InboundEvent]:
+        """The events in a verified body; ``MalformedWebhook`` when it is not the provider's format."""
+        raise NotImplementedError(f"{self.name} sends no webhooks here.")

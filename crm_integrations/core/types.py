@@ -26,6 +26,20 @@ class CrmRecord:
 
 
 @dataclass(frozen=True)
+class Expand:
+    """A cross-object read: attach the ``object_type`` records associated with each record, read
+    with ``properties`` (empty: the provider's defaults), each expanded in turn by ``expand``.
+
+    E.g. a lead's contact with the contact's company: ``Expand("contacts", ("email",),
+    (Expand("companies", ("name", "industry")),))``. Providers without associations ignore it.
+    """
+
+    object_type: str
+    properties: tuple[str, ...] = ()
+    expand: tuple[Expand, ...] = ()
+
+
+@dataclass(frozen=True)
 class ChangedRecords:
     """A page of records changed since a cursor; store ``next_cursor`` only once they are stored."""
 

@@ -17,13 +17,14 @@ from crm_integrations.core.types import (
     CrmField,
     CrmOwner,
     CrmRecord,
+    Expand,
     FieldOption,
     RecordUpdate,
 )
 
 from .api import HubSpotApi
 from .associations import AssociationsApi
-from .expand import Expand, Expander
+from .expand import Expander
 from .files import Attachment, FilesApi, SignedFile
 from .objects import BATCH_LIMIT, ObjectsApi
 from .owners import list_owners
@@ -79,6 +80,10 @@ def lead_context(
     return (Expand("contacts", tuple(contact_properties), (company, deals)), company)
 
 
+def as_expansions(associations: Sequence[str | Expand]) -> list[Expand]:
+    return [item if isinstance(item, Expand) else Expand(item) for item in associations]
+
+
 class HubSpotClient(CrmClient):
     provider: ClassVar[str] = "hubspot"
     batch_size: ClassVar[int] = BATCH_LIMIT
@@ -107,11 +112,11 @@ class HubSpotClient(CrmClient):
         ids: Sequence[str],
         *,
         properties: Sequence[str] = (),
-        associations: Sequence[str] = (),
+        associations: Sequence[str | Expand] = (),
     ) -> list[CrmRecord]:
         """Records by id; with ``associations``, their associated records (default properties) too."""
         records = self.objects.batch_read(object_type, ids, properties=properties)
-        return self.expander.expand(records, [Expand(kind) for kind in associations])
+        return self.expander.expand(records, as_expansions(associations))
 
     def batch_update(self, object_type: str, updates: Sequence[RecordUpdate]) -> BatchUpdateResult:
         return self.objects.batch_update(object_type, updates)
@@ -128,10 +133,10 @@ class HubSpotClient(CrmClient):
         record_id: str,
         *,
         properties: Sequence[str] = (),
-        associations: Sequence[str] = (),
+        associations: Sequence[str | Expand] = (),
     ) -> CrmRecord:
         record = self.objects.get(object_type, record_id, properties=properties)
-        return self.expander.expand([record], [Expand(kind) for kind in associations])[0]
+        return self.expander.expand([record], as_expansions(associations))[0]
 
     # -- HubSpot-specific ----------------------------------------------------------------------
 

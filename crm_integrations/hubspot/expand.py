@@ -9,23 +9,13 @@ contact) is read once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from crm_integrations.core.types import CrmRecord
+from crm_integrations.core.types import CrmRecord, Expand
 
 from .associations import AssociationsApi
 from .object_types import object_type
 from .objects import ObjectsApi, unique
-
-
-@dataclass(frozen=True)
-class Expand:
-    """Attach the ``object_type`` records associated with each record, read with ``properties``
-    (empty: HubSpot's defaults), each expanded in turn by ``expand``."""
-
-    object_type: str
-    properties: tuple[str, ...] = ()
-    expand: tuple[Expand, ...] = ()
 
 
 class Expander:

@@ -6,7 +6,9 @@ from crm_integrations.core.errors import AuthRevoked
 from crm_integrations.core.http import ProviderHttpClient
 from crm_integrations.core.oauth import OAuthApp, TokenSet
 from crm_integrations.core.provider import ConnectedAccount, CrmProvider
+from crm_integrations.core.webhooks import InboundEvent, SignatureCheck
 
+from . import webhooks
 from .client import HubSpotClient
 from .config import hubspot_settings
 
@@ -71,3 +73,11 @@ class HubSpotProvider(CrmProvider):
         return ConnectedAccount(
             account_id=str(info["hub_id"]), scopes=tuple(info.get("scopes") or tokens.scopes)
         )
+
+    def verify_webhook(
+        self, *, method: str, url: str, headers: dict[str, str], body: bytes
+    ) -> SignatureCheck:
+        return webhooks.verify_webhook(method=method, url=url, headers=headers, body=body)
+
+    def parse_webhook_events(self, body: bytes) -> list[InboundEvent]:
+        return webhooks.parse_webhook_events(body)

@@ -1,0 +1,124 @@
+"""The webhook debugger: every webhook received, what each event became, and Replay."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html, format_html_join
+
+from crm_integrations.core.redaction import redact_text
+from crm_integrations.models import WebhookDelivery, WebhookEvent
+
+
+#: What a result reference points at, by its prefix (apps above register these admin pages).
+RESULT_ADMIN = {"lead": "field_mapping_lead", "contract": "contracts_contract"}
+
+
+class WebhookEventInline(admin.TabularInline):
+    model = WebhookEvent
+    fk_name = "delivery"
+    extra = 0
+    can_delete = False
+    fields = ["event_type", "object_type", "object_id", "occurred_at", "outcome", "outcome_detail", "became"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="became")
+    def became(self, event: WebhookEvent) -> str:
+        kind, _, key = event.result_ref.partition(":")
+        try:
+            url = reverse(f"admin:{RESULT_ADMIN[kind]}_change", args=[key])
+        except (KeyError, NoReverseMatch):
+            return event.result_ref or "—"
+        return format_html('<a href="{}">{} {}</a>', url, kind, key)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "received_at",
+        "provider",
+        "kind",
+        "organization",
+        "signature",
+        "status",
+        "response_status",
+        "event_count",
+        "replays",
+    ]
+    list_filter = ["status", "signature", "provider", "organization"]
+    search_fields = ["body", "status_detail"]
+    date_hierarchy = "received_at"
+    inlines = [WebhookEventInline]
+    fields = [
+        "received_at",
+        "provider",
+        "kind",
+        "organization",
+        "method",
+        "url",
+        "signature",
+        "status",
+        "status_detail",
+        "response_status",
+        "processed_at",
+        "replays",
+        "headers_masked",
+        "body_masked",
+    ]
+    readonly_fields = fields
+    change_form_template = "admin/crm_integrations/webhookdelivery/change_form.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.method == "GET" and super().has_view_permission(request, obj)
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("organization").prefetch_related("events")
+
+    @admin.display(description="events")
+    def event_count(self, delivery: WebhookDelivery) -> int:
+        return len(delivery.events.all())
+
+    @admin.display(description="headers")
+    def headers_masked(self, delivery: WebhookDelivery) -> str:
+        rows = ((name, redact_text(str(value))) for name, value in sorted(delivery.headers.items()))
+        return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
+
+    @admin.display(description="raw body (secrets masked)")
+    def body_masked(self, delivery: WebhookDelivery) -> str:
+        try:
+            text = json.dumps(json.loads(delivery.body), indent=2)
+        except ValueError:
+            text = delivery.body
+        return format_html('<pre class="webhook-body">{}</pre>', redact_text(text))
+
+    def get_urls(self) -> list:
+        replay = self.admin_site.admin_view(self.replay_view)
+        return [
+            path("<int:delivery_id>/replay/", replay, name="crm_integrations_webhookdelivery_replay"),
+            *super().get_urls(),
+        ]
+
+    def replay_view(self, request: HttpRequest, delivery_id: int) -> HttpResponseRedirect:
+        from crm_integrations.tasks import replay_webhook_delivery
+
+        delivery = get_object_or_404(WebhookDelivery, pk=delivery_id)
+        target = reverse("admin:crm_integrations_webhookdelivery_change", args=[delivery.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(target)
+        if delivery.signature != "valid":
+            messages.error(request, "Only a correctly signed delivery can be replayed.")
+        else:
+            replay_webhook_delivery.delay(delivery.pk)
+            messages.success(request, "Replay queued: the stored body runs through the pipeline again.")
+        return HttpResponseRedirect(target)

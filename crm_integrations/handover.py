@@ -1,0 +1,32 @@
+"""Handing changed CRM records up to the intake (through the ``records_changed`` signal)."""
+
+from __future__ import annotations
+
+import logging
+
+from crm_integrations.models import EventOutcome, OrganizationIntegration
+from crm_integrations.signals import Outcome, records_changed
+
+logger = logging.getLogger(__name__)
+
+
+def hand_over(
+    connection: OrganizationIntegration, object_type: str, external_ids: list[str], source: str
+) -> dict[str, Outcome]:
+    """Ask the intake to take these records in; one outcome per id (an error for all if it failed)."""
+    ids = sorted(set(external_ids))
+    outcomes: dict[str, Outcome] = {}
+    responses = records_changed.send_robust(
+        sender=OrganizationIntegration,
+        connection=connection,
+        object_type=object_type,
+        external_ids=ids,
+        source=source,
+    )
+    for receiver, response in responses:
+        if isinstance(response, Exception):
+            logger.error("Intake %r failed for %s %s: %s", receiver, connection.pk, object_type, response)
+            detail = f"intake failed: {type(response).__name__}: {response}"
+            return {external_id: Outcome(EventOutcome.ERROR, detail) for external_id in ids}
+        outcomes.update(response or {})
+    return outcomes

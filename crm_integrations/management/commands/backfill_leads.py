@@ -1,0 +1,35 @@
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from tqdm import tqdm
+
+from crm_integrations import polling, selectors
+from crm_integrations.models import OrganizationIntegration
+
+
+class Command(BaseCommand):
+    help = "Take in the leads changed in the last N days for one connection (with a progress bar)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("connection", help="The connection's id (see the admin)")
+        parser.add_argument("--days", type=int, default=7)
+        parser.add_argument("--object-type", default="", help="Default: the connection's lead object")
+
+    def handle(self, *args: Any, connection: str, days: int, object_type: str, **options: Any) -> None:
+        try:
+            row = OrganizationIntegration.objects.select_related("integration", "organization").get(
+                pk=connection
+            )
+        except (OrganizationIntegration.DoesNotExist, ValueError):
+            raise CommandError(f"No connection {connection}.") from None
+        object_type = object_type or selectors.lead_object_type(row)
+        since = timezone.now() - timedelta(days=days)
+        with tqdm(unit="record", desc=f"{row} {object_type}", disable=options["verbosity"] == 0) as progress:
+            result = polling.poll(
+                row, object_type, since=since, source="backfill", max_pages=10_000, on_page=progress.update
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"Took in {result.records} record(s) in {result.pages} page(s).")
+        )

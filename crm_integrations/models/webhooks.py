@@ -1,0 +1,119 @@
+"""Every webhook request we receive, stored raw before anything else, and the events in it."""
+
+from django.db import models
+from django.utils import timezone
+
+from .connections import OrganizationIntegration
+from .organizations import Organization
+
+
+class SignatureVerdict(models.TextChoices):
+    VALID = "valid", "Valid"
+    INVALID = "invalid", "Invalid signature"
+    MISSING = "missing", "No signature"
+    STALE = "stale", "Timestamp too old"
+    V1_REFUSED = "v1_refused", "Only a v1 signature (replayable): refused"
+    NOT_CHECKED = "not_checked", "Not checked"
+
+
+class DeliveryStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    REJECTED = "rejected", "Rejected"
+    QUEUED = "queued", "Queued"
+    PROCESSED = "processed", "Processed"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    """One HTTP request from a CRM, as received (the webhook debugger lists these)."""
+
+    provider = models.SlugField(max_length=40)
+    kind = models.SlugField(max_length=40, default="events", help_text="events, workflow, ...")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    method = models.CharField(max_length=10)
+    url = models.TextField(help_text="The full URL called, as the signature covers it")
+    headers = models.JSONField(default=dict, help_text="Request headers, credentials masked")
+    body = models.TextField(blank=True, help_text="The raw body (cut at the size limit when oversized)")
+    body_size = models.PositiveIntegerField(default=0)
+    signature = models.CharField(
+        max_length=20, choices=SignatureVerdict.choices, default=SignatureVerdict.NOT_CHECKED
+    )
+    status = models.CharField(max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.RECEIVED)
+    status_detail = models.TextField(blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.SET_NULL)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    replays = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["provider", "status", "-received_at"], name="webhook_delivery_recent")
+        ]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.kind} {self.received_at:%Y-%m-%d %H:%M:%S} ({self.status})"
+
+
+class EventOutcome(models.TextChoices):
+    PENDING = "pending", "Pending"
+    INGESTED = "ingested", "Ingested"
+    DUPLICATE = "duplicate", "Duplicate"
+    IGNORED = "ignored", "Ignored"
+    REJECTED = "rejected", "Rejected"
+    ERROR = "error", "Error"
+
+
+class WebhookEvent(models.Model):
+    """One event of a delivery. The first event with a given dedupe key is the original; a
+    retried or repeated one points at it through ``duplicate_of`` and creates nothing."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="events")
+    connection = models.ForeignKey(OrganizationIntegration, null=True, blank=True, on_delete=models.SET_NULL)
+    dedupe_key = models.CharField(max_length=64)
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    account_id = models.CharField(max_length=100, blank=True)
+    event_id = models.CharField(max_length=100, blank=True)
+    event_type = models.CharField(max_length=100, blank=True)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=100, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    property_name = models.CharField(max_length=200, blank=True)
+    property_value = models.TextField(blank=True)
+    outcome = models.CharField(max_length=20, choices=EventOutcome.choices, default=EventOutcome.PENDING)
+    outcome_detail = models.TextField(blank=True)
+    result_ref = models.CharField(max_length=100, blank=True, help_text="What it became, e.g. lead:42")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["delivery", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key"],
+                condition=models.Q(duplicate_of__isnull=True),
+                name="one_original_per_webhook_event",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.object_type}:{self.object_id} ({self.outcome})"
+
+
+class SyncCursor(models.Model):
+    """Where polling of one connection's object type stands, and how often it runs."""
+
+    connection = models.ForeignKey(OrganizationIntegration, on_delete=models.CASCADE, related_name="cursors")
+    object_type = models.CharField(max_length=40)
+    cursor = models.TextField(blank=True, help_text="Opaque; stored only once the records are stored")
+    poll_every_minutes = models.PositiveIntegerField(default=5, help_text="0 switches polling off")
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "object_type"], name="one_cursor_per_object_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection} {self.object_type}"

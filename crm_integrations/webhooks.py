@@ -1,0 +1,179 @@
+"""Webhook intake: store the raw request first, verify, answer fast; process in Celery, idempotently."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from crm_integrations import selectors
+from crm_integrations.core import registry
+from crm_integrations.core.redaction import redact_mapping
+from crm_integrations.core.webhooks import InboundEvent, MalformedWebhook
+from crm_integrations.handover import hand_over
+from crm_integrations.models import (
+    DeliveryStatus,
+    EventOutcome,
+    OrganizationIntegration,
+    SignatureVerdict,
+    WebhookDelivery,
+    WebhookEvent,
+)
+from crm_integrations.signals import Outcome
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WebhookAnswer:
+    status: int
+    message: str
+    delivery_id: int
+
+
+def receive(
+    *, provider: str, method: str, url: str, headers: dict[str, str], body: bytes, oversized: bool
+) -> WebhookAnswer:
+    """Store the request, then check it; a correctly signed batch is accepted once stored."""
+    delivery = WebhookDelivery.objects.create(
+        provider=provider,
+        method=method,
+        url=url,
+        headers=redact_mapping(headers),
+        body=body.decode("utf-8", errors="replace"),
+        body_size=len(body),
+    )
+    if oversized:
+        return _reject(delivery, 413, "The body is larger than WEBHOOK_MAX_BODY_BYTES.")
+    source = registry.get_provider(provider)
+    check = source.verify_webhook(method=method, url=url, headers=headers, body=body)
+    delivery.signature = check.verdict
+    if not check.valid:
+        return _reject(delivery, 401, f"Signature refused: {check.detail}.")
+    try:
+        events = source.parse_webhook_events(body)
+    except MalformedWebhook as error:
+        return _reject(delivery, 400, f"Malformed body: {error}.")
+    delivery.status = DeliveryStatus.QUEUED
+    delivery.status_detail = f"{len(events)} event(s) queued."
+    delivery.response_status = 200
+    delivery.save()
+    _enqueue(delivery.pk)
+    return WebhookAnswer(200, "accepted", delivery.pk)
+
+
+def _reject(delivery: WebhookDelivery, status: int, message: str) -> WebhookAnswer:
+    delivery.status = DeliveryStatus.REJECTED
+    delivery.status_detail = message
+    delivery.response_status = status
+    delivery.save()
+    logger.warning("Rejected %s webhook %s: %s", delivery.provider, delivery.pk, message)
+    return WebhookAnswer(status, message, delivery.pk)
+
+
+def _enqueue(delivery_id: int) -> None:
+    from crm_integrations.tasks import process_webhook_delivery
+
+    transaction.on_commit(lambda: process_webhook_delivery.delay(delivery_id))
+
+
+def process(delivery_id: int, *, source: str = "webhook") -> dict[str, int]:
+    """Turn a stored, verified delivery into events and hand the changed records to the intake.
+
+    Idempotent: an event already seen (same dedupe key) is recorded as a duplicate of the first
+    and creates nothing; running the same delivery again (a replay) re-runs only what is not done.
+    """
+    delivery = WebhookDelivery.objects.get(pk=delivery_id)
+    if delivery.signature != SignatureVerdict.VALID:
+        return {"skipped": 1}
+    events = registry.get_provider(delivery.provider).parse_webhook_events(delivery.body.encode())
+    work: dict[tuple[OrganizationIntegration, str], list[WebhookEvent]] = defaultdict(list)
+    for event in events:
+        row = _record_event(delivery, event)
+        if row.outcome == EventOutcome.PENDING:
+            work[(row.connection, row.object_type)].append(row)
+    for (connection, object_type), rows in work.items():
+        outcomes = hand_over(connection, object_type, [row.object_id for row in rows], source)
+        for row in rows:
+            result = outcomes.get(row.object_id, Outcome(EventOutcome.PENDING, "no intake answered"))
+            row.outcome, row.outcome_detail, row.result_ref = result.outcome, result.detail, result.result_ref
+            row.save(update_fields=["outcome", "outcome_detail", "result_ref"])
+    counts = _counts(delivery)
+    delivery.status = DeliveryStatus.FAILED if counts.get(EventOutcome.ERROR) else DeliveryStatus.PROCESSED
+    delivery.status_detail = ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) or "no events"
+    delivery.processed_at = timezone.now()
+    if delivery.organization_id is None:
+        delivery.organization_id = (
+            delivery.events.exclude(connection=None)
+            .values_list("connection__organization", flat=True)
+            .first()
+        )
+    delivery.save()
+    return counts
+
+
+def replay(delivery_id: int) -> dict[str, int]:
+    """Run a stored delivery through the pipeline again: failed events retry, the rest stay done."""
+    WebhookDelivery.objects.filter(pk=delivery_id).update(replays=F("replays") + 1)
+    WebhookEvent.objects.filter(delivery_id=delivery_id, outcome=EventOutcome.ERROR).update(
+        outcome=EventOutcome.PENDING
+    )
+    return process(delivery_id, source="replay")
+
+
+def _record_event(delivery: WebhookDelivery, event: InboundEvent) -> WebhookEvent:
+    already = WebhookEvent.objects.filter(delivery=delivery, dedupe_key=event.dedupe_key).first()
+    if already is not None:
+        return already  # this delivery processed again (a replay): keep its row, retried if pending
+    existing = WebhookEvent.objects.filter(dedupe_key=event.dedupe_key, duplicate_of=None).first()
+    connection = selectors.connection_for_account(delivery.provider, event.account_id)
+    fields = {
+        "delivery": delivery,
+        "connection": connection,
+        "dedupe_key": event.dedupe_key,
+        "account_id": event.account_id,
+        "event_id": event.event_id,
+        "event_type": event.event_type,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "occurred_at": event.occurred_at,
+        "property_name": event.property_name,
+        "property_value": event.property_value,
+    }
+    if existing is None:
+        outcome, detail = _first_look(connection, event)
+        try:
+            with transaction.atomic():
+                return WebhookEvent.objects.create(**fields, outcome=outcome, outcome_detail=detail)
+        except IntegrityError:  # another worker recorded the same event a moment ago
+            existing = WebhookEvent.objects.get(dedupe_key=event.dedupe_key, duplicate_of=None)
+    return WebhookEvent.objects.create(
+        **fields,
+        duplicate_of=existing,
+        outcome=EventOutcome.DUPLICATE,
+        outcome_detail=f"same event as #{existing.pk} (delivery {existing.delivery_id})",
+        result_ref=existing.result_ref,
+    )
+
+
+def _first_look(connection: OrganizationIntegration | None, event: InboundEvent) -> tuple[str, str]:
+    if connection is None:
+        return EventOutcome.REJECTED, f"no organization connected account {event.account_id}"
+    if connection.status != "connected":
+        return EventOutcome.REJECTED, f"the connection is {connection.status}"
+    if not event.object_type or not event.object_id:
+        return EventOutcome.IGNORED, f"{event.event_type or 'unknown event'}: not a CRM record event"
+    if event.event_type.endswith(".deletion"):
+        return EventOutcome.IGNORED, "deletions are not taken in"
+    return EventOutcome.PENDING, ""
+
+
+def _counts(delivery: WebhookDelivery) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for outcome in delivery.events.values_list("outcome", flat=True):
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
