@@ -14,7 +14,6 @@ from django.utils.html import format_html, format_html_join
 from crm_integrations.core.redaction import redact_text
 from crm_integrations.models import WebhookDelivery, WebhookEvent
 
-
 #: What a result reference points at, by its prefix (apps above register these admin pages).
 RESULT_ADMIN = {"lead": "field_mapping_lead", "contract": "contracts_contract"}
 
