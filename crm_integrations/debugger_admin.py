@@ -79,7 +79,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.method == "GET" and super().has_view_permission(request, obj)
+        return False  # a record of what happened: viewed, never edited
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("organization").prefetch_related("events")

@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class FieldMappingConfig(AppConfig):
     name = "field_mapping"
+    verbose_name = "Field mapping and leads"
+
+    def ready(self) -> None:
+        from crm_integrations.signals import records_changed
+
+        from .intake import on_records_changed
+
+        records_changed.connect(on_records_changed, dispatch_uid="field_mapping.intake")

@@ -62,7 +62,7 @@ def connection(organization):
 
 
 @pytest.fixture
-def intake():
+def intake(without_lead_intake):
     """Stands in for the lead intake above crm_integrations: records what it is handed."""
     calls = []
     failing = {"error": None}

@@ -30,7 +30,7 @@ def connection(organization, hubspot_sandbox):
 
 
 @pytest.fixture
-def intake():
+def intake(without_lead_intake):
     taken, failing = [], {"on": False}
 
     def receiver(sender, connection, object_type, external_ids, source, **kwargs):

@@ -1,0 +1,82 @@
+"""Lead intake: records a webhook or a poll said changed are fetched (batch, across objects),
+mapped to canonical leads and stored — a record that does not map is stored in an error state.
+
+Connected to ``crm_integrations.signals.records_changed`` in ``FieldMappingConfig.ready``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from crm_integrations.core import registry
+from crm_integrations.models import EventOutcome, OrganizationIntegration
+from crm_integrations.signals import Outcome
+
+from . import selectors, services
+from .mapping import MappingSpec, expansions, map_record, properties_by_path
+
+logger = logging.getLogger(__name__)
+
+
+def take_in(
+    connection: OrganizationIntegration, object_type: str, external_ids: Sequence[str], source: str
+) -> dict[str, Outcome]:
+    """Fetch, map and store these records; one outcome per id (never a silent drop)."""
+    spec = _spec(connection)
+    if spec is None:
+        return _all(external_ids, EventOutcome.IGNORED, f"no field mapping for {connection.provider} yet")
+    if object_type != spec.object_type:
+        return _all(
+            external_ids, EventOutcome.IGNORED, f"leads come from {spec.object_type}, not {object_type}"
+        )
+    client = registry.get_client(connection)
+    records: dict[str, Any] = {}
+    for start in range(0, len(external_ids), client.batch_size):
+        chunk = list(external_ids[start : start + client.batch_size])
+        fetched = client.batch_read(
+            object_type, chunk, properties=properties_by_path(spec).get("", ()), associations=expansions(spec)
+        )
+        records.update({record.id: record for record in fetched})
+    outcomes: dict[str, Outcome] = {}
+    for external_id in external_ids:
+        record = records.get(external_id)
+        if record is None:
+            outcomes[external_id] = Outcome(EventOutcome.IGNORED, "the record no longer exists at the CRM")
+            continue
+        result = map_record(spec, record)
+        write = services.lead_upsert_from_record(connection, object_type, record, result, source)
+        detail = write.action if result.ok else f"{write.action}, with mapping errors"
+        outcomes[external_id] = Outcome(EventOutcome.INGESTED, detail, f"lead:{write.lead.pk}")
+    logger.info(
+        "Took in %d %s record(s) of connection %s via %s", len(records), object_type, connection.pk, source
+    )
+    return outcomes
+
+
+def _spec(connection: OrganizationIntegration) -> MappingSpec | None:
+    spec = selectors.spec_for_connection(connection)
+    if spec is not None:
+        return spec
+    try:
+        services.default_mapping_for(connection)
+    except services.NoDefaultMapping:
+        return None
+    return selectors.spec_for_connection(connection)
+
+
+def _all(external_ids: Sequence[str], outcome: str, detail: str) -> dict[str, Outcome]:
+    return {external_id: Outcome(outcome, detail) for external_id in external_ids}
+
+
+def on_records_changed(
+    sender: Any,
+    *,
+    connection: OrganizationIntegration,
+    object_type: str,
+    external_ids: Sequence[str],
+    source: str,
+    **kwargs: Any,
+) -> dict[str, Outcome]:
+    return take_in(connection, object_type, external_ids, source)

@@ -1,0 +1,241 @@
+"""The field mapping of one connection, and the canonical leads it produces.
+
+A ``FieldMapping`` says, for one organization's connection, which CRM object is the lead
+(HubSpot ``leads`` or ``contacts``, monday ``items``), which CRM property feeds each canonical
+field (``FieldRule``) and how the CRM's status values become an outcome (``StatusMapping``).
+A ``Lead`` is one CRM record seen through that mapping: the canonical columns, the raw record as
+fetched, and the mapping errors, if any (the record is stored either way, never dropped).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+from crm_integrations.models import Organization, OrganizationIntegration
+
+
+class CanonicalField(models.TextChoices):
+    SOURCE = "source", "Source"
+    OWNER = "owner", "Owner"
+    AMOUNT = "amount", "Amount"
+    INDUSTRY = "industry", "Industry"
+    STATUS = "status", "Status"
+    NAME = "name", "Name"
+    EMAIL = "email", "Email"
+    COMPANY = "company", "Company"
+    COUNTRY = "country", "Country"
+    LEAD_TYPE = "lead_type", "Lead type"
+
+
+#: Fields a mapping must feed before leads can be routed.
+REQUIRED_FIELDS = (CanonicalField.SOURCE, CanonicalField.OWNER, CanonicalField.STATUS)
+
+
+class Transform(models.TextChoices):
+    AS_IS = "as_is", "As is"
+    LOWER = "lower", "Lower case"
+    NUMBER = "number", "Number"
+    DATE = "date", "Date"
+    VALUE_MAP = "value_map", "Value map"
+    DEFAULT = "default", "Default when empty"
+
+
+class Outcome(models.TextChoices):
+    OPEN = "open", "Open"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+    EXCLUDED = "excluded", "Excluded"
+
+
+class LeadState(models.TextChoices):
+    OK = "ok", "OK"
+    MAPPING_ERROR = "mapping_error", "Mapping error"
+
+
+class ReceivedVia(models.TextChoices):
+    WEBHOOK = "webhook", "Webhook"
+    POLL = "poll", "Poll"
+    BACKFILL = "backfill", "Backfill"
+    REPLAY = "replay", "Replay"
+
+
+#: "property", "assoc.property" or "assoc.assoc.property": at most two association hops.
+MAX_ASSOCIATION_HOPS = 2
+_SEGMENT = re.compile(r"^[A-Za-z0-9_\-]+$")
+
+
+def path_problem(path: str) -> str | None:
+    """Why ``path`` is not a usable source path, or None when it is."""
+    if not path:
+        return "the path is empty"
+    segments = path.split(".")
+    if any(not _SEGMENT.match(segment) for segment in segments):
+        return f"'{path}' is not a property path (names of letters, digits, _ and -, joined by dots)"
+    if len(segments) - 1 > MAX_ASSOCIATION_HOPS:
+        return f"'{path}' goes through {len(segments) - 1} associations (at most {MAX_ASSOCIATION_HOPS})"
+    return None
+
+
+def validate_source_path(path: str) -> None:
+    problem = path_problem(path)
+    if problem:
+        raise ValidationError(problem, code="invalid_path")
+
+
+class FieldMapping(models.Model):
+    """Which CRM object is the lead and how its properties feed the canonical lead (one per connection)."""
+
+    connection = models.OneToOneField(
+        OrganizationIntegration, on_delete=models.CASCADE, related_name="field_mapping"
+    )
+    object_type = models.CharField(
+        max_length=60,
+        default="leads",
+        help_text='The CRM object that is the lead: "leads" or "contacts" (HubSpot), "items" (monday)',
+    )
+    status_source = models.CharField(
+        max_length=255,
+        blank=True,
+        validators=[validate_source_path],
+        help_text='Path of the property the status mapping reads, e.g. "hs_pipeline_stage"',
+    )
+    status_default = models.CharField(
+        max_length=20,
+        choices=Outcome.choices,
+        blank=True,
+        help_text="Outcome for a status value with no row; blank: such a value is a mapping error",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Mapping of {self.connection} ({self.object_type})"
+
+
+class FieldRule(models.Model):
+    """One canonical field fed by one CRM property (possibly on an associated record), transformed.
+
+    ``options`` by transform: value_map ``{"map": {crm value: canonical value}, "fallback": value}``
+    (no fallback: an unmapped value is an error), default ``{"default": value}``, date
+    ``{"format": "%d/%m/%Y"}`` (optional; ISO and epoch milliseconds are always understood).
+    Status is not a rule: it is ``FieldMapping.status_source`` read through the ``StatusMapping`` rows.
+    """
+
+    mapping = models.ForeignKey(FieldMapping, on_delete=models.CASCADE, related_name="rules")
+    canonical_field = models.CharField(max_length=20, choices=CanonicalField.choices)
+    source_path = models.CharField(
+        max_length=255,
+        validators=[validate_source_path],
+        help_text='"property", "association.property" or "association.association.property"',
+    )
+    transform = models.CharField(max_length=20, choices=Transform.choices, default=Transform.AS_IS)
+    options = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["mapping", "canonical_field"]
+        constraints = [
+            models.UniqueConstraint(fields=["mapping", "canonical_field"], name="unique_rule_per_field"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.canonical_field} ← {self.source_path} ({self.transform})"
+
+    def clean(self) -> None:
+        if self.canonical_field == CanonicalField.STATUS:
+            raise ValidationError(
+                {
+                    "canonical_field": "Status is read from the mapping's status source through the "
+                    "status mapping rows, not from a field rule."
+                }
+            )
+        if not isinstance(self.options, dict):
+            raise ValidationError({"options": "Options must be a JSON object."})
+        if self.transform == Transform.VALUE_MAP and not isinstance(self.options.get("map"), dict):
+            raise ValidationError({"options": 'A value map needs {"map": {crm value: canonical value}}.'})
+        if self.transform == Transform.DEFAULT and "default" not in self.options:
+            raise ValidationError({"options": 'A default needs {"default": value}.'})
+        if self.transform == Transform.DATE and not isinstance(self.options.get("format", ""), str):
+            raise ValidationError({"options": "A date format must be a string such as %d/%m/%Y."})
+
+
+class StatusMapping(models.Model):
+    """One CRM status value (a HubSpot stage id, a monday label) and the outcome it means."""
+
+    mapping = models.ForeignKey(FieldMapping, on_delete=models.CASCADE, related_name="status_rows")
+    crm_value = models.CharField(max_length=255)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+
+    class Meta:
+        ordering = ["mapping", "crm_value"]
+        constraints = [
+            models.UniqueConstraint(fields=["mapping", "crm_value"], name="unique_status_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.crm_value} → {self.outcome}"
+
+
+class Lead(models.Model):
+    """The canonical lead: one per CRM record of one connection.
+
+    ``connection`` is RESTRICT: deleting a connection that still has leads is refused (disconnect
+    keeps the row, so leads survive a disconnect/reconnect), which keeps routing history from
+    vanishing through an admin click; deleting the whole organization still removes its
+    connections and leads together (RESTRICT, unlike PROTECT, allows that cascade).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="leads")
+    connection = models.ForeignKey(OrganizationIntegration, on_delete=models.RESTRICT, related_name="leads")
+    object_type = models.CharField(max_length=60)
+    external_id = models.CharField(max_length=100, help_text="The record's id in the CRM")
+
+    name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=254, blank=True, help_text="Lower-cased")
+    company = models.CharField(max_length=255, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    source = models.CharField(max_length=255, blank=True)
+    owner_external_id = models.CharField(max_length=100, blank=True, help_text="The CRM owner/user id")
+    amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    industry = models.CharField(max_length=255, blank=True)
+    # NULL until a status is mapped: "no outcome yet" is not an outcome, and never the empty string.
+    status = models.CharField(max_length=20, choices=Outcome.choices, null=True, blank=True)  # noqa: DJ001
+    lead_type = models.CharField(max_length=100, blank=True)
+
+    raw = models.JSONField(
+        default=dict, encoder=DjangoJSONEncoder, help_text="The record as fetched, with associated records"
+    )
+    mapping_errors = models.JSONField(default=list, blank=True, help_text="[{field, message}]")
+    state = models.CharField(max_length=20, choices=LeadState.choices, default=LeadState.OK)
+    crm_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="The CRM's last-modified time of the data held here"
+    )
+    received_via = models.CharField(max_length=20, choices=ReceivedVia.choices)
+    first_received_at = models.DateTimeField(default=timezone.now)
+    last_received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "object_type", "external_id"], name="unique_lead_per_record"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "email"], name="lead_org_email"),
+            models.Index(fields=["external_id"], name="lead_external_id"),
+            models.Index(fields=["organization", "state"], name="lead_org_state"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.name or self.email or "(no name)"
+        flag = " [mapping error]" if self.state == LeadState.MAPPING_ERROR else ""
+        return f"{who} · {self.object_type} {self.external_id} · {self.status or 'unmapped'}{flag}"

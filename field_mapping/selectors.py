@@ -1,0 +1,62 @@
+"""Reads: a connection's mapping, its leads, and the CRM fields a mapping refers to."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+
+from crm_integrations.core import registry
+from crm_integrations.core.errors import InvalidRequest, NotFound
+from crm_integrations.core.types import CrmField
+from crm_integrations.models import OrganizationIntegration
+
+from .mapping import MappingSpec, properties_by_object
+from .models import FieldMapping, FieldRule, Lead, StatusMapping
+from .validation import PROVIDER_ASSOCIATIONS, Problem, validate_mapping
+
+
+def mapping_for_connection(connection: OrganizationIntegration) -> FieldMapping | None:
+    """The connection's mapping with its rules and status rows loaded (two queries more), or None."""
+    return (
+        FieldMapping.objects.filter(connection=connection)
+        .prefetch_related(
+            Prefetch("rules", queryset=FieldRule.objects.order_by("canonical_field")),
+            Prefetch("status_rows", queryset=StatusMapping.objects.order_by("crm_value")),
+        )
+        .first()
+    )
+
+
+def spec_for_connection(connection: OrganizationIntegration) -> MappingSpec | None:
+    mapping = mapping_for_connection(connection)
+    return MappingSpec.from_model(mapping) if mapping is not None else None
+
+
+def lead_by_external_id(
+    connection: OrganizationIntegration, object_type: str, external_id: str
+) -> Lead | None:
+    return Lead.objects.filter(
+        connection=connection, object_type=object_type, external_id=str(external_id)
+    ).first()
+
+
+def fields_for_spec(connection: OrganizationIntegration, spec: MappingSpec) -> dict[str, list[CrmField]]:
+    """The CRM's current fields of every object type ``spec`` reads (one ``list_fields`` call each).
+
+    An object type the CRM does not know is left out (validation then reports the path);
+    other CRM errors (auth, rate limits, outages) propagate.
+    """
+    client = registry.get_client(connection)
+    fields: dict[str, list[CrmField]] = {}
+    for kind in properties_by_object(spec):
+        try:
+            fields[kind] = client.list_fields(kind)
+        except (InvalidRequest, NotFound):
+            continue
+    return fields
+
+
+def mapping_problems(connection: OrganizationIntegration, spec: MappingSpec) -> list[Problem]:
+    """``validate_mapping`` against the connection's CRM as it is now (calls the CRM)."""
+    return validate_mapping(
+        spec, fields_for_spec(connection, spec), associations=PROVIDER_ASSOCIATIONS.get(connection.provider)
+    )
