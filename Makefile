@@ -27,7 +27,7 @@ run: install .env
 	$(BIN)/python manage.py setup_demo --url http://127.0.0.1:$(PORT)/admin/
 	@echo "Starting web, worker, beat and the HubSpot sandbox (Ctrl-C stops them all)."
 	@echo "Admin: http://127.0.0.1:$(PORT)/admin/   Connect a CRM: http://127.0.0.1:$(PORT)/integrations/connect/"
-	PORT=$(PORT) PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} exec $(BIN)/honcho start
+	WEB_PORT=$(PORT) PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} exec $(BIN)/honcho start
 
 lint: install
 	$(BIN)/ruff check .

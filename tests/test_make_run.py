@@ -1,5 +1,6 @@
 """`make run` starts web, worker, beat and the HubSpot sandbox on embedded defaults; Ctrl-C stops them all."""
 
+import json
 import os
 import signal
 import socket
@@ -72,6 +73,10 @@ def test_make_run_serves_the_admin_and_ctrl_c_stops_every_process(make_run):
     assert "crm_integrations.sandboxes.hubspot" in commands
     health = _wait_for(f"http://127.0.0.1:{sandbox_port}/_sandbox/health", time.monotonic() + 30, process)
     assert b"ok" in health.lower()
+    webhooks = json.loads(
+        _wait_for(f"http://127.0.0.1:{sandbox_port}/_sandbox/webhooks", time.monotonic() + 5, process)
+    )
+    assert webhooks["targetUrl"] == f"http://127.0.0.1:{port}/api/v1/integrations/hubspot/events"
 
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does in a terminal
     output, _ = process.communicate(timeout=60)
