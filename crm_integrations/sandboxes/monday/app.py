@@ -1,0 +1,114 @@
+"""Flask application factory: ``POST /v2`` (GraphQL), OAuth, the control API, faults and the request log."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from . import control, graphql_api, oauth
+from .complexity import Charge
+from .config import SandboxConfig
+from .errors import HttpFailure, complexity_exhausted, legacy_complexity, minute_limit, server_error
+from .http import reply
+from .state import SandboxState
+from .webhooks import Webhooks
+
+logger = logging.getLogger(__name__)
+STATE_KEY = "monday_sandbox"
+WEBHOOKS_KEY = "monday_sandbox_webhooks"
+
+
+def build_state(config: SandboxConfig) -> tuple[SandboxState, Webhooks]:
+    state = SandboxState(config)
+    hooks = Webhooks(state)
+    control.reseed(state, hooks)
+    return state, hooks
+
+
+def create_app(config: SandboxConfig | None = None, **options: Any) -> Flask:
+    """A sandbox app with a seeded account. The webhook sender thread is started by :mod:`.server`."""
+    config = config or SandboxConfig.from_kwargs(**options)
+    graphql_api.schema()  # parse the schema now, not on the first request
+    state, hooks = build_state(config)
+    app = Flask(__name__)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions[STATE_KEY] = state
+    app.extensions[WEBHOOKS_KEY] = hooks
+    app.extensions["monday_sandbox_oauth"] = oauth.new_store()
+    app.register_blueprint(oauth.blueprint)
+    app.register_blueprint(control.blueprint, url_prefix="/_sandbox")
+    app.add_url_rule("/v2", "graphql", graphql_endpoint, methods=["POST"])
+    app.before_request(_start)
+    app.after_request(_log)
+    app.register_error_handler(Exception, _unexpected)
+    return app
+
+
+def _state() -> SandboxState:
+    from flask import current_app
+
+    return current_app.extensions[STATE_KEY]
+
+
+def _start() -> None:
+    g.started = time.perf_counter()
+
+
+def _fault_answer(state: SandboxState) -> HttpFailure | None:
+    fault = state.faults.decide()
+    if fault is None:
+        return None
+    g.fault = fault.kind
+    retry_in = fault.settings.retry_in_seconds
+    if fault.kind == "rate_limit":
+        return minute_limit(retry_in)
+    if fault.kind == "complexity":
+        limit = state.config.complexity_budget
+        charge = Charge(False, 100, limit // 1000, 100, retry_in, limit)
+        return legacy_complexity(charge) if fault.settings.legacy_complexity else complexity_exhausted(charge)
+    return server_error(fault.status)
+
+
+def graphql_endpoint() -> Response:
+    from flask import current_app
+
+    state = _state()
+    failure = _fault_answer(state)
+    if failure is not None:
+        body = {**failure.top_level, **({"errors": failure.errors} if failure.errors else {})}
+        body["account_id"] = state.config.account_id
+        return reply(body, failure.status, failure.headers)
+    headers = {key.lower(): value for key, value in request.headers.items()}
+    payload = request.get_json(silent=True)
+    answer = graphql_api.handle(state, current_app.extensions[WEBHOOKS_KEY], headers, payload)
+    g.summary = answer.summary
+    return reply(answer.body, answer.status, answer.headers)
+
+
+def _log(response: Response) -> Response:
+    if request.path.startswith("/_sandbox"):
+        return response
+    state = _state()
+    started = getattr(g, "started", time.perf_counter())
+    state.requests.add(
+        at=time.time(),
+        method=request.method,
+        path=request.path,
+        status=response.status_code,
+        fault=getattr(g, "fault", None),
+        durationMs=round((time.perf_counter() - started) * 1000, 2),
+        **getattr(g, "summary", {}),
+    )
+    return response
+
+
+def _unexpected(exc: Exception) -> Response:
+    from werkzeug.exceptions import HTTPException
+
+    if isinstance(exc, HTTPException):
+        return reply({"error_message": exc.name, "status_code": exc.code}, exc.code or 500)
+    logger.exception("monday sandbox error on %s %s", request.method, request.path)
+    return reply({"error_message": f"Internal server error: {type(exc).__name__}", "status_code": 500}, 500)
