@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from crm_integrations.core import registry
-from crm_integrations.core.provider import CrmProvider
+from crm_integrations.core.provider import CrmProvider, ProviderAction
 from crm_integrations.models import (
     ConnectionStatus,
     Environment,
@@ -48,6 +48,7 @@ class EnvironmentChoice:
     label: str
     configured: bool
     status: str  # the existing connection's status, or "" if never connected
+    actions: tuple[ProviderAction, ...] = ()  # other ways to connect (an API token form...)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def crm_choices(organization: Organization) -> list[CrmChoice]:
                 label=label,
                 configured=provider is not None and _oauth_configured(provider, value),
                 status=statuses.get((integration.provider, value), ""),
+                actions=tuple(provider.connect_actions(value)) if provider is not None else (),
             )
             for value, label in Environment.choices
         )
@@ -89,8 +91,15 @@ def crm_choices(organization: Organization) -> list[CrmChoice]:
     return choices
 
 
-def connection_rows(organization: Organization) -> QuerySet[OrganizationIntegration]:
-    return OrganizationIntegration.objects.filter(organization=organization).select_related("integration")
+def connection_rows(organization: Organization) -> list[tuple[OrganizationIntegration, list[ProviderAction]]]:
+    """The organization's connections, each with the setup steps its provider still offers."""
+    rows = OrganizationIntegration.objects.filter(organization=organization).select_related("integration")
+    return [(row, _setup_actions(row)) for row in rows]
+
+
+def _setup_actions(connection: OrganizationIntegration) -> list[ProviderAction]:
+    provider = _registered(connection.provider)
+    return provider.setup_actions(connection) if provider is not None else []
 
 
 def _registered(provider: str) -> CrmProvider | None:

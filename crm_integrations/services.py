@@ -8,7 +8,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crm_integrations.core import oauth, registry
-from crm_integrations.core.errors import CrmError
 from crm_integrations.core.oauth import TokenSet
 from crm_integrations.models import ConnectionStatus, Integration, Organization, OrganizationIntegration
 
@@ -59,7 +58,9 @@ def upsert_organization_integration(
                     return connection
             except IntegrityError:
                 # Another process created it between our read and our insert: update theirs.
-                connection = OrganizationIntegration.objects.select_for_update().get(**key)
+                connection = OrganizationIntegration.objects.select_for_update().filter(**key).first()
+                if connection is None:
+                    raise  # another constraint refused the row (an account another organization holds)
         _apply(connection, fields)
         connection.save()
     return connection
@@ -89,6 +90,12 @@ def organization_add_member(*, organization: Organization, user: Any, role: str 
 class AccountAlreadyConnected(Exception):
     """The CRM account is already connected to another organization."""
 
+    def __init__(self, integration: Integration, account_id: str) -> None:
+        super().__init__(
+            f"This {integration.name} account ({account_id}) is already connected to another "
+            "organization. Disconnect it there first."
+        )
+
 
 def connect_organization(
     *,
@@ -99,34 +106,38 @@ def connect_organization(
     account_id: str,
     scopes: tuple[str, ...],
 ) -> OrganizationIntegration:
-    """Store a finished OAuth connection; refuse an account another organization already owns."""
-    with transaction.atomic():
-        owner = (
-            OrganizationIntegration.objects.select_for_update()
-            .filter(integration__provider=provider, external_account_id=account_id)
-            .exclude(organization=organization)
-            .exclude(status=ConnectionStatus.DISCONNECTED)
-            .select_related("organization")
-            .first()
-        )
-        if owner is not None:
-            raise AccountAlreadyConnected(
-                f"This {owner.integration.name} account ({account_id}) is already connected to another "
-                "organization. Disconnect it there first."
+    """Store a finished OAuth connection; refuse an account another organization already owns.
+
+    The check below sees the accounts already stored; two organizations claiming the same account
+    at the same moment are told apart by the database (``unique_active_account_per_environment``).
+    """
+    try:
+        with transaction.atomic():
+            owner = (
+                OrganizationIntegration.objects.select_for_update()
+                .filter(integration__provider=provider, external_account_id=account_id)
+                .exclude(organization=organization)
+                .exclude(status=ConnectionStatus.DISCONNECTED)
+                .select_related("integration")
+                .first()
             )
-        return upsert_organization_integration(
-            organization,
-            provider,
-            environment,
-            status=ConnectionStatus.CONNECTED,
-            status_reason="",
-            external_account_id=account_id,
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            expires_at=tokens.expires_at,
-            scopes=list(scopes),
-            last_refreshed_at=timezone.now(),
-        )
+            if owner is not None:
+                raise AccountAlreadyConnected(owner.integration, account_id)
+            return upsert_organization_integration(
+                organization,
+                provider,
+                environment,
+                status=ConnectionStatus.CONNECTED,
+                status_reason="",
+                external_account_id=account_id,
+                access_token=tokens.access_token,
+                refresh_token=tokens.refresh_token,
+                expires_at=tokens.expires_at,
+                scopes=list(scopes),
+                last_refreshed_at=timezone.now(),
+            )
+    except IntegrityError:
+        raise AccountAlreadyConnected(Integration.objects.get(provider=provider), account_id) from None
 
 
 def disconnect_connection(connection: OrganizationIntegration) -> bool:
@@ -134,15 +145,10 @@ def disconnect_connection(connection: OrganizationIntegration) -> bool:
 
     Returns whether the CRM confirmed the revocation; the tokens are wiped either way.
     """
-    revoked = True
-    if connection.refresh_token:
-        try:
-            oauth.revoke(
-                registry.get_provider(connection.provider).oauth_app(connection.environment),
-                refresh_token=connection.refresh_token,
-            )
-        except CrmError:
-            revoked = False
+    revoked = not connection.refresh_token or oauth.revoke_best_effort(
+        registry.get_provider(connection.provider).oauth_app(connection.environment),
+        refresh_token=connection.refresh_token,
+    )
     upsert_organization_integration(
         connection.organization,
         connection.provider,

@@ -1,5 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
+from crm_integrations.core import registry
 from crm_integrations.views import health, integrations, oauth, webhooks
 
 app_name = "crm_integrations"
@@ -12,4 +13,9 @@ urlpatterns = [
     path("api/v1/integrations/<slug:provider>/auth", oauth.authorize, name="oauth_authorize"),
     path("api/v1/integrations/<slug:provider>/callback", oauth.callback, name="oauth_callback"),
     path("api/v1/integrations/<slug:provider>/events", webhooks.events, name="webhook_events"),
+]
+# Each provider's own staff pages (monday's API-token form and board choice...), from the registry.
+urlpatterns += [
+    path(f"integrations/{key}/", include((registry.get_provider(key).urlpatterns(), key)))
+    for key in registry.registered_keys()
 ]

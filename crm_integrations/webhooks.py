@@ -33,6 +33,8 @@ class WebhookAnswer:
     status: int
     message: str
     delivery_id: int
+    #: When set, the exact JSON to answer (a URL-verification challenge echoed back).
+    payload: dict[str, str] | None = None
 
 
 def receive(
@@ -50,12 +52,18 @@ def receive(
     if oversized:
         return _reject(delivery, 413, "The body is larger than WEBHOOK_MAX_BODY_BYTES.")
     source = registry.get_provider(provider)
+    handshake = source.webhook_handshake(body)
+    if handshake is not None:  # it carries no event, so it is answered whatever its signature
+        delivery.status, delivery.response_status = DeliveryStatus.HANDSHAKE, 200
+        delivery.status_detail = "URL verification challenge echoed back."
+        delivery.save()
+        return WebhookAnswer(200, "challenge", delivery.pk, payload=handshake)
     check = source.verify_webhook(method=method, url=url, headers=headers, body=body)
-    delivery.signature = check.verdict
+    delivery.signature, delivery.account_id = check.verdict, check.account_id
     if not check.valid:
         return _reject(delivery, 401, f"Signature refused: {check.detail}.")
     try:
-        events = source.parse_webhook_events(body)
+        events = source.parse_webhook_events(body, account_id=check.account_id)
     except MalformedWebhook as error:
         return _reject(delivery, 400, f"Malformed body: {error}.")
     delivery.status = DeliveryStatus.QUEUED
@@ -90,7 +98,9 @@ def process(delivery_id: int, *, source: str = "webhook") -> dict[str, int]:
     delivery = WebhookDelivery.objects.get(pk=delivery_id)
     if delivery.signature != SignatureVerdict.VALID:
         return {"skipped": 1}
-    events = registry.get_provider(delivery.provider).parse_webhook_events(delivery.body.encode())
+    events = registry.get_provider(delivery.provider).parse_webhook_events(
+        delivery.body.encode(), account_id=delivery.account_id
+    )
     work: dict[tuple[OrganizationIntegration, str], list[WebhookEvent]] = defaultdict(list)
     for event in events:
         row = _record_event(delivery, event)

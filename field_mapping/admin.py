@@ -1,4 +1,4 @@
-"""Admin for mappings and the canonical leads they produce (the mapping wizard comes on top)."""
+"""Admin for mappings and the canonical leads they produce, and the mapping wizard (``wizard_views``)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
 
+from . import wizard_views
 from .models import FieldMapping, FieldRule, Lead, StatusMapping
 
 
@@ -27,6 +29,27 @@ class FieldMappingAdmin(admin.ModelAdmin):
     list_display = ["connection", "object_type", "status_source", "updated_at", "updated_by"]
     readonly_fields = ["created_at", "updated_at", "updated_by"]
     inlines = [FieldRuleInline, StatusMappingInline]
+    # Both add "Open the mapping wizard" to the object tools.
+    change_list_template = "admin/field_mapping/fieldmapping/change_list.html"
+    change_form_template = "admin/field_mapping/fieldmapping/change_form.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("wizard/", wrap(self.wizard_view), name="field_mapping_fieldmapping_wizard"),
+            path(
+                "wizard/<uuid:connection_id>/",
+                wrap(self.wizard_mapping_view),
+                name="field_mapping_fieldmapping_wizard_mapping",
+            ),
+            *super().get_urls(),
+        ]
+
+    def wizard_view(self, request: HttpRequest) -> HttpResponse:
+        return wizard_views.choose_connection(self, request)
+
+    def wizard_mapping_view(self, request: HttpRequest, connection_id: Any) -> HttpResponse:
+        return wizard_views.edit_mapping(self, request, connection_id)
 
     def save_model(self, request: HttpRequest, obj: FieldMapping, form: Any, change: bool) -> None:
         obj.updated_by = request.user

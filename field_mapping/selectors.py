@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from crm_integrations.core import registry
 from crm_integrations.core.errors import InvalidRequest, NotFound
 from crm_integrations.core.types import CrmField
-from crm_integrations.models import OrganizationIntegration
+from crm_integrations.models import ConnectionStatus, OrganizationIntegration
+from crm_integrations.selectors import organizations_for_user
 
+from .catalogue import LEAD_OBJECT_TYPES
 from .mapping import MappingSpec, properties_by_object
 from .models import FieldMapping, FieldRule, Lead, StatusMapping
+from .services import DEFAULT_MAPPINGS
 from .validation import PROVIDER_ASSOCIATIONS, Problem, validate_mapping
 
 
@@ -60,3 +63,27 @@ def mapping_problems(connection: OrganizationIntegration, spec: MappingSpec) -> 
     return validate_mapping(
         spec, fields_for_spec(connection, spec), associations=PROVIDER_ASSOCIATIONS.get(connection.provider)
     )
+
+
+# -- the mapping wizard ------------------------------------------------------------------------------
+
+
+def wizard_connections(user: object) -> QuerySet[OrganizationIntegration]:
+    """Connected connections of the user's organizations (a superuser: every organization's)."""
+    return (
+        OrganizationIntegration.objects.filter(
+            status=ConnectionStatus.CONNECTED, organization__in=organizations_for_user(user)
+        )
+        .select_related("organization", "integration")
+        .order_by("organization__name", "integration__name", "environment")
+    )
+
+
+def wizard_initial_spec(connection: OrganizationIntegration, object_type: str | None = None) -> MappingSpec:
+    """What the wizard starts from: the saved mapping (for that lead object), else the provider's
+    default for the object, else an empty mapping of it."""
+    saved = spec_for_connection(connection)
+    if saved is not None and object_type in (None, saved.object_type):
+        return saved
+    kind = object_type or next(iter(LEAD_OBJECT_TYPES.get(connection.provider, ())), "")
+    return DEFAULT_MAPPINGS.get((connection.provider, kind)) or MappingSpec(object_type=kind)

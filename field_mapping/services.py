@@ -13,18 +13,18 @@ from django.utils import timezone
 
 from crm_integrations.core.types import CrmRecord
 from crm_integrations.models import OrganizationIntegration
+from crm_integrations.selectors import lead_object_type
 
-from .mapping import MappingResult, MappingSpec, RuleSpec, record_to_raw, rule_specs
+from .defaults import DEFAULT_MAPPINGS, HUBSPOT_LEAD_STAGES, HUBSPOT_LEADS_DEFAULT  # noqa: F401  (re-exported)
+from .mapping import MappingResult, RuleSpec, record_to_raw, rule_specs
 from .models import (
     CanonicalField,
     FieldMapping,
     FieldRule,
     Lead,
     LeadState,
-    Outcome,
     ReceivedVia,
     StatusMapping,
-    Transform,
 )
 
 # -- mappings ---------------------------------------------------------------------------------------
@@ -131,47 +131,19 @@ def _save_mapping(mapping: FieldMapping) -> FieldMapping:
         return theirs
 
 
-#: The sandbox's (and HubSpot's default) lead pipeline stages and what each means for routing.
-HUBSPOT_LEAD_STAGES = {
-    "new-stage-id": Outcome.OPEN,
-    "attempting-stage-id": Outcome.OPEN,
-    "connected-stage-id": Outcome.OPEN,
-    "qualified-stage-id": Outcome.WON,
-    "unqualified-stage-id": Outcome.LOST,
-}
-
-#: HubSpot leads: the lead's own properties, its primary contact, and that contact's company.
-HUBSPOT_LEADS_DEFAULT = MappingSpec(
-    object_type="leads",
-    rules=(
-        RuleSpec(CanonicalField.NAME, "hs_lead_name"),
-        RuleSpec(CanonicalField.EMAIL, "contacts.email", Transform.LOWER),
-        RuleSpec(CanonicalField.COMPANY, "contacts.companies.name"),
-        RuleSpec(CanonicalField.COUNTRY, "contacts.country"),
-        RuleSpec(CanonicalField.SOURCE, "lead_source"),
-        RuleSpec(CanonicalField.OWNER, "hubspot_owner_id"),
-        RuleSpec(CanonicalField.AMOUNT, "lead_amount", Transform.NUMBER),
-        RuleSpec(CanonicalField.INDUSTRY, "contacts.companies.industry"),
-        RuleSpec(CanonicalField.LEAD_TYPE, "hs_lead_type"),
-    ),
-    status_source="hs_pipeline_stage",
-    status_map=HUBSPOT_LEAD_STAGES,
-)
-
-DEFAULT_MAPPINGS = {("hubspot", "leads"): HUBSPOT_LEADS_DEFAULT}
-
-
 class NoDefaultMapping(LookupError):
     """There is no default mapping for this provider and object type."""
 
 
 def default_mapping_for(
-    connection: OrganizationIntegration, *, object_type: str = "leads", user: Any = None
+    connection: OrganizationIntegration, *, object_type: str | None = None, user: Any = None
 ) -> FieldMapping:
     """The connection's mapping, created from the provider's default when it has none yet.
 
+    ``object_type`` defaults to the connection's lead object (HubSpot ``leads``, monday ``items``).
     An existing mapping is returned untouched (never overwrites what staff configured).
     """
+    object_type = object_type or lead_object_type(connection)
     spec = DEFAULT_MAPPINGS.get((connection.provider, object_type))
     if spec is None:
         raise NoDefaultMapping(f"No default {object_type} mapping for {connection.provider}.")

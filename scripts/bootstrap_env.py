@@ -13,9 +13,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: Secrets added to an existing .env that lacks them (written by an older `make run`).
+LATER_SECRETS = {"MONDAY_SANDBOX_SIGNING_SECRET": lambda: secrets.token_urlsafe(32)}
+
+
+def add_missing_secrets(target: Path) -> None:
+    present = {line.split("=", 1)[0].strip() for line in target.read_text().splitlines() if "=" in line}
+    missing = {name: make() for name, make in LATER_SECRETS.items() if name not in present}
+    if missing:
+        with target.open("a") as env_file:
+            env_file.writelines(f"{name}={value}\n" for name, value in missing.items())
+        print(f"Added {', '.join(missing)} to {target}.")
+
+
 def main() -> int:
     target = ROOT / ".env"
     if target.exists():
+        add_missing_secrets(target)
         return 0
     key = base64.urlsafe_b64encode(os.urandom(32)).decode()
     target.write_text(
@@ -24,6 +38,7 @@ def main() -> int:
         f"ENCRYPTION_KEYS=local1:{key}\n"
         "DEBUG=false\n"
     )
+    add_missing_secrets(target)
     target.chmod(0o600)
     print(f"Wrote {target} with a new SECRET_KEY and encryption key.")
     return 0

@@ -102,3 +102,36 @@ def hubspot_sandbox(hubspot_sandbox_server, settings):
         },
     }
     return hubspot_sandbox_server
+
+
+# --- The monday sandbox, over real HTTP ----------------------------------------------------------
+MONDAY_SIGNING_SECRET = "test-monday-signing-secret-of-32-bytes-or-more"
+
+
+@pytest.fixture(scope="session")
+def monday_sandbox_server():
+    from crm_integrations.sandboxes.monday import start_sandbox
+
+    sandbox = start_sandbox(port=0, seed_items=10, signing_secret=MONDAY_SIGNING_SECRET)
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def monday_sandbox(monday_sandbox_server, settings, tmp_path):
+    """A freshly reset monday sandbox, with the app's "sandbox" environment pointed at it."""
+    monday_sandbox_server.control.reset()
+    settings.MONDAY = {
+        **settings.MONDAY,
+        "sandbox": {
+            **settings.MONDAY["sandbox"],
+            "SIGNING_SECRET": MONDAY_SIGNING_SECRET,
+            "AUTH_URL": monday_sandbox_server.base_url,
+            "API_URL": monday_sandbox_server.api_url,
+        },
+    }
+    settings.CRM_HTTP = {
+        **settings.CRM_HTTP,
+        "RATE_LIMIT_STORAGE_URL": f"sqlite:///{tmp_path / 'rl.sqlite3'}",
+    }
+    return monday_sandbox_server

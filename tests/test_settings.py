@@ -1,5 +1,6 @@
 """Settings come from the environment, with safe defaults, and every variable is documented."""
 
+import json
 import os
 import re
 import subprocess
@@ -9,14 +10,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _django_setup(env: dict[str, str]) -> subprocess.CompletedProcess:
+def _django_setup(
+    env: dict[str, str], *, code: str = "from django.conf import settings; print(settings.DEBUG)"
+) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ENCRYPTION_KEYS", "DEBUG"}}
     return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
-        ],
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings.base", "PYTHONPATH": str(ROOT), **env},
         capture_output=True,
@@ -55,3 +54,51 @@ def test_every_environment_variable_read_by_settings_is_documented_in_env_exampl
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
     assert read, "no variables found: the pattern above is stale"
     assert read - documented == set()
+
+
+def _env_example() -> dict[str, str]:
+    """The variables of .env.example, as `cp .env.example .env` would give them."""
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if re.match(r"^[A-Z_]+=", line))
+
+
+# What the running settings are, for the test below to compare with the embedded defaults.
+REPORT_SETTINGS = """
+import json
+from django.conf import settings
+from django.core.management import call_command
+call_command("check")
+print(json.dumps({
+    "database": settings.DATABASES["default"]["ENGINE"] + " " + str(settings.DATABASES["default"]["NAME"]),
+    "cache": settings.CACHES["default"]["BACKEND"] + " " + settings.CACHES["default"]["LOCATION"],
+    "broker": settings.CELERY_BROKER_URL,
+    "rate_limits": settings.CRM_HTTP["RATE_LIMIT_STORAGE_URL"],
+    "media": str(settings.MEDIA_ROOT),
+    "hubspot_redirect": settings.HUBSPOT["production"]["REDIRECT_URI"],
+    "hubspot_sandbox_redirect": settings.HUBSPOT["sandbox"]["REDIRECT_URI"],
+    "monday_redirect": settings.MONDAY["production"]["REDIRECT_URI"],
+    "csrf_trusted_origins": settings.CSRF_TRUSTED_ORIGINS,
+}))
+"""
+
+
+def test_env_example_copied_as_is_starts_on_the_embedded_defaults():
+    example = _env_example()
+    assert example["DATABASE_URL"] == "" and example["VAR_DIR"] == ""  # the case being tested
+
+    result = _django_setup({**example, "DEBUG": "true"}, code=REPORT_SETTINGS)
+
+    assert result.returncode == 0, result.stderr
+    var = ROOT / "var"
+    callback = "http://127.0.0.1:8000/api/v1/integrations"
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "database": f"django.db.backends.sqlite3 {var / 'db.sqlite3'}",
+        "cache": f"django.core.cache.backends.filebased.FileBasedCache {var / 'cache'}",
+        "broker": "filesystem://",
+        "rate_limits": f"sqlite:///{var / 'ratelimit.sqlite3'}",
+        "media": str(var / "media"),
+        "hubspot_redirect": f"{callback}/hubspot/callback",
+        "hubspot_sandbox_redirect": f"{callback}/hubspot/callback",
+        "monday_redirect": f"{callback}/monday/callback",
+        "csrf_trusted_origins": [],
+    }

@@ -6,17 +6,34 @@ PostgreSQL and Redis.
 """
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from config.schedule import BEAT_SCHEDULE
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+class Env(environ.Env):
+    """django-environ's reader, except that a variable set to an empty string takes its default.
+
+    ``.env.example`` lists every variable, most of them empty ("use the default"): copied to
+    ``.env`` as it is, ``DATABASE_URL=`` must mean the SQLite default, not a URL that fails to
+    parse (``KeyError: 'ENGINE'``), and ``CELERY_BROKER_URL=`` the filesystem broker, not AMQP.
+    """
+
+    def get_value(
+        self, var: str, cast: Any = None, default: Any = environ.Env.NOTSET, parse_default: bool = False
+    ) -> Any:
+        if default is not self.NOTSET and self.ENVIRON.get(f"{self.prefix}{var}") == "":
+            return self.parse_value(default, cast) if parse_default and default is not None else default
+        return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+env = Env()
+Env.read_env(BASE_DIR / ".env", overwrite=False)
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -163,7 +180,13 @@ if not ENCRYPTION_KEYS and not DEBUG:
 
 # --- CRM providers ----------------------------------------------------------------------------
 # Adding a provider: its folder under crm_integrations/ and one line here.
-CRM_PROVIDERS = env.list("CRM_PROVIDERS", default=["crm_integrations.hubspot.provider.HubSpotProvider"])
+CRM_PROVIDERS = env.list(
+    "CRM_PROVIDERS",
+    default=[
+        "crm_integrations.hubspot.provider.HubSpotProvider",
+        "crm_integrations.monday.provider.MondayProvider",
+    ],
+)
 # Refresh an access token when it expires within this many seconds (HubSpot's live 30 minutes).
 CRM_TOKEN_REFRESH_MARGIN = env.int("CRM_TOKEN_REFRESH_MARGIN", default=300)
 
@@ -191,6 +214,38 @@ HUBSPOT = {
         ),
         "AUTH_BASE_URL": HUBSPOT_SANDBOX_URL,
         "API_BASE_URL": HUBSPOT_SANDBOX_URL,
+    },
+}
+
+# monday.com apps, one per environment (crm_integrations/monday/config.py has the defaults).
+# "sandbox" is our local monday sandbox (`make run` starts it on MONDAY_SANDBOX_PORT). Board
+# webhooks carry a JWT signed with the app's signing secret; OAUTH_FLOW is "legacy" (tokens that
+# never expire) or "2.1" (expiring tokens with rotating refresh tokens).
+MONDAY_CALLBACK_PATH = "/api/v1/integrations/monday/callback"
+MONDAY_SANDBOX_URL = env.str("MONDAY_SANDBOX_URL", default="http://127.0.0.1:8101")
+MONDAY = {
+    "production": {
+        "CLIENT_ID": env.str("MONDAY_CLIENT_ID", default=""),
+        "CLIENT_SECRET": env.str("MONDAY_CLIENT_SECRET", default=""),
+        "SIGNING_SECRET": env.str("MONDAY_SIGNING_SECRET", default=""),
+        "REDIRECT_URI": env.str("MONDAY_REDIRECT_URI", default=PUBLIC_BASE_URL + MONDAY_CALLBACK_PATH),
+        "AUTH_URL": env.str("MONDAY_AUTH_URL", default="https://auth.monday.com"),
+        "API_URL": env.str("MONDAY_API_URL", default="https://api.monday.com/v2"),
+        "OAUTH_FLOW": env.str("MONDAY_OAUTH_FLOW", default="legacy"),
+    },
+    "sandbox": {
+        "CLIENT_ID": env.str("MONDAY_SANDBOX_CLIENT_ID", default="sandbox-monday-client-id"),
+        "CLIENT_SECRET": env.str("MONDAY_SANDBOX_CLIENT_SECRET", default="sandbox-monday-client-secret"),
+        # The sandbox's public default secret counts only with DEBUG on (monday/config.py).
+        "SIGNING_SECRET": env.str(
+            "MONDAY_SANDBOX_SIGNING_SECRET", default="sandbox-monday-signing-secret-public-default"
+        ),
+        "REDIRECT_URI": env.str(
+            "MONDAY_SANDBOX_REDIRECT_URI", default=PUBLIC_BASE_URL + MONDAY_CALLBACK_PATH
+        ),
+        "AUTH_URL": MONDAY_SANDBOX_URL,
+        "API_URL": MONDAY_SANDBOX_URL + "/v2",
+        "OAUTH_FLOW": env.str("MONDAY_SANDBOX_OAUTH_FLOW", default="legacy"),
     },
 }
 

@@ -8,6 +8,7 @@ errors mapped onto the provider contract's (a rejected grant is ``AuthRevoked``)
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from .errors import AuthRevoked, CrmError, InvalidRequest, ProviderUnavailable
+
+logger = logging.getLogger(__name__)
 
 STATE_TTL_SECONDS = 600
 SESSION_KEY = "crm_oauth_pending"
@@ -183,6 +186,16 @@ def revoke(app: OAuthApp, *, refresh_token: str) -> None:
         action="revoke the refresh token",
         expect_token=False,
     )
+
+
+def revoke_best_effort(app: OAuthApp, *, refresh_token: str) -> bool:
+    """Revoke a grant we will not keep; whether the CRM confirmed it (a failure is logged, not raised)."""
+    try:
+        revoke(app, refresh_token=refresh_token)
+    except CrmError as error:
+        logger.warning("The CRM did not confirm revoking a refresh token: %s", error)
+        return False
+    return True
 
 
 def _token_call(app: OAuthApp, call: Any, *, action: str, expect_token: bool = True) -> TokenSet | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .client import CrmClient
 
@@ -12,6 +12,15 @@ if TYPE_CHECKING:
 
     from .oauth import OAuthApp, TokenSet
     from .webhooks import InboundEvent, SignatureCheck
+
+
+@dataclass(frozen=True)
+class ProviderAction:
+    """A link a provider adds to the staff pages (another way to connect, a setup step still to do)."""
+
+    label: str
+    url: str
+    element_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,18 @@ class CrmProvider:
     def get_client(self, connection: OrganizationIntegration) -> CrmClient:
         return self.client_class(connection)
 
+    def urlpatterns(self) -> list[Any]:
+        """The provider's own staff pages, mounted under ``/integrations/<key>/`` (namespace ``key``)."""
+        return []
+
+    def connect_actions(self, environment: str) -> list[ProviderAction]:
+        """Ways to connect besides OAuth, shown on the CRM selection screen (an API token form...)."""
+        return []
+
+    def setup_actions(self, connection: OrganizationIntegration) -> list[ProviderAction]:
+        """Steps a connection still needs (choosing a board...), shown on the integrations page."""
+        return []
+
     def oauth_app(self, environment: str) -> OAuthApp:
         """The OAuth app registration for ``environment``; providers that connect by OAuth override."""
         raise NotImplementedError(f"{self.name} does not connect with OAuth.")
@@ -48,6 +69,14 @@ class CrmProvider:
         """Check a webhook request's signature over the raw body (constant-time comparison)."""
         raise NotImplementedError(f"{self.name} sends no webhooks here.")
 
-    def parse_webhook_events(self, body: bytes) -> list[InboundEvent]:
-        """The events in a verified body; ``MalformedWebhook`` when it is not the provider's format."""
+    def parse_webhook_events(self, body: bytes, *, account_id: str = "") -> list[InboundEvent]:
+        """The events in a verified body; ``MalformedWebhook`` when it is not the provider's format.
+
+        ``account_id`` is what the signature check vouched for (``SignatureCheck.account_id``), for
+        providers whose bodies do not name the account.
+        """
         raise NotImplementedError(f"{self.name} sends no webhooks here.")
+
+    def webhook_handshake(self, body: bytes) -> dict[str, str] | None:
+        """The JSON to answer when ``body`` is a URL-verification request (monday's challenge), else None."""
+        return None

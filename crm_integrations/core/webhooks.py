@@ -14,6 +14,8 @@ from crm_integrations.models import SignatureVerdict
 class SignatureCheck:
     verdict: str  # a SignatureVerdict value
     detail: str = ""
+    #: The CRM account the signature vouches for, when the body does not say (monday's JWT).
+    account_id: str = ""
 
     @property
     def valid(self) -> bool:
@@ -44,7 +46,9 @@ class WebhookSource(Protocol):
         self, *, method: str, url: str, headers: dict[str, str], body: bytes
     ) -> SignatureCheck: ...
 
-    def parse_webhook_events(self, body: bytes) -> list[InboundEvent]: ...
+    def parse_webhook_events(self, body: bytes, *, account_id: str = "") -> list[InboundEvent]: ...
+
+    def webhook_handshake(self, body: bytes) -> dict[str, str] | None: ...
 
 
 def dedupe_key(*parts: object) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm_integrations.core.errors import AuthRevoked
+from crm_integrations.core.errors import AuthRevoked, CrmError
 from crm_integrations.core.http import ProviderHttpClient
 from crm_integrations.core.oauth import OAuthApp, TokenSet
 from crm_integrations.core.provider import ConnectedAccount, CrmProvider
@@ -68,8 +68,10 @@ class HubSpotProvider(CrmProvider):
             idempotent=True,
         )
         info = response.json()
-        if not info.get("active", True) or not info.get("hub_id"):
+        if not info.get("active", True):
             raise AuthRevoked("HubSpot says the new access token is not active.")
+        if not info.get("hub_id"):
+            raise CrmError("HubSpot did not say which portal the new access token belongs to.")
         return ConnectedAccount(
             account_id=str(info["hub_id"]), scopes=tuple(info.get("scopes") or tokens.scopes)
         )
@@ -79,5 +81,6 @@ class HubSpotProvider(CrmProvider):
     ) -> SignatureCheck:
         return webhooks.verify_webhook(method=method, url=url, headers=headers, body=body)
 
-    def parse_webhook_events(self, body: bytes) -> list[InboundEvent]:
+    def parse_webhook_events(self, body: bytes, *, account_id: str = "") -> list[InboundEvent]:
+        """HubSpot names the portal in every event, so ``account_id`` is not needed."""
         return webhooks.parse_webhook_events(body)

@@ -74,6 +74,13 @@ class OrganizationIntegration(models.Model):
                 fields=["organization", "integration", "environment"],
                 name="unique_connection_per_environment",
             ),
+            # One organization per CRM account (HubSpot portal, monday account) at a time: the
+            # database settles two organizations connecting the same account at the same moment.
+            models.UniqueConstraint(
+                fields=["integration", "environment", "external_account_id"],
+                condition=~models.Q(external_account_id="") & ~models.Q(status=ConnectionStatus.DISCONNECTED),
+                name="unique_active_account_per_environment",
+            ),
         ]
         ordering = ["organization__name", "integration__name", "environment"]
 

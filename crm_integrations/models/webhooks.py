@@ -22,6 +22,7 @@ class DeliveryStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     PROCESSED = "processed", "Processed"
     FAILED = "failed", "Failed"
+    HANDSHAKE = "handshake", "URL verification answered"
 
 
 class WebhookDelivery(models.Model):
@@ -41,6 +42,9 @@ class WebhookDelivery(models.Model):
     status = models.CharField(max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.RECEIVED)
     status_detail = models.TextField(blank=True)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    account_id = models.CharField(
+        max_length=100, blank=True, help_text="The CRM account the signature vouched for (monday's JWT)"
+    )
     organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.SET_NULL)
     processed_at = models.DateTimeField(null=True, blank=True)
     replays = models.PositiveIntegerField(default=0)

@@ -46,3 +46,35 @@ def list_boards(api: MondayApi, *, max_pages: int = 10) -> list[BoardSummary]:
         if len(rows) < PAGE_SIZE:
             break
     return list(found.values())
+
+
+#: What the lead intake needs to hear about: new items and any column change (owner, status...).
+LEAD_EVENTS = ("create_item", "change_column_value")
+CREATE_WEBHOOK = """
+mutation Subscribe($board: ID!, $url: String!, $event: WebhookEventType!) {
+  create_webhook(board_id: $board, url: $url, event: $event) { id board_id }
+}"""
+WEBHOOKS_QUERY = """
+query Hooks($board: ID!) { webhooks(board_id: $board, app_webhooks_only: true) { id event } }"""
+
+
+def subscribe_lead_webhooks(api: MondayApi, board_id: str, url: str) -> list[str]:
+    """Subscribe ``url`` to the board's lead events not yet subscribed; the ids of the new webhooks.
+
+    monday first POSTs a challenge to ``url``, which must echo it (our events endpoint does), or the
+    mutation fails. Only webhooks made with an app's OAuth token carry the JWT our endpoint requires.
+    """
+    estimate = api.meter.estimate("webhooks", 1, 2)
+    existing = api.query(WEBHOOKS_QUERY, {"board": board_id}, estimate=estimate).get("webhooks") or []
+    have = {str(hook.get("event")) for hook in existing}
+    created = []
+    for event in LEAD_EVENTS:
+        if event in have:
+            continue
+        data = api.query(
+            CREATE_WEBHOOK,
+            {"board": board_id, "url": url, "event": event},
+            estimate=api.meter.estimate("create_webhook", 1, 2),
+        )
+        created.append(str((data.get("create_webhook") or {}).get("id")))
+    return created

@@ -14,7 +14,8 @@ from django.utils import timezone
 from crm_integrations.core.errors import InvalidRequest
 from crm_integrations.core.oauth import TokenSet
 
-from .client import BOARD_SETTING
+from .boards import subscribe_lead_webhooks
+from .client import BOARD_SETTING, MondayClient
 from .provider import MondayProvider, identify
 
 if TYPE_CHECKING:
@@ -46,3 +47,37 @@ def connect_with_api_token(
     return upsert_organization_integration(
         organization, MondayProvider.key, environment, settings=settings, last_refreshed_at=timezone.now()
     )
+
+
+def uses_api_token(connection: OrganizationIntegration) -> bool:
+    return (connection.settings or {}).get("auth") == "api_token"
+
+
+def events_url() -> str:
+    """Where monday delivers board webhooks: our public events endpoint."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    path = reverse("crm_integrations:webhook_events", args=[MondayProvider.key])
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path
+
+
+def use_lead_board(connection: OrganizationIntegration, board_id: str) -> list[str]:
+    """Take leads from ``board_id``: store it, and (OAuth connections) subscribe its lead webhooks.
+
+    Returns the ids of the webhooks created. A connection by personal API token gets no webhooks:
+    monday signs only app webhooks, and our endpoint refuses unsigned ones; polling takes its items in.
+    """
+    from crm_integrations.services import upsert_organization_integration
+
+    if not str(board_id).isdigit():
+        raise InvalidRequest("A monday board id is a number.", code="invalid_board")
+    connection = upsert_organization_integration(
+        connection.organization,
+        MondayProvider.key,
+        connection.environment,
+        settings={**(connection.settings or {}), BOARD_SETTING: str(board_id)},
+    )
+    if uses_api_token(connection):
+        return []
+    return subscribe_lead_webhooks(MondayClient(connection).api, str(board_id), events_url())

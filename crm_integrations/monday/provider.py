@@ -9,17 +9,24 @@ has a revoke endpoint. ``settings.MONDAY[environment]["OAUTH_FLOW"]`` picks one 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from django.urls import reverse
+
 from crm_integrations.core.errors import AuthRevoked
 from crm_integrations.core.http import ProviderHttpClient
 from crm_integrations.core.oauth import OAuthApp, TokenSet
-from crm_integrations.core.provider import ConnectedAccount, CrmProvider
+from crm_integrations.core.provider import ConnectedAccount, CrmProvider, ProviderAction
 from crm_integrations.core.webhooks import InboundEvent, SignatureCheck
 
 from . import webhooks
 from .auth import StaticTokenAuth
-from .client import MondayClient
+from .client import BOARD_SETTING, MondayClient
 from .config import OAUTH21_FLOW, api_endpoint, api_version, monday_settings, signing_secrets
 from .errors import parse_monday_error, response_hook
+
+if TYPE_CHECKING:
+    from crm_integrations.models import OrganizationIntegration
 
 #: Lead intake and owner write-back (reference §2), plus who connected and the account.
 SCOPES = (
@@ -63,11 +70,38 @@ class MondayProvider(CrmProvider):
     ) -> SignatureCheck:
         lowered = {key.lower(): value for key, value in headers.items()}
         check = webhooks.verify_jwt(lowered.get("authorization"), signing_secrets(), audience=url)
-        detail = f"{check.detail} accountId={check.account_id}" if check.valid else check.detail
-        return SignatureCheck(check.verdict, detail)
+        if not check.valid:
+            return SignatureCheck(check.verdict, check.detail)
+        return SignatureCheck(check.verdict, f"jwt accountId={check.account_id}", account_id=check.account_id)
 
-    def parse_webhook_events(self, body: bytes) -> list[InboundEvent]:
-        return [event.to_inbound() for event in webhooks.parse_payload(body)]
+    def parse_webhook_events(self, body: bytes, *, account_id: str = "") -> list[InboundEvent]:
+        """monday's body does not name the account: it comes from the verified JWT's ``accountId``."""
+        return [event.to_inbound(account_id) for event in webhooks.parse_payload(body)]
+
+    def webhook_handshake(self, body: bytes) -> dict[str, str] | None:
+        return webhooks.challenge_response(body)
+
+    def urlpatterns(self) -> list[Any]:
+        from django.urls import path
+
+        from . import views
+
+        return [
+            path("token/", views.connect_token, name="connect_token"),
+            path("<uuid:connection_id>/board/", views.choose_board, name="choose_board"),
+        ]
+
+    def connect_actions(self, environment: str) -> list[ProviderAction]:
+        url = reverse("crm_integrations:monday:connect_token") + f"?environment={environment}"
+        return [ProviderAction("Use an API token", url, f"token-monday-{environment}")]
+
+    def setup_actions(self, connection: OrganizationIntegration) -> list[ProviderAction]:
+        if connection.status != "connected":
+            return []
+        url = reverse("crm_integrations:monday:choose_board", args=[connection.pk])
+        has_board = (connection.settings or {}).get(BOARD_SETTING)
+        label = "Change lead board" if has_board else "Choose the lead board"
+        return [ProviderAction(label, url, f"board-{connection.pk}")]
 
 
 def identify(environment: str, token: str) -> str:

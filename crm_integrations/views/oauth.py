@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET
 from crm_integrations import services
 from crm_integrations.core import oauth, registry
 from crm_integrations.core.errors import CrmError
-from crm_integrations.models import Environment, Organization
+from crm_integrations.core.provider import CrmProvider
+from crm_integrations.models import Environment, Organization, OrganizationIntegration
 
 from .context import current_organization
 
@@ -66,24 +67,45 @@ def callback(request: HttpRequest, provider: str) -> HttpResponse:
     try:
         app = provider_impl.oauth_app(pending.environment)
         tokens = oauth.exchange_code(app, code=code, code_verifier=pending.code_verifier)
-        account = provider_impl.identify_account(pending.environment, tokens)
-        connection = services.connect_organization(
-            organization=organization,
-            provider=provider,
-            environment=pending.environment,
-            tokens=tokens,
-            account_id=account.account_id,
-            scopes=account.scopes,
-        )
+        connection = _keep_or_revoke(provider_impl, app, pending, organization, tokens)
     except services.AccountAlreadyConnected as error:
         messages.error(request, str(error))
         return redirect("crm_integrations:integrations")
     except CrmError as error:
         logger.warning("Connecting %s for organization %s failed: %s", provider, organization.pk, error)
-        messages.error(request, f"Connecting {provider_impl.name} failed: {error.message}. Please try again.")
+        messages.error(
+            request, f"Connecting {provider_impl.name} failed: {error.message.rstrip('.')}. Please try again."
+        )
         return redirect("crm_integrations:integrations")
     messages.success(
         request,
         f"{provider_impl.name} connected (account {connection.external_account_id}, {pending.environment}).",
     )
     return redirect("crm_integrations:integrations")
+
+
+def _keep_or_revoke(
+    provider_impl: CrmProvider,
+    app: oauth.OAuthApp,
+    pending: oauth.PendingAuthorization,
+    organization: Organization,
+    tokens: oauth.TokenSet,
+) -> OrganizationIntegration:
+    """Identify the account behind fresh tokens and store the connection.
+
+    Whatever refuses it (an account another organization holds, an inactive token, any error)
+    revokes the grant at the CRM first, best effort: tokens we do not keep must not stay live.
+    """
+    try:
+        account = provider_impl.identify_account(pending.environment, tokens)
+        return services.connect_organization(
+            organization=organization,
+            provider=pending.provider,
+            environment=pending.environment,
+            tokens=tokens,
+            account_id=account.account_id,
+            scopes=account.scopes,
+        )
+    except Exception:
+        oauth.revoke_best_effort(app, refresh_token=tokens.refresh_token)
+        raise

@@ -27,6 +27,8 @@ def events(request: HttpRequest, provider: str) -> JsonResponse:
         body=body,
         oversized=oversized,
     )
+    if answer.payload is not None:
+        return JsonResponse(answer.payload, status=answer.status)
     return JsonResponse(
         {
             "status": "ok" if answer.status < 400 else "error",

@@ -6,7 +6,6 @@ from dataclasses import replace
 import pytest
 
 from crm_integrations.core import registry
-from crm_integrations.services import upsert_organization_integration
 from field_mapping.mapping import MappingSpec, RuleSpec, expansions, map_record, properties_by_path
 from field_mapping.models import Lead, LeadState
 from field_mapping.selectors import fields_for_spec, mapping_for_connection, mapping_problems
@@ -14,20 +13,6 @@ from field_mapping.services import default_mapping_for, lead_upsert_from_record
 from field_mapping.validation import PROVIDER_ASSOCIATIONS, validate_mapping
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sandbox_connection(hubspot_sandbox, organization):
-    granted = hubspot_sandbox.control.token()
-    return upsert_organization_integration(
-        organization,
-        "hubspot",
-        "sandbox",
-        status="connected",
-        external_account_id="24000001",
-        access_token=granted["access_token"],
-        refresh_token=granted["refresh_token"],
-    )
 
 
 @pytest.fixture

@@ -147,10 +147,17 @@ def test_the_default_mapping_is_the_hubspot_leads_default_and_never_overwrites(c
     assert spec_for_connection(connection).status_source == "x"
 
 
-def test_no_default_for_other_providers(organization):
+def test_no_default_for_an_object_type_the_provider_has_none_for(organization):
     monday = upsert_organization_integration(organization, "monday", "production", status="connected")
     with pytest.raises(NoDefaultMapping):
-        default_mapping_for(monday)
+        default_mapping_for(monday, object_type="subitems")
+
+
+def test_a_monday_connection_defaults_to_its_items(organization):
+    monday = upsert_organization_integration(organization, "monday", "production", status="connected")
+    mapping = default_mapping_for(monday)
+    assert mapping.object_type == "items" and mapping.status_source == "status"
+    assert dict(mapping.status_rows.values_list("crm_value", "outcome"))["Excluded"] == "excluded"
 
 
 def test_deleting_a_connection_deletes_its_mapping(connection):

@@ -4,6 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+import responses
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
@@ -40,6 +41,32 @@ def finish(client, path, query):
     response = client.get(path, query, follow=True)
     assert response.redirect_chain == [(reverse("crm_integrations:integrations"), 302)]
     return [str(message) for message in response.context["messages"]]
+
+
+def refresh_at_sandbox(sandbox, refresh_token):
+    """Ask the sandbox for new tokens with ``refresh_token``, as the app would."""
+    return requests.post(
+        f"{sandbox.base_url}/oauth/v3/token",
+        data={
+            "grant_type": "refresh_token",
+            "client_id": "sandbox-client-id",
+            "client_secret": "sandbox-client-secret",
+            "refresh_token": refresh_token,
+        },
+        timeout=10,
+    )
+
+
+def assert_revoked_at_sandbox(sandbox, refresh_token):
+    refused = refresh_at_sandbox(sandbox, refresh_token)
+    assert refused.status_code == 400 and refused.json()["status"] == "BAD_REFRESH_TOKEN"
+
+
+def the_only_grant(sandbox):
+    """The refresh token the sandbox issued in this test (it is reset before each one)."""
+    _, refresh_tokens = sandbox.state.tokens.tokens()
+    assert len(refresh_tokens) == 1
+    return refresh_tokens[0].token
 
 
 def test_the_authorize_redirect_carries_client_scopes_state_and_pkce(
@@ -142,7 +169,9 @@ def test_a_failed_code_exchange_shows_an_error_and_stores_nothing(
     assert not OrganizationIntegration.objects.exists()
 
 
-def test_a_portal_connected_to_another_organization_is_refused(staff_client, organization, hubspot_sandbox):
+def test_a_portal_connected_to_another_organization_is_refused_and_the_new_grant_revoked(
+    staff_client, organization, hubspot_sandbox
+):
     other = Organization.objects.create(name="Other Co", slug="other-co")
     upsert_organization_integration(
         other, "hubspot", "production", status="connected", external_account_id=PORTAL, access_token="x"
@@ -152,6 +181,70 @@ def test_a_portal_connected_to_another_organization_is_refused(staff_client, org
     messages = finish(staff_client, path, query)
     assert "already connected to another organization" in messages[0]
     assert not OrganizationIntegration.objects.filter(organization=organization).exists()
+    assert_revoked_at_sandbox(hubspot_sandbox, the_only_grant(hubspot_sandbox))
+
+
+@pytest.mark.parametrize(
+    ("introspection", "why"),
+    [
+        ({"active": False, "hub_id": int(PORTAL)}, "HubSpot says the new access token is not active"),
+        (
+            {"active": True, "scopes": ["oauth"]},
+            "HubSpot did not say which portal the new access token belongs to",
+        ),
+    ],
+    ids=["inactive", "without-hub-id"],
+)
+def test_an_introspection_that_names_no_live_portal_stores_nothing_and_revokes_the_grant(
+    staff_client, organization, hubspot_sandbox, introspection, why
+):
+    path, query = decide_at_sandbox(start(staff_client, organization))
+    with responses.RequestsMock() as hubspot:
+        hubspot.add_passthru(hubspot_sandbox.base_url)  # the code exchange and the revocation are real
+        hubspot.post(f"{hubspot_sandbox.base_url}/oauth/v3/token/introspect", json=introspection)
+        messages = finish(staff_client, path, query)
+
+    assert messages == [f"Connecting HubSpot failed: {why}. Please try again."]
+    assert not OrganizationIntegration.objects.exists()
+    assert_revoked_at_sandbox(hubspot_sandbox, the_only_grant(hubspot_sandbox))
+
+
+def test_an_introspection_outage_after_the_exchange_revokes_the_grant(
+    staff_client, organization, hubspot_sandbox, settings
+):
+    settings.CRM_HTTP = {**settings.CRM_HTTP, "MAX_ATTEMPTS": 1}
+    path, query = decide_at_sandbox(start(staff_client, organization))
+    hubspot_sandbox.control.set_faults(
+        errorShare=1.0, errorStatuses=[503], pathPrefix="/oauth/v3/token/introspect"
+    )
+
+    messages = finish(staff_client, path, query)
+
+    assert messages[0].startswith("Connecting HubSpot failed:")
+    assert not OrganizationIntegration.objects.exists()
+    assert_revoked_at_sandbox(hubspot_sandbox, the_only_grant(hubspot_sandbox))
+
+
+def test_a_callback_without_a_code_says_so_and_stores_nothing(staff_client, organization, hubspot_sandbox):
+    state = parse_qs(urlsplit(start(staff_client, organization)).query)["state"][0]
+
+    messages = finish(
+        staff_client, reverse("crm_integrations:oauth_callback", args=["hubspot"]), {"state": state}
+    )
+
+    assert messages == ["The CRM sent no authorization code. Please start again."]
+    assert not OrganizationIntegration.objects.exists()
+    assert hubspot_sandbox.state.tokens.tokens() == ([], [])  # nothing was exchanged
+
+
+def test_connecting_an_organization_the_user_does_not_belong_to_is_not_found(staff_client, hubspot_sandbox):
+    stranger = Organization.objects.create(name="Stranger Co", slug="stranger-co")
+    response = staff_client.get(
+        reverse("crm_integrations:oauth_authorize", args=["hubspot"]),
+        {"organization": stranger.pk, "environment": "sandbox"},
+    )
+    assert response.status_code == 404
+    assert not staff_client.session.get(oauth.SESSION_KEY)  # no connection attempt was started
 
 
 def test_an_unconfigured_environment_is_refused_before_leaving(staff_client, organization, settings):
@@ -180,14 +273,34 @@ def test_disconnect_revokes_at_hubspot_and_wipes_the_tokens(staff_client, organi
     assert response.status_code == 302
     connection.refresh_from_db()
     assert (connection.status, connection.access_token, connection.refresh_token) == ("disconnected", "", "")
-    refused = requests.post(
-        f"{hubspot_sandbox.base_url}/oauth/v3/token",
-        data={
-            "grant_type": "refresh_token",
-            "client_id": "sandbox-client-id",
-            "client_secret": "sandbox-client-secret",
-            "refresh_token": refresh_token,
-        },
-        timeout=10,
+    assert_revoked_at_sandbox(hubspot_sandbox, refresh_token)
+
+
+def test_disconnect_when_hubspot_fails_to_revoke_warns_and_still_wipes_the_tokens(
+    staff_client, organization, hubspot_sandbox
+):
+    finish(staff_client, *decide_at_sandbox(start(staff_client, organization)))
+    connection = OrganizationIntegration.objects.get()
+    refresh_token = connection.refresh_token
+    hubspot_sandbox.control.set_faults(
+        errorShare=1.0, errorStatuses=[503], pathPrefix="/oauth/v3/token/revoke"
     )
-    assert refused.status_code == 400 and refused.json()["status"] == "BAD_REFRESH_TOKEN"
+
+    response = staff_client.post(
+        reverse("crm_integrations:disconnect", args=[connection.pk]),
+        {"organization": organization.pk},
+        follow=True,
+    )
+
+    assert [(m.level_tag, str(m)) for m in response.context["messages"]] == [
+        (
+            "warning",
+            "HubSpot disconnected here, but it did not confirm the revocation: "
+            "remove the app in the CRM's settings as well.",
+        )
+    ]
+    connection.refresh_from_db()
+    assert (connection.status, connection.access_token, connection.refresh_token) == ("disconnected", "", "")
+    assert connection.status_reason == "Disconnected; the CRM did not confirm revocation."
+    hubspot_sandbox.control.clear_faults()
+    assert refresh_at_sandbox(hubspot_sandbox, refresh_token).status_code == 200  # the revoke really failed

@@ -1,0 +1,1 @@
+"""Benchmarks run by management commands (``manage.py benchmark_webhook_intake``), against the sandboxes."""
