@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 
-.PHONY: install run test lint lock clean-var
+.PHONY: install env-file run test lint lock clean-var
 
 $(BIN)/python:
 	@scripts/ensure_python_venv.sh $(PYTHON)
@@ -18,10 +18,11 @@ $(INSTALLED): requirements.lock | $(BIN)/python
 
 install: $(INSTALLED)
 
-.env:
+# Always run: it writes .env on first run and adds secrets that a newer version needs to an older one.
+env-file:
 	@$(PYTHON) scripts/bootstrap_env.py
 
-run: install .env
+run: install env-file
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py setup_demo --url http://127.0.0.1:$(PORT)/admin/

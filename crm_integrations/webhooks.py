@@ -28,6 +28,10 @@ from crm_integrations.signals import Outcome
 logger = logging.getLogger(__name__)
 
 
+#: What ``receive`` decides about a stored request (the body and headers are written once, first).
+VERDICT_FIELDS = ["signature", "account_id", "status", "status_detail", "response_status"]
+
+
 @dataclass(frozen=True)
 class WebhookAnswer:
     status: int
@@ -56,7 +60,7 @@ def receive(
     if handshake is not None:  # it carries no event, so it is answered whatever its signature
         delivery.status, delivery.response_status = DeliveryStatus.HANDSHAKE, 200
         delivery.status_detail = "URL verification challenge echoed back."
-        delivery.save()
+        delivery.save(update_fields=VERDICT_FIELDS)
         return WebhookAnswer(200, "challenge", delivery.pk, payload=handshake)
     check = source.verify_webhook(method=method, url=url, headers=headers, body=body)
     delivery.signature, delivery.account_id = check.verdict, check.account_id
@@ -69,7 +73,7 @@ def receive(
     delivery.status = DeliveryStatus.QUEUED
     delivery.status_detail = f"{len(events)} event(s) queued."
     delivery.response_status = 200
-    delivery.save()
+    delivery.save(update_fields=VERDICT_FIELDS)
     _enqueue(delivery.pk)
     return WebhookAnswer(200, "accepted", delivery.pk)
 
@@ -78,7 +82,7 @@ def _reject(delivery: WebhookDelivery, status: int, message: str) -> WebhookAnsw
     delivery.status = DeliveryStatus.REJECTED
     delivery.status_detail = message
     delivery.response_status = status
-    delivery.save()
+    delivery.save(update_fields=VERDICT_FIELDS)
     logger.warning("Rejected %s webhook %s: %s", delivery.provider, delivery.pk, message)
     return WebhookAnswer(status, message, delivery.pk)
 

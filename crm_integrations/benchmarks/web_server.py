@@ -52,7 +52,8 @@ def serve_app(workers: int = 2, ready_path: str = "/", timeout: float = 30) -> I
     with tempfile.TemporaryDirectory(prefix="lead-routing-benchmark-") as var_dir:
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
+            # (``settings.SETTINGS_MODULE`` is None while settings are overridden, as in tests.)
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE,
             "DATABASE_URL": database_url(connection.settings_dict),
             "VAR_DIR": var_dir,
             "CELERY_BROKER_URL": "filesystem://",
@@ -86,8 +87,8 @@ def _wait_until_ready(process: subprocess.Popen[bytes], url: str, timeout: float
         if process.poll() is not None:
             raise CommandError(f"gunicorn exited with {process.returncode}:\n{log.read_text()[-2000:]}")
         try:
-            requests.get(url, timeout=2)
+            requests.get(url, timeout=5)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still booting
             time.sleep(0.1)
     raise CommandError(f"gunicorn did not answer within {timeout:.0f} s:\n{log.read_text()[-2000:]}")

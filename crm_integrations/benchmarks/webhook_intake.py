@@ -36,7 +36,7 @@ from crm_integrations.models import (
 from crm_integrations.sandboxes.hubspot import RunningSandbox
 from crm_integrations.services import upsert_organization_integration
 
-from .webhook_load import Answer
+from .webhook_load import USER_AGENT, Answer
 
 BENCHMARK_SLUG = "webhook-intake-benchmark"
 BENCHMARK_PORTAL = 24_900_001
@@ -63,8 +63,10 @@ def remove_benchmark_data(delivery_ids: Sequence[int] = ()) -> None:
     """Delete the benchmark organization (its connection, mapping, leads) and the portal's records."""
     portal = str(BENCHMARK_PORTAL)
     deliveries = WebhookDelivery.objects.filter(
-        Q(pk__in=list(delivery_ids)) | Q(organization__slug=BENCHMARK_SLUG) | Q(events__account_id=portal)
-    ).distinct()
+        Q(pk__in=list(delivery_ids))
+        | Q(organization__slug=BENCHMARK_SLUG)
+        | Q(**{"headers__User-Agent": USER_AGENT})
+    )
     # Duplicates first: deleting an original would set their duplicate_of to NULL, making them
     # originals with the same dedupe key (the unique constraint refuses that).
     WebhookEvent.objects.filter(delivery__in=deliveries).exclude(duplicate_of=None).delete()

@@ -25,6 +25,8 @@ CREATION_SUBSCRIPTION = 1
 PROPERTY_SUBSCRIPTION = 2
 #: One event in this many is a propertyChange, the rest creations.
 PROPERTY_CHANGE_EVERY = 5
+#: Stored with each delivery's headers: how a later run finds what a kept run left.
+USER_AGENT = "HubSpot Connect 2.0 (lead-routing benchmark) - Webhooks"
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ def _sender(state: _Senders) -> None:
 
 def _post(session: requests.Session, state: _Senders, batch: Batch) -> Answer:
     body = json.dumps(list(batch.events), separators=(",", ":")).encode()
-    headers = {"Content-Type": "application/json", "User-Agent": "HubSpot Connect 2.0 (benchmark) - Webhooks"}
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
     headers.update(signed_headers("v1", state.secret, "POST", state.url, body, int(time.time() * 1000)))
     started = time.perf_counter()
     try:

@@ -76,7 +76,9 @@ class WebhookEvent(models.Model):
     delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="events")
     connection = models.ForeignKey(OrganizationIntegration, null=True, blank=True, on_delete=models.SET_NULL)
     dedupe_key = models.CharField(max_length=64)
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    # PROTECT: deleting the first sighting while later copies point at it would leave two rows
+    # claiming the same dedupe key (the unique constraint refuses it); delete the copies first.
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT)
     account_id = models.CharField(max_length=100, blank=True)
     event_id = models.CharField(max_length=100, blank=True)
     event_type = models.CharField(max_length=100, blank=True)

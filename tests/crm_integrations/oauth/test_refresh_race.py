@@ -1,7 +1,6 @@
 """Two processes find the same token about to expire: one refreshes, both succeed with the new token."""
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -9,21 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection as db
 from django.utils import timezone
 
 from crm_integrations.models import OrganizationIntegration
 from crm_integrations.services import upsert_organization_integration
+from tests.subprocesses import child_env
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def database_url() -> str:
-    """The test database, as a URL the worker processes can open."""
-    conf = db.settings_dict
-    if db.vendor == "sqlite":
-        return f"sqlite:///{conf['NAME']}"
-    return f"postgres://{conf['USER']}@{conf['HOST']}:{conf['PORT']}/{conf['NAME']}"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -40,12 +31,7 @@ def test_two_processes_one_refresh_both_succeed(organization, hubspot_sandbox):
         expires_at=timezone.now() + timedelta(seconds=30),  # inside the refresh margin
     )
     hubspot_sandbox.control.clear_requests()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url(),
-        "HUBSPOT_SANDBOX_URL": hubspot_sandbox.base_url,
-    }
+    env = child_env(HUBSPOT_SANDBOX_URL=hubspot_sandbox.base_url)
     start_at = time.time() + 3
     workers = [
         subprocess.Popen(

@@ -140,6 +140,27 @@ def test_a_retried_batch_creates_nothing_twice(client, connection, intake):
     assert set(second.events.values_list("duplicate_of__delivery", flat=True)) == {first.pk}
 
 
+def test_the_first_sighting_of_a_duplicated_event_cannot_be_deleted_before_its_copies(
+    client, connection, intake
+):
+    from django.db.models import ProtectedError
+
+    body = [event(101)]
+    post(client, body)
+    post(client, [{**item, "attemptNumber": 1} for item in body])
+    first, second = WebhookDelivery.objects.order_by("pk")
+    webhooks.process(first.pk)
+    webhooks.process(second.pk)
+
+    with pytest.raises(ProtectedError):
+        first.delete()  # would leave the copy claiming the dedupe key beside a new first sighting
+    assert WebhookEvent.objects.count() == 2
+
+    second.delete()
+    first.delete()
+    assert not WebhookEvent.objects.exists()
+
+
 def test_event_ids_alone_do_not_make_duplicates(client, connection, intake):
     calls, _ = intake
     post(
