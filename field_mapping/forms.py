@@ -106,7 +106,7 @@ class MappingWizardForm:
                 "status_default": spec.status_default,
             },
         )
-        self.rules = {}
+        self.rules: dict[str, RuleForm] = {}
         for name in RULE_FIELDS:
             rule = spec.rule_for(name)
             initial_rule = (

@@ -102,12 +102,10 @@ class WizardPage:
     def __init__(
         self, model_admin: ModelAdmin, request: HttpRequest, connection: OrganizationIntegration, kind: str
     ) -> None:
-        self.model_admin, self.request, self.connection, self.object_type = (
-            model_admin,
-            request,
-            connection,
-            kind,
-        )
+        self.model_admin = model_admin
+        self.request = request
+        self.connection = connection
+        self.object_type = kind
         self.catalogue: PropertyCatalogue | None = None
         self.crm_error = ""
         self.preview: Preview | None = None

@@ -1,4 +1,5 @@
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -89,10 +90,19 @@ def hubspot_sandbox_server():
     sandbox.stop()
 
 
+def own_rate_limiter(settings, tmp_path) -> None:
+    """A rate-limiter file of the test's own: earlier tests' calls must not eat its CRM budget."""
+    settings.CRM_HTTP = {
+        **settings.CRM_HTTP,
+        "RATE_LIMIT_STORAGE_URL": f"sqlite:///{tmp_path / 'rl.sqlite3'}",
+    }
+
+
 @pytest.fixture
-def hubspot_sandbox(hubspot_sandbox_server, settings):
+def hubspot_sandbox(hubspot_sandbox_server, settings, tmp_path):
     """A freshly reset sandbox, with the app's "sandbox" environment pointed at it."""
     hubspot_sandbox_server.control.reset()
+    own_rate_limiter(settings, tmp_path)
     settings.HUBSPOT = {
         **settings.HUBSPOT,
         "sandbox": {
@@ -102,6 +112,31 @@ def hubspot_sandbox(hubspot_sandbox_server, settings):
         },
     }
     return hubspot_sandbox_server
+
+
+def connect_hubspot_sandbox(sandbox, organization, **fields):
+    """A connected HubSpot connection to the sandbox's portal, with real tokens it granted."""
+    from crm_integrations.services import upsert_organization_integration
+
+    granted = sandbox.control.token()
+    fields = {
+        "status": "connected",
+        "external_account_id": "24000001",
+        "access_token": granted["access_token"],
+        "refresh_token": granted["refresh_token"],
+        **fields,
+    }
+    return upsert_organization_integration(organization, "hubspot", "sandbox", **fields)
+
+
+@pytest.fixture
+def hubspot_connection(hubspot_sandbox, organization):
+    """A connected HubSpot sandbox connection whose access token is good for 30 minutes."""
+    from django.utils import timezone
+
+    return connect_hubspot_sandbox(
+        hubspot_sandbox, organization, expires_at=timezone.now() + timedelta(minutes=30)
+    )
 
 
 # --- The monday sandbox, over real HTTP ----------------------------------------------------------
@@ -130,8 +165,5 @@ def monday_sandbox(monday_sandbox_server, settings, tmp_path):
             "API_URL": monday_sandbox_server.api_url,
         },
     }
-    settings.CRM_HTTP = {
-        **settings.CRM_HTTP,
-        "RATE_LIMIT_STORAGE_URL": f"sqlite:///{tmp_path / 'rl.sqlite3'}",
-    }
+    own_rate_limiter(settings, tmp_path)
     return monday_sandbox_server

@@ -15,7 +15,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from crm_integrations import tasks
 from crm_integrations.models import OrganizationIntegration
-from crm_integrations.services import upsert_organization_integration
+from tests.conftest import connect_hubspot_sandbox
 from tests.subprocesses import child_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,22 +62,13 @@ def test_a_delayed_refresh_is_run_by_a_real_worker_through_the_broker(
     organization, hubspot_sandbox, celery_worker
 ):
     worker, log = celery_worker
-    granted = hubspot_sandbox.control.token()
-    connection = upsert_organization_integration(
-        organization,
-        "hubspot",
-        "sandbox",
-        status="connected",
-        external_account_id="24000001",
-        access_token=granted["access_token"],
-        refresh_token=granted["refresh_token"],
-        expires_at=timezone.now(),  # due
-    )
+    connection = connect_hubspot_sandbox(hubspot_sandbox, organization, expires_at=timezone.now())  # due
+    first_token = connection.access_token
 
     sent = tasks.refresh_connection_tokens.delay(str(connection.pk))
 
     def refreshed() -> bool:
-        return OrganizationIntegration.objects.get(pk=connection.pk).access_token != granted["access_token"]
+        return OrganizationIntegration.objects.get(pk=connection.pk).access_token != first_token
 
     wait_until(refreshed, worker=worker, log=log, seconds=WORKER_STARTUP_AND_TASK_SECONDS)
     stored = OrganizationIntegration.objects.get(pk=connection.pk)

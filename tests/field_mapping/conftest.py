@@ -1,6 +1,7 @@
 import pytest
 
 from crm_integrations.services import upsert_organization_integration
+from tests.conftest import connect_hubspot_sandbox
 
 
 @pytest.fixture
@@ -13,13 +14,4 @@ def connection(organization):
 @pytest.fixture
 def sandbox_connection(hubspot_sandbox, organization):
     """A connected HubSpot connection to the (freshly reset) sandbox's portal, with real tokens."""
-    granted = hubspot_sandbox.control.token()
-    return upsert_organization_integration(
-        organization,
-        "hubspot",
-        "sandbox",
-        status="connected",
-        external_account_id="24000001",
-        access_token=granted["access_token"],
-        refresh_token=granted["refresh_token"],
-    )
+    return connect_hubspot_sandbox(hubspot_sandbox, organization)

@@ -7,25 +7,14 @@ from django.utils import timezone
 
 from crm_integrations import polling
 from crm_integrations.models import WebhookDelivery, WebhookEvent
-from crm_integrations.services import upsert_organization_integration
 from field_mapping.models import Lead
 
 EVENTS_PATH = "/api/v1/integrations/hubspot/events"
 
 
 @pytest.fixture
-def connection(organization, hubspot_sandbox):
-    granted = hubspot_sandbox.control.token()
-    return upsert_organization_integration(
-        organization,
-        "hubspot",
-        "sandbox",
-        status="connected",
-        external_account_id="24000001",
-        access_token=granted["access_token"],
-        refresh_token=granted["refresh_token"],
-        expires_at=timezone.now() + timedelta(minutes=30),
-    )
+def connection(hubspot_connection):
+    return hubspot_connection
 
 
 def create_lead_as_a_user(sandbox, email: str) -> str:

@@ -32,21 +32,6 @@ def monday_connection(organization, monday_sandbox):
     )
 
 
-@pytest.fixture
-def hubspot_connection(organization, hubspot_sandbox):
-    granted = hubspot_sandbox.control.token()
-    return upsert_organization_integration(
-        organization,
-        "hubspot",
-        "sandbox",
-        status="connected",
-        external_account_id="24000001",
-        access_token=granted["access_token"],
-        refresh_token=granted["refresh_token"],
-        expires_at=timezone.now() + timedelta(minutes=30),
-    )
-
-
 def create_monday_lead(sandbox, email: str) -> str:
     """Grace's lead as a person types it on the monday board (triggers create_item webhooks)."""
     item = sandbox.control.create_item(

@@ -91,7 +91,7 @@ def test_the_form_round_trips_a_spec_and_lists_every_status_option(sandbox_conne
         "unqualified-stage-id",
         "legacy-value",  # not a CRM option: kept, and validation will say so
     ]
-    assert dict(shown.status_rows(catalogue)[3:4])[shown.status.forms[3]] == "Qualified"
+    assert shown.status_rows(catalogue)[3][1] == "Qualified"  # the CRM's label, shown next to the value
 
     posted = MappingWizardForm(_post_data(shown))
     assert posted.is_valid(), posted.error_messages

@@ -9,6 +9,7 @@ from django.utils import timezone
 from crm_integrations import tasks
 from crm_integrations.models import Organization, OrganizationIntegration
 from crm_integrations.services import upsert_organization_integration
+from tests.conftest import connect_hubspot_sandbox
 
 
 def make(slug, **fields):
@@ -47,18 +48,7 @@ def test_the_daily_keep_alive_forces_a_refresh_of_idle_connections(catalogue, qu
     assert sorted(queued) == sorted([((str(idle.pk),), {"force": True}), ((str(never.pk),), {"force": True})])
 
 
-def sandbox_connection(sandbox, organization, **fields):
-    granted = sandbox.control.token()
-    return upsert_organization_integration(
-        organization,
-        "hubspot",
-        "sandbox",
-        status="connected",
-        external_account_id="24000001",
-        access_token=granted["access_token"],
-        refresh_token=granted["refresh_token"],
-        **fields,
-    )
+sandbox_connection = connect_hubspot_sandbox
 
 
 def test_the_refresh_task_renews_tokens_at_hubspot(organization, hubspot_sandbox):

@@ -15,18 +15,8 @@ LONG_AGO = timezone.now() - timedelta(days=400)
 
 
 @pytest.fixture
-def connection(organization, hubspot_sandbox):
-    granted = hubspot_sandbox.control.token()
-    return upsert_organization_integration(
-        organization,
-        "hubspot",
-        "sandbox",
-        status="connected",
-        external_account_id="24000001",
-        access_token=granted["access_token"],
-        refresh_token=granted["refresh_token"],
-        expires_at=timezone.now() + timedelta(minutes=30),
-    )
+def connection(hubspot_connection):
+    return hubspot_connection
 
 
 @pytest.fixture
