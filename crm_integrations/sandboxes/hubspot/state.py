@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..requestlog import RequestLog
 from .association_store import AssociationStore
 from .config import SandboxConfig
 from .errors import api_error
 from .faults import FaultInjector
 from .property_defs import DYNAMIC_OWNER, DYNAMIC_PIPELINE, DYNAMIC_STAGE, PropertyDef
 from .ratelimit import RateLimiter
-from .requestlog import RequestLog
 from .timeutil import iso
 from .tokens import TokenStore
 

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..requestlog import RequestLog
 from .complexity import ComplexityBudget
 from .config import SandboxConfig
 from .faults import FaultInjector
-from .requestlog import RequestLog
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""A bounded log of the API requests the sandbox answered, for counting calls in tests and benchmarks."""
+"""A bounded log of the requests a sandbox answered (shared by the sandboxes), for counting API calls."""
 
 from __future__ import annotations
 
@@ -18,13 +18,17 @@ class RequestLog:
             self._seq += 1
             self._entries.append({"seq": self._seq, **entry})
 
-    def entries(self, since: int = 0, path_prefix: str | None = None) -> list[dict[str, Any]]:
+    def entries(
+        self, since: int = 0, path_prefix: str | None = None, method: str | None = None
+    ) -> list[dict[str, Any]]:
         with self._lock:
             items = list(self._entries)
         return [
             item
             for item in items
-            if item["seq"] > since and (path_prefix is None or item["path"].startswith(path_prefix))
+            if item["seq"] > since
+            and (path_prefix is None or item["path"].startswith(path_prefix))
+            and (method is None or item["method"] == method.upper())
         ]
 
     def clear(self) -> None:
