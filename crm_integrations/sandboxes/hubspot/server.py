@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
+from ..common import QuietHandler
 from .app import create_app
 from .client import SandboxControl
 from .config import SandboxConfig
@@ -17,11 +18,6 @@ from .control import SERVICES_KEY
 from .guard import EXTENSION_KEY
 from .services import Services
 from .state import SandboxState
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """No per-request access log lines (the sandbox keeps its own request log)."""
 
 
 @dataclass
@@ -59,7 +55,7 @@ class RunningSandbox:
 
 def _bind(config: SandboxConfig, host: str, port: int, quiet: bool) -> tuple[Flask, BaseWSGIServer, Services]:
     app = create_app(config)
-    server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler if quiet else None)
+    server = make_server(host, port, app, threaded=True, request_handler=QuietHandler if quiet else None)
     services: Services = app.extensions[SERVICES_KEY]
     services.start()
     return app, server, services

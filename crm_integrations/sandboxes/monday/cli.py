@@ -6,12 +6,11 @@ The Django command ``manage.py run_monday_sandbox`` takes the same options throu
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from collections.abc import Callable, Sequence
-from types import FrameType
 from typing import Any
 
+from ..common import stop_on_signals
 from .config import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_API_TOKEN,
@@ -69,16 +68,9 @@ def config_from_options(options: dict[str, Any]) -> SandboxConfig:
     )
 
 
-def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise KeyboardInterrupt
-
-
 def run(options: dict[str, Any], announce: Callable[[str], None] = print) -> None:
     """Serve with parsed ``options`` until interrupted; prints the base URL first."""
-    signal.signal(signal.SIGTERM, _stop_on_signal)
-    signal.signal(signal.SIGINT, _stop_on_signal)
+    stop_on_signals()
     serve_forever(config_from_options(options), options["host"], options["port"], announce)
 
 

@@ -6,23 +6,10 @@ from typing import Any
 
 import requests
 
+from ..common import ControlClient
 
-class SandboxControl:
-    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = requests.request(method, f"{self.base_url}/_sandbox{path}", timeout=self.timeout, **kwargs)
-        response.raise_for_status()
-        return response.json() if response.content else None
-
-    def reset(self, **body: Any) -> dict:
-        return self._call("POST", "/reset", json=body)
-
-    def configure(self, **changes: Any) -> dict:
-        return self._call("PATCH", "/config", json=changes)
-
+class SandboxControl(ControlClient):
     def seed_items(self, count: int) -> dict:
         return self._call("POST", "/seed/items", json={"count": count})
 
@@ -60,28 +47,8 @@ class SandboxControl:
     def requests(self, since: int = 0) -> list[dict]:
         return self._call("GET", "/requests", params={"since": since})["results"]
 
-    def clear_requests(self) -> None:
-        self._call("DELETE", "/requests")
-
-    def set_faults(self, **settings: Any) -> dict:
-        return self._call("PUT", "/faults", json=settings)
-
-    def clear_faults(self) -> None:
-        self._call("DELETE", "/faults")
-
-    def configure_webhooks(self, **settings: Any) -> dict:
-        return self._call("PUT", "/webhooks", json=settings)
-
     def deliveries(self) -> list[dict]:
         return self._call("GET", "/webhooks/deliveries")["results"]
-
-    def wait_for_deliveries(self, timeout: float = 10.0) -> bool:
-        response = requests.post(
-            f"{self.base_url}/_sandbox/webhooks/wait",
-            json={"timeout": timeout},
-            timeout=timeout + self.timeout,
-        )
-        return bool(response.json().get("idle"))
 
     def graphql(
         self, query: str, variables: dict[str, Any] | None = None, *, token: str, version: str = "2026-10"

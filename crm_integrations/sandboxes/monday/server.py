@@ -8,18 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
+from ..common import QuietHandler
 from .app import STATE_KEY, WEBHOOKS_KEY, create_app
 from .client import SandboxControl
 from .config import SandboxConfig
 from .state import SandboxState
 from .webhooks import Webhooks
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """No access log lines (the sandbox keeps its own request log)."""
 
 
 @dataclass
@@ -65,7 +61,7 @@ class RunningSandbox:
 
 def _bind(config: SandboxConfig, host: str, port: int, quiet: bool) -> tuple[Flask, BaseWSGIServer]:
     app = create_app(config)
-    server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler if quiet else None)
+    server = make_server(host, port, app, threaded=True, request_handler=QuietHandler if quiet else None)
     app.extensions[WEBHOOKS_KEY].start()
     return app, server
 
