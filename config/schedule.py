@@ -20,4 +20,19 @@ BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 60 * 60},
     },
+    "flush-due-owner-writes": {
+        "task": "routing.tasks.flush_due_owner_writes",
+        "schedule": crontab(),  # every minute: retries whose backoff passed, rows a lost flush left
+        "options": {"expires": 50},
+    },
+    "sweep-routing": {
+        "task": "routing.tasks.sweep_routing",
+        "schedule": crontab(),  # SLA re-routes, leads nobody could take, leads routing missed
+        "options": {"expires": 50},
+    },
+    "sync-reps": {
+        "task": "routing.tasks.sync_all_reps",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
 }

@@ -16,6 +16,7 @@ from crm_integrations.signals import Outcome
 
 from . import selectors, services
 from .mapping import MappingSpec, expansions, map_record, properties_by_path
+from .signals import LeadChange, leads_stored
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ def take_in(
         )
         records.update({record.id: record for record in fetched})
     outcomes: dict[str, Outcome] = {}
+    changes: list[LeadChange] = []
     for external_id in external_ids:
         record = records.get(external_id)
         if record is None:
@@ -47,12 +49,32 @@ def take_in(
             continue
         result = map_record(spec, record)
         write = services.lead_upsert_from_record(connection, object_type, record, result, source)
+        changes.append(LeadChange(write.lead, write.action, write.previous_status, write.previous_owner))
         detail = write.action if result.ok else f"{write.action}, with mapping errors"
         outcomes[external_id] = Outcome(EventOutcome.INGESTED, detail, f"lead:{write.lead.pk}")
+    _announce(connection, changes, source)
     logger.info(
         "Took in %d %s record(s) of connection %s via %s", len(records), object_type, connection.pk, source
     )
     return outcomes
+
+
+def _announce(connection: OrganizationIntegration, changes: list[LeadChange], source: str) -> None:
+    """Tell routing what was stored; its failure is logged (the leads are stored and a sweep
+    routes what was missed), never turned into an intake failure that would refetch the records."""
+    if not changes:
+        return
+    for receiver, response in leads_stored.send_robust(
+        sender=OrganizationIntegration, connection=connection, changes=changes, source=source
+    ):
+        if isinstance(response, Exception):
+            logger.error(
+                "Receiver %r of leads_stored failed for connection %s: %r",
+                receiver,
+                connection.pk,
+                response,
+                exc_info=(type(response), response, response.__traceback__),
+            )
 
 
 def _spec(connection: OrganizationIntegration) -> MappingSpec | None:

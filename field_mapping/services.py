@@ -185,6 +185,8 @@ class LeadWrite:
 
     lead: Lead
     action: str
+    previous_status: str | None = None
+    previous_owner: str = ""
 
     @property
     def applied(self) -> bool:
@@ -227,10 +229,11 @@ def lead_upsert_from_record(
                 # Another process stored this record between our read and our insert.
                 lead = Lead.objects.select_for_update().get(**key)
         if _is_stale(lead.crm_updated_at, incoming):
-            return LeadWrite(lead, "stale")
+            return LeadWrite(lead, "stale", lead.status, lead.owner_external_id)
+        previous_status, previous_owner = lead.status, lead.owner_external_id
         _fill(lead, record, incoming, result, received_via)
         lead.save()
-    return LeadWrite(lead, "updated")
+    return LeadWrite(lead, "updated", previous_status, previous_owner)
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class RoutingConfig(AppConfig):
     name = "routing"
+    verbose_name = "Lead routing"
+
+    def ready(self) -> None:
+        from field_mapping.signals import leads_stored
+
+        from .intake_hook import on_leads_stored
+
+        leads_stored.connect(on_leads_stored, dispatch_uid="routing.intake")

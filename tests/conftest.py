@@ -102,6 +102,8 @@ def own_rate_limiter(settings, tmp_path) -> None:
 def hubspot_sandbox(hubspot_sandbox_server, settings, tmp_path):
     """A freshly reset sandbox, with the app's "sandbox" environment pointed at it."""
     hubspot_sandbox_server.control.reset()
+    # No webhooks unless the test asks: an earlier test's target would get this test's events.
+    hubspot_sandbox_server.control.configure_webhooks(targetUrl=None)
     own_rate_limiter(settings, tmp_path)
     settings.HUBSPOT = {
         **settings.HUBSPOT,

@@ -189,6 +189,8 @@ CRM_PROVIDERS = env.list(
 )
 # Refresh an access token when it expires within this many seconds (HubSpot's live 30 minutes).
 CRM_TOKEN_REFRESH_MARGIN = env.int("CRM_TOKEN_REFRESH_MARGIN", default=300)
+# Owner write-backs within this many seconds go out in one batch call (a lone lead goes at once).
+ROUTING_WRITEBACK_WINDOW = env.float("ROUTING_WRITEBACK_WINDOW", default=1.0)
 
 # HubSpot apps, one per environment. "sandbox" is our local HubSpot sandbox by default
 # (`make run` starts it); point it at a HubSpot developer test account's app if you prefer.

@@ -10,7 +10,19 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from .types import BatchUpdateResult, ChangedRecords, CrmField, CrmOwner, CrmRecord, Expand, RecordUpdate
+from .errors import Unsupported
+from .types import (
+    BatchCreateResult,
+    BatchUpdateResult,
+    ChangedRecords,
+    CrmAccount,
+    CrmField,
+    CrmOwner,
+    CrmRecord,
+    Expand,
+    FollowUpTask,
+    RecordUpdate,
+)
 
 if TYPE_CHECKING:
     from crm_integrations.models import OrganizationIntegration
@@ -22,6 +34,9 @@ class CrmClient(ABC):
     provider: ClassVar[str]
     #: Most records one batch call takes (HubSpot: 100; monday: 100 item ids).
     batch_size: ClassVar[int] = 100
+    #: Optional capabilities: check these before calling the methods of the same name.
+    supports_tasks: ClassVar[bool] = False
+    supports_accounts: ClassVar[bool] = False
 
     def __init__(self, connection: OrganizationIntegration) -> None:
         self.connection = connection
@@ -69,3 +84,32 @@ class CrmClient(ABC):
         associations: Sequence[str | Expand] = (),
     ) -> CrmRecord:
         """One record; raises ``NotFound`` when it does not exist."""
+
+    # -- optional capabilities (defaults: the CRM has no such thing) --------------------------
+
+    def create_follow_up_tasks(self, object_type: str, tasks: Sequence[FollowUpTask]) -> BatchCreateResult:
+        """Create one task per item, associated with its record, in as few calls as possible.
+
+        ``object_type`` is the records' type (the connection's lead object type). Tasks the CRM
+        rejects (unknown owner or record, invalid value) come back in ``failed`` under their
+        ``record_id``; ``created`` holds the tasks made, each with ``associations[object_type]``
+        naming its record. Raises ``Unsupported`` when ``supports_tasks`` is False.
+        """
+        raise Unsupported(
+            f"{self.provider} connections cannot create follow-up tasks (supports_tasks is False).",
+            code="unsupported",
+        )
+
+    def accounts_by_id(self, ids: Sequence[str]) -> list[CrmAccount]:
+        """Accounts (companies) by id, in the order of ``ids``; unknown ids are left out."""
+        return []
+
+    def accounts_by_domain(self, domains: Sequence[str]) -> dict[str, CrmAccount]:
+        """The account owning each domain, keyed by ``normalize_domain(domain)``, in as few calls
+        as possible; unknown domains are left out. Domains are normalised first, so
+        ``"WWW.Acme.com"``, ``"https://acme.com/"`` and ``"jane@acme.com"`` all mean ``"acme.com"``.
+
+        Several accounts with one domain: the most recently modified one with an owner wins; when
+        none has an owner, the most recently modified one.
+        """
+        return {}

@@ -82,3 +82,10 @@ class NotFound(CrmError):
 
 class InvalidRequest(CrmError):
     """The provider rejected what we sent (validation, missing scope, conflict): do not retry as is."""
+
+
+class Unsupported(CrmError):
+    """The CRM behind this connection cannot do this at all (e.g. monday has no tasks or companies).
+
+    Check the client's ``supports_*`` flag before calling; retrying never helps.
+    """

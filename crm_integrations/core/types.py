@@ -59,6 +59,7 @@ class CrmOwner:
     active: bool = True
     user_id: str | None = None
     teams: tuple[str, ...] = ()
+    is_queue: bool = False  # a queue/placeholder owner (HubSpot owner type QUEUE), not a person
 
     @property
     def name(self) -> str:
@@ -115,3 +116,53 @@ class RecordFailure:
 class BatchUpdateResult:
     updated: tuple[CrmRecord, ...]
     failed: tuple[RecordFailure, ...] = ()
+
+
+@dataclass(frozen=True)
+class BatchCreateResult:
+    """Records a batch create made, and the inputs it could not (``RecordFailure.id`` names the input)."""
+
+    created: tuple[CrmRecord, ...]
+    failed: tuple[RecordFailure, ...] = ()
+
+
+TASK_PRIORITIES = ("HIGH", "MEDIUM", "LOW")
+
+
+@dataclass(frozen=True)
+class FollowUpTask:
+    """A to-do for a rep about one lead record (in the connection's lead object type)."""
+
+    record_id: str
+    owner_id: str  # the CRM owner id of the rep
+    subject: str
+    due_at: datetime  # tz-aware
+    body: str = ""
+    priority: str = "HIGH"  # one of TASK_PRIORITIES
+
+    def __post_init__(self) -> None:
+        if self.due_at.tzinfo is None or self.due_at.utcoffset() is None:
+            raise ValueError("FollowUpTask.due_at must be timezone-aware.")
+        object.__setattr__(self, "priority", self.priority.upper())
+        if self.priority not in TASK_PRIORITIES:
+            raise ValueError(f"FollowUpTask.priority must be one of {', '.join(TASK_PRIORITIES)}.")
+
+
+@dataclass(frozen=True)
+class CrmAccount:
+    """A company (HubSpot) a lead can be matched to by its email or website domain."""
+
+    id: str
+    name: str
+    domain: str  # lower-case, without "www." (``normalize_domain``); "" if none
+    owner_id: str  # CRM owner id; "" if none
+
+
+def normalize_domain(value: str | None) -> str:
+    """``"https://WWW.Acme.com/about"`` -> ``"acme.com"``: lower-case, no scheme, path, port or ``www.``."""
+    text = (value or "").strip().lower()
+    if "://" in text:
+        text = text.split("://", 1)[1]
+    text = text.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    text = text.rsplit("@", 1)[-1].split(":", 1)[0].strip(".")
+    return text.removeprefix("www.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -87,17 +87,26 @@ class HubSpotApi:
 
     def get_pages(self, endpoint: str, *, params: Mapping[str, Any], **kwargs: Any) -> list[dict[str, Any]]:
         """Every ``results`` item of a GET list that pages with ``paging.next.after``."""
-        items: list[dict[str, Any]] = []
-        after: str | None = None
-        seen: set[str] = set()
-        while True:
-            query = {**params, **({"after": after} if after else {})}
-            body = self.json("GET", endpoint, params=query, **kwargs)
-            items.extend(body.get("results") or [])
-            after = next_after(body)
-            if not after or after in seen:  # a cursor that repeats would loop forever
-                return items
-            seen.add(after)
+        return list(
+            paged(
+                lambda after: self.json(
+                    "GET", endpoint, params={**params, **({"after": after} if after else {})}, **kwargs
+                )
+            )
+        )
+
+
+def paged(fetch: Callable[[str | None], Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Every ``results`` item of ``fetch(after)`` pages, following ``paging.next.after``."""
+    after: str | None = None
+    seen: set[str] = set()
+    while True:
+        body = fetch(after)
+        yield from body.get("results") or []
+        after = next_after(body)
+        if not after or after in seen:  # a cursor that repeats would loop forever
+            return
+        seen.add(after)
 
 
 def next_after(body: Mapping[str, Any]) -> str | None:

@@ -1,8 +1,9 @@
 """``HubSpotClient``: the provider contract over HubSpot's CRM APIs, batch first.
 
-Each concern lives in its own module (``objects``, ``search``, ``associations``, ``expand``,
-``owners``, ``properties``, ``files``); this class wires them to one connection and is what
-``crm_integrations.core.registry.get_client`` hands out for HubSpot connections.
+Each concern lives in its own module (``objects``, ``batch_create``, ``search``, ``associations``,
+``expand``, ``owners``, ``properties``, ``files``, ``tasks``, ``accounts``); this class wires them
+to one connection and is what ``crm_integrations.core.registry.get_client`` hands out for HubSpot
+connections.
 """
 
 from __future__ import annotations
@@ -12,16 +13,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from crm_integrations.core.client import CrmClient
 from crm_integrations.core.types import (
+    BatchCreateResult,
     BatchUpdateResult,
     ChangedRecords,
+    CrmAccount,
     CrmField,
     CrmOwner,
     CrmRecord,
     Expand,
     FieldOption,
+    FollowUpTask,
     RecordUpdate,
 )
 
+from .accounts import AccountsApi
 from .api import HubSpotApi
 from .associations import AssociationsApi
 from .expand import Expander
@@ -30,6 +35,7 @@ from .objects import BATCH_LIMIT, ObjectsApi
 from .owners import list_owners
 from .properties import PropertiesApi, PropertySpec, options_from
 from .search import ChangeFeed
+from .tasks import create_follow_up_tasks
 
 if TYPE_CHECKING:
     from crm_integrations.models import OrganizationIntegration
@@ -87,6 +93,8 @@ def as_expansions(associations: Sequence[str | Expand]) -> list[Expand]:
 class HubSpotClient(CrmClient):
     provider: ClassVar[str] = "hubspot"
     batch_size: ClassVar[int] = BATCH_LIMIT
+    supports_tasks: ClassVar[bool] = True
+    supports_accounts: ClassVar[bool] = True
 
     def __init__(self, connection: OrganizationIntegration) -> None:
         super().__init__(connection)
@@ -97,6 +105,7 @@ class HubSpotClient(CrmClient):
         self.feed = ChangeFeed(self.api)
         self.properties = PropertiesApi(self.api)
         self.files = FilesApi(self.api, self.objects, self.associations)
+        self.accounts = AccountsApi(self.api, self.objects)
 
     # -- the provider contract ---------------------------------------------------------------
 
@@ -137,6 +146,18 @@ class HubSpotClient(CrmClient):
     ) -> CrmRecord:
         record = self.objects.get(object_type, record_id, properties=properties)
         return self.expander.expand([record], as_expansions(associations))[0]
+
+    def create_follow_up_tasks(self, object_type: str, tasks: Sequence[FollowUpTask]) -> BatchCreateResult:
+        """HubSpot tasks (batch create, 100 per call), each associated inline with its record."""
+        return create_follow_up_tasks(self.api, object_type, tasks)
+
+    def accounts_by_id(self, ids: Sequence[str]) -> list[CrmAccount]:
+        """Companies by id (batch read, 100 per call)."""
+        return self.accounts.by_id(ids)
+
+    def accounts_by_domain(self, domains: Sequence[str]) -> dict[str, CrmAccount]:
+        """Companies by domain: one search per 50 domains (see ``accounts``)."""
+        return self.accounts.by_domain(domains)
 
     # -- HubSpot-specific ----------------------------------------------------------------------
 

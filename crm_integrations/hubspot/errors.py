@@ -82,14 +82,15 @@ def parse_hubspot_error(response: requests.Response) -> ErrorDetails | None:
 
 @dataclass(frozen=True)
 class BatchError:
-    """One entry of a 207 answer's ``errors[]``; ``ids`` from its ``context.ids`` when HubSpot names them."""
+    """One entry of a 207 answer's ``errors[]``; ``ids`` from its ``context`` (``ids``, or the
+    ``objectWriteTraceId`` of a batch create) when HubSpot names them."""
 
     category: str
     message: str
     ids: tuple[str, ...]
 
 
-def batch_errors(body: Mapping[str, Any]) -> list[BatchError]:
+def batch_errors(body: Mapping[str, Any], id_key: str = "ids") -> list[BatchError]:
     found = []
     for item in body.get("errors") or []:
         if not isinstance(item, Mapping):
@@ -99,7 +100,7 @@ def batch_errors(body: Mapping[str, Any]) -> list[BatchError]:
             BatchError(
                 category=error_code(item) or "",
                 message=describe(item) or "HubSpot reported an error for this record.",
-                ids=tuple(_strings(context.get("ids"))),
+                ids=tuple(_strings(context.get(id_key))),
             )
         )
     return found

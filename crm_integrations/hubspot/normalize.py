@@ -53,6 +53,7 @@ def owner(body: Mapping[str, Any]) -> CrmOwner:
         active=not body.get("archived", False),
         user_id=str(user_id) if user_id not in (None, "") else None,
         teams=tuple(str(team.get("name") or team.get("id")) for team in body.get("teams") or []),
+        is_queue=body.get("type") == "QUEUE",
     )
 
 

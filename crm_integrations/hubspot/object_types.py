@@ -56,7 +56,13 @@ _ASSOCIATION_TYPE_IDS: dict[tuple[str, str], tuple[int | None, int]] = {
     ("contacts", "notes"): (None, 201),
     ("notes", "companies"): (None, 190),
     ("companies", "notes"): (None, 189),
+    # Task -> record, for follow-up tasks: 204/192/216 are HubSpot's published defaults; HubSpot
+    # documents lead -> task as 646 but not task -> lead: 647 is the sandbox's (forward id + 1,
+    # as HubSpot's other pairs), to confirm with GET /crm/v4/associations/tasks/leads/labels.
     ("tasks", "contacts"): (None, 204),
+    ("tasks", "companies"): (None, 192),
+    ("tasks", "deals"): (None, 216),
+    ("tasks", "leads"): (None, 647),
 }
 
 

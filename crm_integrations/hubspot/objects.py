@@ -77,14 +77,7 @@ class ObjectsApi:
     ) -> CrmRecord:
         """Create one record with inline associations (a lead needs its contact here, not afterwards)."""
         name = object_type(kind).name
-        body: dict[str, Any] = {
-            "properties": {key: _wire_value(value) for key, value in properties.items()},
-            "associations": [
-                {"to": {"id": str(to_id)}, "types": types}
-                for to_kind, to_ids in (associations or {}).items()
-                for to_id, types in _association_specs(name, to_kind, to_ids)
-            ],
-        }
+        body = create_input(name, properties, associations or {})
         created = self.api.json("POST", OBJECTS, path_params={"objectType": name}, json=body)
         return normalize.record(name, created)
 
@@ -146,6 +139,20 @@ def _by_values(chunk: Sequence[tuple[str, dict[str, Any]]]) -> list[list[tuple[s
     for item in chunk:
         groups.setdefault(json.dumps(item[1], sort_keys=True, default=str), []).append(item)
     return list(groups.values())
+
+
+def create_input(
+    name: str, properties: Mapping[str, Any], associations: Mapping[str, Sequence[str]]
+) -> dict[str, Any]:
+    """A ``SimplePublicObjectInputForCreate``: properties as HubSpot takes them, associations inline."""
+    return {
+        "properties": {key: _wire_value(value) for key, value in properties.items()},
+        "associations": [
+            {"to": {"id": str(to_id)}, "types": types}
+            for to_kind, to_ids in associations.items()
+            for to_id, types in _association_specs(name, to_kind, to_ids)
+        ],
+    }
 
 
 def _association_specs(from_kind: str, to_kind: str, to_ids: Sequence[str]) -> Iterator[tuple[str, list]]:

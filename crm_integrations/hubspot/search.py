@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,7 +25,7 @@ from crm_integrations.core.errors import InvalidRequest
 from crm_integrations.core.types import ChangedRecords, CrmRecord
 
 from . import normalize
-from .api import HubSpotApi, next_after
+from .api import HubSpotApi, next_after, paged
 from .object_types import ObjectType, object_type
 
 SEARCH = "/crm/v3/objects/{objectType}/search"
@@ -157,13 +157,38 @@ class ChangeFeed:
     def _search(
         self, otype: ObjectType, filters: list[dict], sort: str, properties: list[str], size: int
     ) -> dict[str, Any]:
-        body = {
-            "filterGroups": [{"filters": filters}],
-            "sorts": [{"propertyName": sort, "direction": "ASCENDING"}],
-            "properties": properties,
-            "limit": size,
-        }
-        return self.api.json("POST", SEARCH, path_params={"objectType": otype.name}, json=body, search=True)
+        return search(self.api, otype.name, [filters], sort=sort, properties=properties, limit=size)
+
+
+def search(
+    api: HubSpotApi,
+    name: str,
+    filter_groups: Sequence[Sequence[dict[str, Any]]],
+    *,
+    sort: str,
+    properties: Sequence[str],
+    limit: int = MAX_PAGE_SIZE,
+    descending: bool = False,
+    after: str | None = None,
+) -> dict[str, Any]:
+    """One search call (the search budget): groups are OR-ed, the filters in a group AND-ed."""
+    body: dict[str, Any] = {
+        "filterGroups": [{"filters": list(filters)} for filters in filter_groups],
+        "sorts": [{"propertyName": sort, "direction": "DESCENDING" if descending else "ASCENDING"}],
+        "properties": list(properties),
+        "limit": limit,
+    }
+    if after:
+        body["after"] = after
+    return api.json("POST", SEARCH, path_params={"objectType": name}, json=body, search=True)
+
+
+def search_all(
+    api: HubSpotApi, name: str, filter_groups: Sequence[Sequence[dict[str, Any]]], **kwargs: Any
+) -> Iterator[dict[str, Any]]:
+    """Every result of a search, page by page (``after``); for small result sets (offsets stop at
+    10,000 results, so large reads use ``ChangeFeed``)."""
+    return paged(lambda after: search(api, name, filter_groups, after=after, **kwargs))
 
 
 def _take(

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from crm_integrations.core.client import CrmClient
-from crm_integrations.core.errors import NotFound
-from crm_integrations.core.types import ChangedRecords, CrmRecord, FieldType, RecordUpdate
+from crm_integrations.core.errors import NotFound, Unsupported
+from crm_integrations.core.types import ChangedRecords, CrmRecord, FieldType, FollowUpTask, RecordUpdate
 
 
 @dataclass
@@ -135,3 +136,23 @@ class ProviderContract:
     def test_get_record_of_an_unknown_id_raises_not_found(self, contract_client, contract_env):
         with pytest.raises(NotFound):
             contract_client.get_record(contract_env.object_type, contract_env.missing_id)
+
+    def test_follow_up_tasks_fail_per_record_or_are_unsupported(self, contract_client, contract_env):
+        due = datetime.now(UTC) + timedelta(days=1)
+        if not contract_client.supports_tasks:
+            task = FollowUpTask(contract_env.missing_id, "1", "Call back", due)
+            with pytest.raises(Unsupported):
+                contract_client.create_follow_up_tasks(contract_env.object_type, [task])
+            return
+        owner = next(owner for owner in contract_client.list_owners() if owner.active)
+        task = FollowUpTask(contract_env.missing_id, owner.id, "Call back", due)
+
+        result = contract_client.create_follow_up_tasks(contract_env.object_type, [task])
+
+        assert result.created == ()
+        assert [failure.id for failure in result.failed] == [contract_env.missing_id]
+        assert result.failed[0].message
+
+    def test_accounts_leave_unknown_ids_and_domains_out(self, contract_client, contract_env):
+        assert contract_client.accounts_by_id([contract_env.missing_id]) == []
+        assert contract_client.accounts_by_domain(["no-such-company.invalid", ""]) == {}

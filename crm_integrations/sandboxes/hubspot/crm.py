@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from . import records
-from .errors import validation_error
+from .errors import ApiError, validation_error
 from .guard import SEARCH, guard, sandbox
 from .http import (
     batch_error,
@@ -23,11 +23,12 @@ from .http import (
 )
 from .object_types import ObjectType, object_type
 from .search import parse_search, run_search
-from .state import API_SOURCE, Portal, Record
+from .state import API_SOURCE, Portal, Record, SandboxState
 from .timeutil import now_ms
 
 BATCH_LIMIT = 100
 LIST_LIMIT = 100
+TRACE_ID = "objectWriteTraceId"
 
 blueprint = Blueprint("crm_objects", __name__)
 
@@ -158,18 +159,45 @@ def batch_read(object_type_key: str) -> Response:
 
 @blueprint.post("/<object_type_key>/batch/create")
 def batch_create(object_type_key: str) -> Response:
+    """All or nothing (one bad input: 400, nothing created), unless every input has its own
+    ``objectWriteTraceId``: then each input stands alone and the failed ones come back in a 207
+    (reference §3.1, "Multi-status"; HubSpot's error-handling guide)."""
     otype, portal = _write(object_type_key)
     inputs = check_batch_size(json_body().get("inputs"), BATCH_LIMIT)
     started = now_ms()
     state = sandbox()
+    traces = [str(item.get(TRACE_ID) or "") for item in inputs]
+    if all(traces) and len(set(traces)) == len(traces):
+        with state.lock:
+            results, errors = _create_each(state, portal, otype, inputs, traces)
+        return batch_reply(results, errors, started, ok_status=201)
     with state.lock:
-        prepared = [
-            records.prepare_create(portal, otype, item.get("properties") or {}, item.get("associations"))
-            for item in inputs
-        ]
+        prepared = [_prepare(portal, otype, item) for item in inputs]
         created = [records.commit_create(state, portal, item, API_SOURCE) for item in prepared]
         results = [_full(portal, otype, record) for record in created]
     return batch_reply(results, [], started, ok_status=201)
+
+
+def _prepare(portal: Portal, otype: ObjectType, item: dict[str, Any]) -> records.PreparedCreate:
+    return records.prepare_create(portal, otype, item.get("properties") or {}, item.get("associations"))
+
+
+def _create_each(
+    state: SandboxState, portal: Portal, otype: ObjectType, inputs: list[dict[str, Any]], traces: list[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Multi-status create: results echo their trace id; each error names it in ``context``
+    (``context.objectWriteTraceId`` is ours: HubSpot documents no exact error shape)."""
+    results, errors = [], []
+    for item, trace in zip(inputs, traces, strict=True):
+        try:
+            prepared = _prepare(portal, otype, item)
+        except ApiError as error:
+            entry = batch_error(error.body["category"], error.body["message"], {TRACE_ID: [trace]})
+            errors.append({**entry, "errors": error.body.get("errors", [])})
+            continue
+        record = records.commit_create(state, portal, prepared, API_SOURCE)
+        results.append({**_full(portal, otype, record), TRACE_ID: trace})
+    return results, errors
 
 
 @blueprint.post("/<object_type_key>/batch/update")

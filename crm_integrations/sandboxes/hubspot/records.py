@@ -190,7 +190,8 @@ def _check_create_rules(
                 "A lead must be created with an association to an existing contact "
                 "(associationTypeId 578, lead to primary contact)."
             )
-    if otype.name == "notes" and not values.get("hs_timestamp"):
+    # Notes (reference §8) and tasks (HubSpot's tasks guide: the due date) need hs_timestamp.
+    if otype.name in ("notes", "tasks") and not values.get("hs_timestamp"):
         raise property_errors(
             [problem("hs_timestamp", "REQUIRED", "hs_timestamp is required", portal.portal_id)]
         )

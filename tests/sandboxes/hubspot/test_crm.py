@@ -205,6 +205,66 @@ def test_batch_create_is_all_or_nothing_and_limited_to_100(api):
     assert too_many.status_code == 400
 
 
+def task_body(lead_id: str, trace: str | None = None, **properties: str) -> dict:
+    """A task due tomorrow, associated inline with a lead (task -> lead 647)."""
+    body = {
+        "properties": {"hs_timestamp": "2030-01-02T09:00:00.000Z", "hs_task_subject": "Call", **properties},
+        "associations": [
+            {
+                "to": {"id": lead_id},
+                "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 647}],
+            }
+        ],
+    }
+    return {**body, "objectWriteTraceId": trace} if trace is not None else body
+
+
+def test_batch_create_with_trace_ids_is_multi_status(api):
+    lead_ids = [item["id"] for item in api.get("/crm/v3/objects/leads?limit=3").json()["results"]]
+    owner_id = api.get("/crm/v3/owners?limit=1").json()["results"][0]["id"]
+    inputs = [
+        task_body(lead_ids[0], "a", hubspot_owner_id=owner_id),
+        task_body(lead_ids[1], "b", hubspot_owner_id="424242"),  # no such owner
+        task_body("1", "c"),  # no such lead
+        task_body(lead_ids[2], "d", hs_task_priority="HIGH"),
+    ]
+
+    response = api.post("/crm/v3/objects/tasks/batch/create", {"inputs": inputs})
+
+    assert response.status_code == 207, response.text
+    body = response.json()
+    assert [item["objectWriteTraceId"] for item in body["results"]] == ["a", "d"]
+    assert body["numErrors"] == 2
+    assert [error["context"]["objectWriteTraceId"] for error in body["errors"]] == [["b"], ["c"]]
+    assert body["errors"][0]["errors"][0]["context"]["propertyName"] == ["hubspot_owner_id"]
+    task_id = body["results"][0]["id"]
+    linked = api.get(f"/crm/v4/objects/tasks/{task_id}/associations/leads").json()["results"]
+    assert [(item["toObjectId"], item["associationTypes"][0]["typeId"]) for item in linked] == [
+        (lead_ids[0], 647)
+    ]
+    back = api.get(f"/crm/v4/objects/leads/{lead_ids[0]}/associations/tasks").json()["results"]
+    assert [(item["toObjectId"], item["associationTypes"][0]["typeId"]) for item in back] == [(task_id, 646)]
+    # Without a trace id on every input, one bad input still fails the whole batch.
+    mixed = api.post("/crm/v3/objects/tasks/batch/create", {"inputs": [inputs[0], task_body("1")]})
+    assert mixed.status_code == 400
+
+
+def test_a_task_needs_its_due_date(api):
+    lead_id = first_id(api, "leads")
+    response = api.post("/crm/v3/objects/tasks", {"properties": {"hs_task_subject": "No due date"}})
+    assert response.status_code == 400 and "hs_timestamp" in response.text
+    assert api.post("/crm/v3/objects/tasks", task_body(lead_id)).status_code == 201
+
+
+def test_search_in_on_company_domains(api):
+    companies = search(api, "companies", limit=3, properties=["domain"])["results"]
+    domains = [item["properties"]["domain"] for item in companies]
+    upper = search(api, "companies", **flt("domain", "IN", values=[d.upper() for d in domains]))
+    lower = search(api, "companies", **flt("domain", "IN", values=[*domains, "nobody.invalid"]))
+    assert upper["total"] == 0  # IN on a string property needs lower-case values (reference §4)
+    assert sorted(item["id"] for item in lower["results"]) == sorted(item["id"] for item in companies)
+
+
 # --- search ---------------------------------------------------------------------------------------
 def search(api, object_type: str = "leads", **body) -> dict:
     response = api.post(f"/crm/v3/objects/{object_type}/search", body)

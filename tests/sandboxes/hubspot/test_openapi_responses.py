@@ -65,6 +65,26 @@ def test_crm_object_responses(api):
     check(api.post("/crm/v3/objects/contacts", contact), 201)
 
 
+def test_multi_status_batch_create_responses(api):
+    lead_id = ids(api, "leads", 1)[0]
+
+    def task(trace: str, owner: str) -> dict:
+        spec = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 647}
+        return {
+            "properties": {
+                "hs_timestamp": "2030-01-02T09:00:00Z",
+                "hs_task_subject": "Call",
+                "hubspot_owner_id": owner,
+            },
+            "associations": [{"to": {"id": lead_id}, "types": [spec]}],
+            "objectWriteTraceId": trace,
+        }
+
+    owner = api.get("/crm/v3/owners?limit=1").json()["results"][0]["id"]
+    check(api.post("/crm/v3/objects/tasks/batch/create", {"inputs": [task("1", owner)]}), 201)
+    check(api.post("/crm/v3/objects/tasks/batch/create", {"inputs": [task("1", owner), task("2", "9")]}), 207)
+
+
 def test_association_responses(api):
     lead_ids = ids(api, "leads", 2)
     check(api.get(f"/crm/v4/objects/leads/{lead_ids[0]}/associations/contacts"), 200)

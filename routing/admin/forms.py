@@ -1,0 +1,133 @@
+"""Forms of the routing admin: conditions checked as the engine will read them, choices kept to the
+organization being edited, and the small forms of the Publish and Simulate pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from ..engine.types import Op, as_decimal
+from ..models import Condition, Rep, Rule, RuleSet, Team
+from ..rulesets import condition_value
+from ..simulation import DEFAULT_LIMIT, MAX_LIMIT
+
+VALUE_HELP = (
+    "Lists (in, not in): comma-separated, e.g. <code>DE, AT, CH</code>. "
+    "Between: <code>low..high</code>, both included, e.g. <code>1000..50000</code>. "
+    "Greater/less than: a number. Empty for 'is empty' / 'is not empty'. Text compares ignoring case."
+)
+NUMERIC_OPS = frozenset({Op.GT, Op.GTE, Op.LT, Op.LTE, Op.BETWEEN})
+
+
+class ConditionForm(forms.ModelForm):
+    class Meta:
+        model = Condition
+        fields = ["field", "op", "value"]
+        help_texts = {"value": VALUE_HELP}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        op, text = cleaned.get("op"), cleaned.get("value", "")
+        if not op:
+            return cleaned
+        try:
+            value = condition_value(op, text)
+        except ValidationError as error:
+            self.add_error("value", error)
+            return cleaned
+        problem = value_problem(Op(op), value)
+        if problem:
+            self.add_error("value", problem)
+        return cleaned
+
+
+def value_problem(op: Op, value: Any) -> str:
+    """Why a typed condition value cannot work with ``op`` ("" when it can)."""
+    if op in (Op.IS_EMPTY, Op.IS_NOT_EMPTY):
+        return ""
+    if op in (Op.IN, Op.NOT_IN) and not value:
+        return "List at least one value, comma-separated."
+    if op in NUMERIC_OPS:
+        items = value if isinstance(value, list) else [value]
+        bad = [item for item in items if as_decimal(item) is None]
+        if bad:
+            return f"'{bad[0]}' is not a number ('{op.value.replace('_', ' ')}' compares numbers)."
+        if op == Op.BETWEEN and as_decimal(items[0]) > as_decimal(items[1]):
+            return f"The low end {items[0]} is above the high end {items[1]}."
+    elif value in ("", None):
+        return "Give a value to compare with."
+    return ""
+
+
+class OrganizationScopedForm(forms.ModelForm):
+    """Limits rep/team choices to one organization (``organization_id()``, None: not known yet)
+    and refuses, on save, reps or teams of another organization."""
+
+    scoped_fields: dict[str, type] = {}
+
+    def organization_id(self) -> int | None:
+        raise NotImplementedError
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        organization_id = self.organization_id()
+        if organization_id is None:
+            return
+        for name, model in self.scoped_fields.items():
+            if name in self.fields:
+                self.fields[name].queryset = model.objects.filter(organization_id=organization_id)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        organization_id = self.organization_id()
+        for name in self.scoped_fields:
+            strangers = [item for item in cleaned.get(name) or () if item.organization_id != organization_id]
+            if organization_id is not None and strangers:
+                self.add_error(name, f"{strangers[0]} belongs to another organization.")
+        return cleaned
+
+
+class RuleForm(OrganizationScopedForm):
+    scoped_fields = {"pool_reps": Rep, "pool_teams": Team, "fallback_reps": Rep, "fallback_teams": Team}
+
+    class Meta:
+        model = Rule
+        fields = "__all__"
+
+    def organization_id(self) -> int | None:
+        ruleset = self.cleaned_data.get("ruleset") if hasattr(self, "cleaned_data") else None
+        ruleset = ruleset or (self.instance.ruleset if self.instance.ruleset_id else None)
+        if ruleset is None and self.initial.get("ruleset"):
+            ruleset = RuleSet.objects.filter(pk=self.initial["ruleset"]).first()
+        return ruleset.organization_id if ruleset is not None else None
+
+
+class RepForm(OrganizationScopedForm):
+    scoped_fields = {"teams": Team}
+
+    class Meta:
+        model = Rep
+        fields = "__all__"
+
+    def organization_id(self) -> int | None:
+        if hasattr(self, "cleaned_data") and self.cleaned_data.get("organization"):
+            return self.cleaned_data["organization"].pk
+        return self.instance.organization_id
+
+
+class PublishForm(forms.Form):
+    note = forms.CharField(
+        max_length=255, required=False, help_text="What this version is for (shown with the version)"
+    )
+
+
+class SimulateForm(forms.Form):
+    limit = forms.IntegerField(
+        label="Leads",
+        min_value=1,
+        max_value=MAX_LIMIT,
+        initial=DEFAULT_LIMIT,
+        help_text="Run the draft on this many of the organization's newest leads",
+    )

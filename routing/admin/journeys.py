@@ -1,0 +1,168 @@
+"""Lead journeys: every lead with where routing left it, and each lead's timeline page (events,
+decisions with their traces, write-backs), with Reprocess."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
+
+from field_mapping.models import Lead
+
+from ..models import Decision, DecisionOutcome, LeadJourney, OwnerWrite, WriteStatus
+from ..reprocess import reprocess
+from .display import EMPTY, decision_text, owner_write_of, write_text
+from .timeline import timeline
+
+NOT_ROUTED = "none"
+
+
+def _current(lead: Lead) -> Decision | None:
+    found = getattr(lead, "current_decisions", None)
+    if found is None:
+        return Decision.objects.filter(lead=lead, is_current=True).select_related("rep").first()
+    return found[0] if found else None
+
+
+class OutcomeFilter(admin.SimpleListFilter):
+    title = "routing outcome"
+    parameter_name = "outcome"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [*DecisionOutcome.choices, (NOT_ROUTED, "Not routed yet")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
+        if self.value() is None:
+            return queryset
+        if self.value() == NOT_ROUTED:
+            return queryset.exclude(routing_decisions__is_current=True)
+        return queryset.filter(routing_decisions__is_current=True, routing_decisions__outcome=self.value())
+
+
+class WriteStatusFilter(admin.SimpleListFilter):
+    title = "owner write-back"
+    parameter_name = "write"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return list(WriteStatus.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
+        if self.value() is None:
+            return queryset
+        writes = OwnerWrite.objects.filter(
+            decision__lead=OuterRef("pk"), decision__is_current=True, status=self.value()
+        )
+        return queryset.filter(Exists(writes))
+
+
+@admin.register(LeadJourney)
+class LeadJourneyAdmin(admin.ModelAdmin):
+    """Read-only; "Reprocess" routes the chosen leads again (a new decision beside the old)."""
+
+    list_display = ["lead_name", "email", "provider", "external_id", "routing", "write_back", "last_received_at"]
+    list_filter = [OutcomeFilter, WriteStatusFilter, "state", "organization"]
+    search_fields = ["external_id", "email"]
+    list_select_related = ["connection__integration"]
+    fields = [
+        "organization",
+        "connection",
+        "object_type",
+        "external_id",
+        "state",
+        "name",
+        "email",
+        "company",
+        "country",
+        "source",
+        "amount",
+        "industry",
+        "lead_type",
+        "status",
+        "owner_external_id",
+        "received_via",
+        "first_received_at",
+        "last_received_at",
+    ]
+    readonly_fields = fields
+    actions = ["reprocess_leads"]
+    change_form_template = "admin/routing/leadjourney/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Lead]:
+        current = Decision.objects.filter(is_current=True).select_related("rep", "owner_write")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("routing_decisions", queryset=current, to_attr="current_decisions"))
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a record of what happened: viewed, never edited
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_reprocess_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("routing.reprocess_leadjourney")
+
+    @admin.display(description="name", ordering="name")
+    def lead_name(self, lead: Lead) -> str:
+        return lead.name or EMPTY
+
+    @admin.display(description="CRM", ordering="connection__integration__name")
+    def provider(self, lead: Lead) -> str:
+        return lead.connection.integration.name
+
+    @admin.display(description="routing")
+    def routing(self, lead: Lead) -> str:
+        return decision_text(_current(lead))
+
+    @admin.display(description="write-back")
+    def write_back(self, lead: Lead) -> str:
+        return write_text(owner_write_of(_current(lead)))
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        lead = self.get_object(request, object_id)
+        extra = {
+            "timeline": timeline(lead) if lead is not None else None,
+            "can_reprocess": self.has_reprocess_permission(request),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra)
+
+    @admin.action(description="Reprocess: route again with the published rules", permissions=["reprocess"])
+    def reprocess_leads(self, request: HttpRequest, queryset: QuerySet[Lead]) -> None:
+        report(request, reprocess(queryset.select_related("connection"), request.user))
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.reprocess_view)
+        return [
+            path("<path:object_id>/reprocess/", view, name="routing_leadjourney_reprocess"),
+            *super().get_urls(),
+        ]
+
+    def reprocess_view(self, request: HttpRequest, object_id: str) -> HttpResponseRedirect:
+        target = reverse("admin:routing_leadjourney_change", args=[object_id])
+        if request.method != "POST":
+            return HttpResponseRedirect(target)
+        if not self.has_reprocess_permission(request):
+            raise PermissionDenied
+        lead = get_object_or_404(LeadJourney, pk=object_id)
+        report(request, reprocess([lead], request.user))
+        return HttpResponseRedirect(target)
+
+
+def report(request: HttpRequest, result: Any) -> None:
+    level = messages.WARNING if result.errors or not result.decided else messages.SUCCESS
+    messages.add_message(request, level, f"{result}.")
+    for error in result.errors:
+        messages.error(request, f"Not reprocessed: {error}")

@@ -1,0 +1,267 @@
+"""Services: routing leads — decide under the organization's routing lock, store the decision and
+its trace, queue the owner write-back, and write the journey.
+
+One transaction per batch holds the organization's ``RoutingState`` row lock while loads are
+counted, decisions made and the rotation saved, so two workers routing at once never overfill a
+rep nor break the round-robin order. CRM calls (account lookups) happen before the lock; the
+write-back is flushed after the commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from crm_integrations.core import registry
+from crm_integrations.models import OrganizationIntegration
+from field_mapping import selectors as mapping_selectors
+from field_mapping.models import CanonicalField, Lead
+
+from . import journey, rulesets, writeback
+from .accounts import match_accounts
+from .engine import decide
+from .engine.facts import lead_facts
+from .engine.types import AccountMatch, Outcome, Roster, RotationState, RouteIfPolicy, RuleSet, Strategy
+from .engine.types import Decision as EngineDecision
+from .models import (
+    Decision,
+    DecisionTrigger,
+    JourneyKind,
+    OwnerWrite,
+    RepIdentity,
+    RoutingPolicy,
+    RoutingState,
+    WriteStatus,
+)
+from .reps_sync import sync_reps
+from .roster import ConnectionRoster, connection_roster
+
+LEAD_FIELDS = ("source", "amount", "industry", "status", "name", "email", "company", "country", "lead_type")
+
+
+def policy_for(organization_id: int) -> RoutingPolicy:
+    policy, _ = RoutingPolicy.objects.get_or_create(organization_id=organization_id)
+    return policy
+
+
+def route_if(policy: RoutingPolicy) -> RouteIfPolicy:
+    return RouteIfPolicy(
+        owner_policy=policy.owner_policy,
+        placeholder_owner_ids=_listed(policy.placeholder_owner_ids),
+        excluded_sources=_listed(policy.excluded_sources),
+    )
+
+
+def _listed(text: str) -> frozenset[str]:
+    return frozenset(item.strip() for item in text.split(",") if item.strip())
+
+
+def lead_values(lead: Lead) -> dict[str, Any]:
+    return {name: getattr(lead, name) for name in LEAD_FIELDS}
+
+
+def route_leads(
+    connection: OrganizationIntegration,
+    leads: Sequence[Lead],
+    *,
+    trigger: str = DecisionTrigger.INTAKE,
+    reason: str = "",
+    only_undecided: bool = True,
+    exclude_rep_ids: Sequence[str] = (),
+    keep_unless_assigned: bool = False,
+) -> list[Decision]:
+    """Route these leads of one connection; returns the decisions made (leads skipped get none).
+
+    ``only_undecided`` (intake): a lead that already has a current decision is left alone, so a
+    redelivered webhook or our own owner write coming back never routes a lead twice.
+    ``keep_unless_assigned`` (re-routes): the current decision stays unless a rep is found; the
+    attempt is noted in the journey either way.
+    """
+    leads = [lead for lead in leads if lead.connection_id == connection.pk]
+    if not leads:
+        return []
+    policy = policy_for(connection.organization_id)
+    version = rulesets.live_version(connection.organization_id)
+    why_not = _why_not_routed(policy, version)
+    if why_not:
+        journey.record(journey.event(lead, JourneyKind.NOT_ROUTED, why_not) for lead in leads)
+        return []
+    ruleset = dataclasses.replace(rulesets.compiled_version(version), policy=route_if(policy))
+    if not RepIdentity.objects.filter(connection=connection).exists():
+        sync_reps(connection)  # a new connection's first leads: learn its owners first
+    accounts = _accounts(connection, ruleset, leads)
+    state, _ = RoutingState.objects.get_or_create(organization_id=connection.organization_id)
+    with transaction.atomic():
+        state = RoutingState.objects.select_for_update().get(pk=state.pk)
+        if only_undecided:
+            decided = set(
+                Decision.objects.filter(lead__in=leads, is_current=True).values_list("lead_id", flat=True)
+            )
+            leads = [lead for lead in leads if lead.pk not in decided]
+        now = timezone.now()
+        crm = connection_roster(connection, now)
+        batch = _Batch(connection, crm, state, exclude_rep_ids)
+        made = [
+            batch.route(lead, ruleset, version, accounts.get(lead.pk), trigger, reason, now) for lead in leads
+        ]
+        batch.save()
+    if any(hasattr(decision, "owner_write") for decision in made):
+        transaction.on_commit(lambda: writeback.request_flush(connection.pk))
+    return made
+
+
+def _why_not_routed(policy: RoutingPolicy, version: Any) -> str:
+    if not policy.enabled:
+        return "Not routed: routing is switched off for this organization"
+    if version is None:
+        return "Not routed: no rule set has been published yet"
+    return ""
+
+
+def _accounts(
+    connection: OrganizationIntegration, ruleset: RuleSet, leads: Sequence[Lead]
+) -> dict[int, AccountMatch]:
+    """Account matches, looked up only when a rule routes by account owner (it costs CRM calls)."""
+    if not any(rule.strategy == Strategy.ACCOUNT_OWNER for rule in ruleset.rules):
+        return {}
+    owners = dict(RepIdentity.objects.filter(connection=connection).values_list("external_id", "rep_id"))
+    return match_accounts(
+        registry.get_client(connection), leads, {owner: str(rep) for owner, rep in owners.items()}
+    )
+
+
+class _Batch:
+    """Decisions of one locked batch: the roster's loads and the rotation move with each one."""
+
+    def __init__(
+        self,
+        connection: OrganizationIntegration,
+        crm: ConnectionRoster,
+        state: RoutingState,
+        exclude_rep_ids: Sequence[str],
+    ) -> None:
+        self.connection = connection
+        self.crm = crm
+        self.state = state
+        reps = {rep_id: rep for rep_id, rep in crm.roster.reps.items() if rep_id not in exclude_rep_ids}
+        self.roster = Roster(reps=reps, teams=crm.roster.teams)
+        self.rotation = RotationState(last=state.rotation_last, credits=state.rotation_credits)
+        self.owner_property = _owner_property(connection)
+
+    def route(
+        self,
+        lead: Lead,
+        ruleset: RuleSet,
+        version: Any,
+        account: AccountMatch | None,
+        trigger: str,
+        reason: str,
+        now: Any,
+        keep_unless_assigned: bool = False,
+    ) -> Decision | None:
+        facts = lead_facts(
+            f"lead:{lead.pk}",
+            lead_values(lead),
+            owner_rep_id=self.crm.rep_by_owner.get(lead.owner_external_id, ""),
+            owner_external_id=lead.owner_external_id,
+        )
+        started = time.perf_counter()
+        result = decide(facts, ruleset, self.roster, self.rotation, now=now, account=account)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if keep_unless_assigned and result.outcome != Outcome.ASSIGNED:
+            kind, summary = _summary(result, self.crm.names, reason)
+            journey.record([journey.event(lead, kind, f"{summary}; the current assignment stays")])
+            return None
+        if result.rotation is not None:
+            self.rotation = result.rotation
+        if result.outcome == Outcome.ASSIGNED:
+            chosen = self.roster.reps[result.rep_id]
+            reps = {
+                **self.roster.reps,
+                chosen.id: dataclasses.replace(chosen, open_leads=chosen.open_leads + 1),
+            }
+            self.roster = Roster(reps=reps, teams=self.roster.teams)
+        Decision.objects.filter(lead=lead, is_current=True).update(is_current=False)
+        decision = Decision.objects.create(
+            lead=lead,
+            organization_id=lead.organization_id,
+            version=version,
+            trigger=trigger,
+            outcome=result.outcome.value,
+            rep_id=int(result.rep_id) if result.rep_id else None,
+            rule_key=result.rule_id,
+            rule_name=_rule_name(result),
+            via=result.via,
+            strategy=result.strategy,
+            held_by=result.held_by,
+            reason=reason[:255],
+            trace=self._trace(result),
+            decided_at=now,
+            decide_ms=elapsed_ms,
+        )
+        if result.outcome == Outcome.ASSIGNED:
+            decision.owner_write = self._owner_write(decision, lead, result.rep_id, now)
+        journey.record([journey.event(lead, *_summary(result, self.crm.names, reason), decision=decision)])
+        return decision
+
+    def _trace(self, result: EngineDecision) -> dict[str, Any]:
+        trace = dataclasses.asdict(dataclasses.replace(result, rotation=None))
+        trace.pop("rotation", None)
+        named = {c.rep_id for c in result.candidates} | {result.rep_id} - {""}
+        trace["names"] = {rep_id: self.crm.names.get(rep_id, rep_id) for rep_id in named}
+        return trace
+
+    def _owner_write(self, decision: Decision, lead: Lead, rep_id: str, now: Any) -> OwnerWrite:
+        owner = self.crm.owner_by_rep.get(rep_id, "")
+        problem = "" if self.owner_property else "the owner field is on an associated record or not mapped"
+        done = bool(owner) and owner == lead.owner_external_id and not problem
+        return OwnerWrite.objects.create(
+            decision=decision,
+            connection=self.connection,
+            object_type=lead.object_type,
+            record_id=lead.external_id,
+            owner_property=self.owner_property,
+            owner_external_id=owner,
+            status=WriteStatus.WRITTEN if done else (WriteStatus.FAILED if problem else WriteStatus.PENDING),
+            last_error=f"Cannot write the owner back: {problem}" if problem else "",
+            written_at=now if done else None,
+            created_at=now,
+        )
+
+    def save(self) -> None:
+        self.state.rotation_last = dict(self.rotation.last)
+        self.state.rotation_credits = {rule: dict(credits) for rule, credits in self.rotation.credits.items()}
+        self.state.save(update_fields=["rotation_last", "rotation_credits", "updated_at"])
+
+
+def _owner_property(connection: OrganizationIntegration) -> str:
+    """The CRM property the mapping reads the owner from: where the owner is written back."""
+    spec = mapping_selectors.spec_for_connection(connection)
+    rule = next((r for r in (spec.rules if spec else ()) if r.canonical_field == CanonicalField.OWNER), None)
+    return rule.source_path if rule is not None and "." not in rule.source_path else ""
+
+
+def _rule_name(result: EngineDecision) -> str:
+    return next((rule.name for rule in result.rules if rule.rule_id == result.rule_id), "")
+
+
+def _summary(result: EngineDecision, names: dict[str, str], reason: str) -> tuple[JourneyKind, str]:
+    prefix = f"{reason}: " if reason else ""
+    if result.outcome == Outcome.ASSIGNED:
+        rule = _rule_name(result)
+        who = names.get(result.rep_id, result.rep_id)
+        return (
+            JourneyKind.ROUTED,
+            f"{prefix}routed to {who} by rule '{rule}' ({result.strategy}, via {result.via})",
+        )
+    if result.outcome == Outcome.HELD:
+        detail = next((f.detail for f in result.filters if not f.passed), "")
+        return JourneyKind.HELD, f"{prefix}not routed: filter '{result.held_by}' held it ({detail})"
+    if result.outcome == Outcome.NO_RULE:
+        return JourneyKind.NOT_ROUTED, f"{prefix}not routed: no rule matched ({len(result.rules)} tried)"
+    return JourneyKind.NOT_ROUTED, f"{prefix}not routed: nobody in rule '{_rule_name(result)}' could take it"

@@ -1,0 +1,93 @@
+"""Routing at intake: connected to ``field_mapping.signals.leads_stored`` (see ``RoutingConfig.ready``).
+
+In the task that took the leads in: journey entries for receipt and mapping, outcomes fed back,
+then every new, well-mapped lead is routed at once (the owner write-back follows the commit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.urls import reverse
+
+from crm_integrations.models import OrganizationIntegration
+from field_mapping.models import REQUIRED_FIELDS, Lead, LeadState
+from field_mapping.signals import LeadChange
+
+from . import journey, outcomes
+from .assign import route_leads
+from .models import JourneyKind
+
+
+def on_leads_stored(
+    sender: Any,
+    *,
+    connection: OrganizationIntegration,
+    changes: Sequence[LeadChange],
+    source: str,
+    **kwargs: Any,
+) -> int:
+    journey.record(_intake_events(changes, source))
+    outcomes.record_changes(changes)
+    routable = [c.lead for c in changes if c.action != "stale" and routable_despite_errors(c.lead)]
+    return len(route_leads(connection, routable))
+
+
+def blocking_errors(lead: Lead) -> list[str]:
+    """Mapping errors routing cannot route around: those in the fields a mapping must feed (status,
+    owner, source). An unmapped company or industry leaves that field empty and the lead routable."""
+    return [
+        str(error.get("message", error))
+        for error in lead.mapping_errors
+        if error.get("field") in {str(field) for field in REQUIRED_FIELDS}
+    ]
+
+
+def routable_despite_errors(lead: Lead) -> bool:
+    return lead.state == LeadState.OK or not blocking_errors(lead)
+
+
+def _intake_events(changes: Sequence[LeadChange], source: str) -> list:
+    events = []
+    for change in changes:
+        lead = change.lead
+        if change.action == "stale":
+            continue
+        debugger = f"{reverse('admin:crm_integrations_webhookdelivery_changelist')}?q={lead.external_id}"
+        events.append(
+            journey.event(
+                lead,
+                JourneyKind.RECEIVED,
+                f"{change.action} from {lead.connection.provider} {lead.object_type} "
+                f"{lead.external_id} via {source}",
+                {
+                    "source": source,
+                    "action": change.action,
+                    "debugger": debugger if source == "webhook" else "",
+                },
+            )
+        )
+        if lead.state == LeadState.OK:
+            events.append(journey.event(lead, JourneyKind.MAPPED, _mapped_summary(lead)))
+            continue
+        problems = "; ".join(str(error.get("message", error)) for error in lead.mapping_errors)
+        verdict = "not routed" if blocking_errors(lead) else "routed with those fields empty"
+        events.append(
+            journey.event(lead, JourneyKind.MAPPING_ERROR, f"mapping errors ({verdict}): {problems}")
+        )
+    return events
+
+
+def _mapped_summary(lead: Any) -> str:
+    shown = {
+        "source": lead.source,
+        "country": lead.country,
+        "industry": lead.industry,
+        "amount": lead.amount,
+        "status": lead.status,
+        "owner": lead.owner_external_id,
+    }
+    return "mapped: " + ", ".join(
+        f"{name} {value}" for name, value in shown.items() if value not in ("", None)
+    )

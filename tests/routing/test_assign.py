@@ -1,0 +1,149 @@
+"""Routing leads in the database: decisions with traces, loads and rotation under the lock, the
+write-back queued, the journey written — no CRM involved (write-backs are only queued here)."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection as db_connection
+
+from routing.assign import route_leads
+from routing.models import Decision, JourneyEvent, OwnerWrite, RoutingPolicy, RoutingState
+
+from . import factories as make
+
+
+@pytest.fixture
+def crm(organization):
+    return make.hubspot_connection(organization)
+
+
+@pytest.fixture
+def trio(crm, organization):
+    reps = [
+        make.rep(crm, name, owner_id=owner) for name, owner in (("Ann", "71"), ("Bob", "72"), ("Cid", "73"))
+    ]
+    make.rule(organization, "Everyone", teams=[make.team(organization, "Sales", reps)])
+    make.publish(organization)
+    return reps
+
+
+@pytest.mark.django_db
+def test_a_new_lead_gets_a_rep_a_queued_owner_write_and_a_journey(crm, trio):
+    lead = make.lead(crm, country="DE", source="WEBSITE")
+
+    [decision] = route_leads(crm, [lead])
+
+    assert decision.outcome == "assigned" and decision.rep == trio[0]  # rotation starts at the first
+    assert decision.rule_name == "Everyone" and decision.strategy == "round_robin" and decision.via == "pool"
+    assert [c["rep_id"] for c in decision.trace["candidates"]] == [str(r.pk) for r in trio]
+    assert decision.trace["names"][str(trio[0].pk)] == "Ann"
+    write = OwnerWrite.objects.get(decision=decision)
+    assert (write.record_id, write.owner_property, write.owner_external_id, write.status) == (
+        lead.external_id,
+        "hubspot_owner_id",
+        "71",
+        "pending",
+    )
+    [event] = JourneyEvent.objects.filter(lead=lead)
+    assert event.kind == "routed" and "routed to Ann by rule 'Everyone'" in event.summary
+
+
+@pytest.mark.django_db
+def test_round_robin_continues_across_batches_and_a_lead_is_routed_once(crm, trio):
+    first = route_leads(crm, [make.lead(crm), make.lead(crm)])
+    second = route_leads(crm, [make.lead(crm), make.lead(crm)])
+    again = route_leads(crm, [first[0].lead])  # a redelivered webhook
+
+    assert [d.rep.name for d in first + second] == ["Ann", "Bob", "Cid", "Ann"]
+    assert again == []
+    assert Decision.objects.filter(lead=first[0].lead).count() == 1
+    assert RoutingState.objects.get(organization=crm.organization).rotation_last
+
+
+@pytest.mark.django_db
+def test_a_full_rep_is_skipped_and_nobody_free_is_said_out_loud(crm, trio, organization):
+    for rep in trio:
+        rep.capacity = 1
+        rep.save()
+    decisions = route_leads(crm, [make.lead(crm) for _ in range(4)])
+
+    assert [d.outcome for d in decisions] == ["assigned"] * 3 + ["no_eligible_rep"]
+    assert len({d.rep_id for d in decisions[:3]}) == 3
+    reasons = {c["reason"] for c in decisions[3].trace["candidates"]}
+    assert reasons == {"full (1/1)"}
+    assert (
+        "nobody in rule 'Everyone' could take it" in JourneyEvent.objects.get(lead=decisions[3].lead).summary
+    )
+
+
+@pytest.mark.django_db
+def test_an_owned_lead_is_held_by_the_owner_filter_unless_its_owner_is_a_placeholder(crm, trio, organization):
+    RoutingPolicy.objects.create(organization=organization, placeholder_owner_ids="70000100")
+    owned = make.lead(crm, owner_external_id="72")
+    queued = make.lead(crm, owner_external_id="70000100")
+
+    held, routed = route_leads(crm, [owned, queued])
+
+    assert held.outcome == "held" and held.held_by == "owner" and not hasattr(held, "owner_write")
+    assert routed.outcome == "assigned"
+    assert "filter 'owner' held it" in JourneyEvent.objects.get(lead=owned).summary
+
+
+@pytest.mark.django_db
+def test_nothing_is_routed_before_rules_are_published_and_the_journey_says_so(crm, organization):
+    make.rep(crm, "Ann")
+    lead = make.lead(crm)
+
+    assert route_leads(crm, [lead]) == []
+    assert JourneyEvent.objects.get(lead=lead).summary == "Not routed: no rule set has been published yet"
+
+
+@pytest.mark.django_db
+def test_rules_are_tried_in_order_and_the_trace_says_why_earlier_ones_failed(crm, organization):
+    ann, bob = make.rep(crm, "Ann"), make.rep(crm, "Bob")
+    make.rule(organization, "DACH", reps=[ann], conditions=[("country", "in", "DE, AT, CH")])
+    make.rule(organization, "Rest", reps=[bob])
+    make.publish(organization)
+
+    german, french = route_leads(crm, [make.lead(crm, country="de"), make.lead(crm, country="FR")])
+
+    assert (german.rep, german.rule_name) == (ann, "DACH")
+    assert (french.rep, french.rule_name) == (bob, "Rest")
+    dach, rest = french.trace["rules"]
+    assert not dach["matched"] and "FR" in dach["reasons"][0] and rest["matched"]
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_routing_at_once_keep_capacity_and_the_round_robin(crm, organization):
+    reps = [make.rep(crm, name, capacity=7) for name in ("Ann", "Bob", "Cid")]
+    make.rule(organization, "Everyone", reps=reps)
+    make.publish(organization)
+    batches = [[make.lead(crm) for _ in range(12)] for _ in range(2)]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def work(leads):
+        try:
+            barrier.wait()
+            for lead in leads:  # one lead per transaction: the two workers interleave
+                route_leads(crm, [lead])
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            db_connection.close()
+
+    workers = [threading.Thread(target=work, args=(batch,)) for batch in batches]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert errors == []
+    decisions = list(Decision.objects.order_by("decided_at", "id"))
+    loads = Counter(d.rep_id for d in decisions if d.outcome == "assigned")
+    assert sorted(loads.values()) == [7, 7, 7]  # 21 places for 24 leads: nobody over capacity
+    assert Counter(d.outcome for d in decisions) == {"assigned": 21, "no_eligible_rep": 3}
+    order = [d.rep_id for d in decisions if d.outcome == "assigned"]
+    assert all(order[i] != order[i + 1] for i in range(len(order) - 1))  # the rotation never repeats
