@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from crm_integrations import selectors
+from crm_integrations import echoes, selectors
 from crm_integrations.core import registry
 from crm_integrations.core.redaction import redact_mapping
 from crm_integrations.core.webhooks import InboundEvent, MalformedWebhook
@@ -106,8 +106,13 @@ def process(delivery_id: int, *, source: str = "webhook") -> dict[str, int]:
         delivery.body.encode(), account_id=delivery.account_id
     )
     work: dict[tuple[OrganizationIntegration, str], list[WebhookEvent]] = defaultdict(list)
+    connections: dict[str, OrganizationIntegration | None] = {}  # one lookup per account, not per event
     for event in events:
-        row = _record_event(delivery, event)
+        if event.account_id not in connections:
+            connections[event.account_id] = selectors.connection_for_account(
+                delivery.provider, event.account_id
+            )
+        row = _record_event(delivery, event, connections[event.account_id])
         if row.outcome == EventOutcome.PENDING:
             work[(row.connection, row.object_type)].append(row)
     for (connection, object_type), rows in work.items():
@@ -139,12 +144,13 @@ def replay(delivery_id: int) -> dict[str, int]:
     return process(delivery_id, source="replay")
 
 
-def _record_event(delivery: WebhookDelivery, event: InboundEvent) -> WebhookEvent:
+def _record_event(
+    delivery: WebhookDelivery, event: InboundEvent, connection: OrganizationIntegration | None
+) -> WebhookEvent:
     already = WebhookEvent.objects.filter(delivery=delivery, dedupe_key=event.dedupe_key).first()
     if already is not None:
         return already  # this delivery processed again (a replay): keep its row, retried if pending
     existing = WebhookEvent.objects.filter(dedupe_key=event.dedupe_key, duplicate_of=None).first()
-    connection = selectors.connection_for_account(delivery.provider, event.account_id)
     fields = {
         "delivery": delivery,
         "connection": connection,
@@ -183,6 +189,10 @@ def _first_look(connection: OrganizationIntegration | None, event: InboundEvent)
         return EventOutcome.IGNORED, f"{event.event_type or 'unknown event'}: not a CRM record event"
     if event.event_type.endswith(".deletion"):
         return EventOutcome.IGNORED, "deletions are not taken in"
+    if echoes.is_echo(
+        connection.pk, event.object_type, event.object_id, event.property_name, event.property_value
+    ):
+        return EventOutcome.IGNORED, f"our own write of {event.property_name} coming back"
     return EventOutcome.PENDING, ""
 
 

@@ -105,7 +105,7 @@ def route_leads(
             leads = [lead for lead in leads if lead.pk not in decided]
         now = timezone.now()
         crm = connection_roster(connection, now)
-        batch = _Batch(connection, crm, state, exclude_rep_ids)
+        batch = _Batch(connection, crm, state, exclude_rep_ids, only_undecided)
         made = [
             batch.route(lead, ruleset, version, accounts.get(lead.pk), trigger, reason, now) for lead in leads
         ]
@@ -144,8 +144,10 @@ class _Batch:
         crm: ConnectionRoster,
         state: RoutingState,
         exclude_rep_ids: Sequence[str],
+        only_undecided: bool = False,
     ) -> None:
         self.connection = connection
+        self.only_undecided = only_undecided
         self.crm = crm
         self.state = state
         reps = {rep_id: rep for rep_id, rep in crm.roster.reps.items() if rep_id not in exclude_rep_ids}
@@ -164,11 +166,12 @@ class _Batch:
         now: Any,
         keep_unless_assigned: bool = False,
     ) -> Decision | None:
+        owner = "" if not self.only_undecided and self._owned_by_us(lead) else lead.owner_external_id
         facts = lead_facts(
             f"lead:{lead.pk}",
             lead_values(lead),
-            owner_rep_id=self.crm.rep_by_owner.get(lead.owner_external_id, ""),
-            owner_external_id=lead.owner_external_id,
+            owner_rep_id=self.crm.rep_by_owner.get(owner, "") if owner else "",
+            owner_external_id=owner,
         )
         started = time.perf_counter()
         result = decide(facts, ruleset, self.roster, self.rotation, now=now, account=account)
@@ -186,7 +189,8 @@ class _Batch:
                 chosen.id: dataclasses.replace(chosen, open_leads=chosen.open_leads + 1),
             }
             self.roster = Roster(reps=reps, teams=self.roster.teams)
-        Decision.objects.filter(lead=lead, is_current=True).update(is_current=False)
+        if not self.only_undecided:  # at intake the lead has no decision yet: nothing to retire
+            Decision.objects.filter(lead=lead, is_current=True).update(is_current=False)
         decision = Decision.objects.create(
             lead=lead,
             organization_id=lead.organization_id,
@@ -208,6 +212,15 @@ class _Batch:
             decision.owner_write = self._owner_write(decision, lead, result.rep_id, now)
         journey.record([journey.event(lead, *_summary(result, self.crm.names, reason), decision=decision)])
         return decision
+
+    @staticmethod
+    def _owned_by_us(lead: Lead) -> bool:
+        """The lead's owner is the one our current assignment wrote: no owner conflict on a re-route."""
+        if not lead.owner_external_id:
+            return False
+        return OwnerWrite.objects.filter(
+            decision__lead=lead, decision__is_current=True, owner_external_id=lead.owner_external_id
+        ).exists()
 
     def _trace(self, result: EngineDecision) -> dict[str, Any]:
         trace = dataclasses.asdict(dataclasses.replace(result, rotation=None))

@@ -99,6 +99,10 @@ class SimulationReport:
     def changed(self) -> int:
         return sum(1 for row in self.leads if row.changed)
 
+    @property
+    def outcome_counts(self) -> list[tuple[str, int]]:
+        return [(DecisionOutcome(outcome).label, n) for outcome, n in self.outcomes.most_common()]
+
 
 def simulate(
     ruleset: RuleSetRow, limit: int = DEFAULT_LIMIT, *, now: datetime | None = None
@@ -119,7 +123,7 @@ def simulate(
     current = {
         decision.lead_id: decision
         for decision in Decision.objects.filter(lead__in=newest, is_current=True).select_related(
-            "rep", "owner_write"
+            "lead", "rep", "owner_write"
         )
     }
     run = _Run(organization_id, draft, now, _freed_loads(current.values()))

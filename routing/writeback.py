@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from crm_integrations import echoes
 from crm_integrations.core import registry
 from crm_integrations.core.errors import CrmError
 from crm_integrations.core.types import FollowUpTask, RecordUpdate
@@ -106,6 +107,11 @@ def _send(connection: OrganizationIntegration, client: object, rows: list[OwnerW
     written = 0
     for (object_type, owner_property), group in by_type.items():
         updates = [RecordUpdate(row.record_id, {owner_property: row.owner_external_id}) for row in group]
+        echoes.remember(
+            connection.pk,
+            object_type,
+            [(row.record_id, owner_property, row.owner_external_id) for row in group],
+        )
         try:
             result = client.batch_update(object_type, updates)
         except CrmError as error:

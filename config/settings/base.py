@@ -10,6 +10,7 @@ from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from config.schedule import BEAT_SCHEDULE
 
@@ -111,6 +112,9 @@ IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 
 # --- Cache (shared by every process: file-based locally, Redis in production) ---------------
 CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+    # The default 300 entries would cull what routing remembers (write-back echoes) under a burst.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 50_000)
 
 # --- Auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -165,6 +169,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep our handlers (and their secret 
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
+# Owner write-backs have a queue of their own, so a burst of intake work does not hold them back;
+# every worker consumes both queues (a worker started without -Q listens to all of CELERY_TASK_QUEUES).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("writeback"))
+CELERY_TASK_ROUTES = {"routing.tasks.flush_owner_writes": {"queue": "writeback"}}
 
 # The embedded defaults keep their files under VAR_DIR: make sure the folders exist (the
 # filesystem broker lists its folders and fails when they are missing).

@@ -2,7 +2,8 @@
 
 The web processes share this process's database (the test database under pytest) but get a
 private ``VAR_DIR`` in a temporary folder, so the tasks they enqueue land in a private filesystem
-broker that no running worker picks up: the benchmark processes the deliveries itself.
+broker that no running worker picks up: the benchmark processes the deliveries itself. A benchmark
+that wants real workers passes its own ``var_dir`` and starts them there (``worker.run_worker``).
 """
 
 from __future__ import annotations
@@ -44,21 +45,37 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def child_env(var_dir: str, **extra: str) -> dict[str, str]:
+    """The environment of a benchmark's app process: this process's settings module and database,
+    ``var_dir`` for the filesystem broker, file cache and rate-limiter file, plus ``extra``."""
+    return {
+        **os.environ,
+        # (``settings.SETTINGS_MODULE`` is None while settings are overridden, as in tests.)
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE,
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "VAR_DIR": var_dir,
+        "CELERY_BROKER_URL": "filesystem://",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        **extra,
+    }
+
+
 @contextmanager
-def serve_app(workers: int = 2, ready_path: str = "/", timeout: float = 30) -> Iterator[str]:
+def serve_app(
+    workers: int = 2,
+    ready_path: str = "/",
+    timeout: float = 30,
+    *,
+    var_dir: str | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> Iterator[str]:
     """Run ``gunicorn config.wsgi:application`` (sync workers, like the Procfile) on a free loopback
-    port; yields its base URL once ``ready_path`` answers, and stops it afterwards."""
+    port; yields its base URL once ``ready_path`` answers, and stops it afterwards. Without
+    ``var_dir``, a temporary one of its own (see the module's docstring)."""
     port = _free_port()
-    with tempfile.TemporaryDirectory(prefix="lead-routing-benchmark-") as var_dir:
-        env = {
-            **os.environ,
-            # (``settings.SETTINGS_MODULE`` is None while settings are overridden, as in tests.)
-            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE,
-            "DATABASE_URL": database_url(connection.settings_dict),
-            "VAR_DIR": var_dir,
-            "CELERY_BROKER_URL": "filesystem://",
-            "ALLOWED_HOSTS": "127.0.0.1",
-        }
+    with tempfile.TemporaryDirectory(prefix="lead-routing-benchmark-") as own_var_dir:
+        var_dir = var_dir or own_var_dir
+        env = child_env(var_dir, **(extra_env or {}))
         command = [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--graceful-timeout", "5",

@@ -59,36 +59,42 @@ def pointed_at(sandbox: RunningSandbox) -> Iterator[None]:
         yield
 
 
-def remove_benchmark_data(delivery_ids: Sequence[int] = ()) -> None:
+def remove_benchmark_data(
+    delivery_ids: Sequence[int] = (), *, slug: str = BENCHMARK_SLUG, portal_id: int = BENCHMARK_PORTAL
+) -> None:
     """Delete the benchmark organization (its connection, mapping, leads) and the portal's records."""
-    portal = str(BENCHMARK_PORTAL)
+    portal = str(portal_id)
     deliveries = WebhookDelivery.objects.filter(
-        Q(pk__in=list(delivery_ids))
-        | Q(organization__slug=BENCHMARK_SLUG)
-        | Q(**{"headers__User-Agent": USER_AGENT})
+        Q(pk__in=list(delivery_ids)) | Q(organization__slug=slug) | Q(**{"headers__User-Agent": USER_AGENT})
     )
     # Duplicates first: deleting an original would set their duplicate_of to NULL, making them
     # originals with the same dedupe key (the unique constraint refuses that).
     WebhookEvent.objects.filter(delivery__in=deliveries).exclude(duplicate_of=None).delete()
     deliveries.delete()
-    Organization.objects.filter(slug=BENCHMARK_SLUG).delete()
+    Organization.objects.filter(slug=slug).delete()
     ProviderApiCall.objects.filter(provider="hubspot", account=portal).delete()
     ProviderCircuitBreaker.objects.filter(provider="hubspot", account=portal).delete()
 
 
-def benchmark_connection(sandbox: RunningSandbox) -> OrganizationIntegration:
-    """A fresh organization with a connected sandbox HubSpot connection to ``BENCHMARK_PORTAL``."""
+def benchmark_connection(
+    sandbox: RunningSandbox,
+    *,
+    slug: str = BENCHMARK_SLUG,
+    portal_id: int = BENCHMARK_PORTAL,
+    name: str = "Webhook intake benchmark",
+) -> OrganizationIntegration:
+    """A fresh organization ``slug`` with a connected sandbox HubSpot connection to ``portal_id``."""
     if not Integration.objects.filter(provider="hubspot", enabled=True).exists():
         raise CommandError("The HubSpot integration is not in the catalogue: run `manage.py migrate`.")
-    remove_benchmark_data()
-    organization = Organization.objects.create(name="Webhook intake benchmark", slug=BENCHMARK_SLUG)
-    tokens = sandbox.control.token(portal_id=BENCHMARK_PORTAL, expires_in=4 * 3600)
+    remove_benchmark_data(slug=slug, portal_id=portal_id)
+    organization = Organization.objects.create(name=name, slug=slug)
+    tokens = sandbox.control.token(portal_id=portal_id, expires_in=4 * 3600)
     return upsert_organization_integration(
         organization,
         "hubspot",
         ENVIRONMENT,
         status="connected",
-        external_account_id=str(BENCHMARK_PORTAL),
+        external_account_id=str(portal_id),
         access_token=tokens["access_token"],
         refresh_token=tokens["refresh_token"],
         expires_at=timezone.now() + timedelta(seconds=int(tokens["expires_in"])),

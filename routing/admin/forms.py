@@ -94,7 +94,19 @@ class RuleForm(OrganizationScopedForm):
 
     class Meta:
         model = Rule
-        fields = "__all__"
+        fields = [
+            "ruleset",
+            "name",
+            "position",
+            "enabled",
+            "match",
+            "strategy",
+            "pool_strategy",
+            "pool_reps",
+            "pool_teams",
+            "fallback_reps",
+            "fallback_teams",
+        ]
 
     def organization_id(self) -> int | None:
         ruleset = self.cleaned_data.get("ruleset") if hasattr(self, "cleaned_data") else None
@@ -109,7 +121,17 @@ class RepForm(OrganizationScopedForm):
 
     class Meta:
         model = Rep
-        fields = "__all__"
+        fields = [
+            "organization",
+            "name",
+            "email",
+            "active",
+            "capacity",
+            "weight",
+            "teams",
+            "working_hours",
+            "time_zone",
+        ]
 
     def organization_id(self) -> int | None:
         if hasattr(self, "cleaned_data") and self.cleaned_data.get("organization"):

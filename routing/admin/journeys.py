@@ -64,31 +64,57 @@ class WriteStatusFilter(admin.SimpleListFilter):
 class LeadJourneyAdmin(admin.ModelAdmin):
     """Read-only; "Reprocess" routes the chosen leads again (a new decision beside the old)."""
 
-    list_display = ["lead_name", "email", "provider", "external_id", "routing", "write_back", "last_received_at"]
+    list_display = [
+        "lead_name",
+        "email",
+        "provider",
+        "external_id",
+        "routing",
+        "write_back",
+        "last_received_at",
+    ]
     list_filter = [OutcomeFilter, WriteStatusFilter, "state", "organization"]
     search_fields = ["external_id", "email"]
     list_select_related = ["connection__integration"]
-    fields = [
-        "organization",
-        "connection",
-        "object_type",
-        "external_id",
-        "state",
-        "name",
-        "email",
-        "company",
-        "country",
-        "source",
-        "amount",
-        "industry",
-        "lead_type",
-        "status",
-        "owner_external_id",
-        "received_via",
-        "first_received_at",
-        "last_received_at",
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "email",
+                    "connection",
+                    "external_id",
+                    "state",
+                    "status",
+                    "owner_external_id",
+                ]
+            },
+        ),
+        (
+            "The lead's other fields",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "organization",
+                    "object_type",
+                    "company",
+                    "country",
+                    "source",
+                    "amount",
+                    "industry",
+                    "lead_type",
+                    "received_via",
+                    "first_received_at",
+                    "last_received_at",
+                ],
+            },
+        ),
     ]
-    readonly_fields = fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [name for _, options in self.fieldsets for name in options["fields"]]
+
     actions = ["reprocess_leads"]
     change_form_template = "admin/routing/leadjourney/change_form.html"
 

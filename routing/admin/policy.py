@@ -27,7 +27,7 @@ class RoutingPolicyAdmin(admin.ModelAdmin):
             "KPI score weights",
             {
                 "fields": ["kpi_win_rate_weight", "kpi_load_weight", "kpi_speed_weight"],
-                "description": "How much each part counts in a rep's score (used by the best-score strategy).",
+                "description": "How much each part counts in a rep's score (used by best score).",
             },
         ),
     ]

@@ -20,7 +20,9 @@ from .forms import ConditionForm, RuleForm
 
 
 def changes_list(changes: list[str]) -> str:
-    return format_html("<ul class='changes'>{}</ul>", format_html_join("", "<li>{}</li>", ((c,) for c in changes)))
+    return format_html(
+        "<ul class='changes'>{}</ul>", format_html_join("", "<li>{}</li>", ((c,) for c in changes))
+    )
 
 
 class RuleInline(admin.TabularInline):
@@ -173,4 +175,3 @@ class RuleAdmin(admin.ModelAdmin):
 
     def response_post_save_add(self, request: HttpRequest, obj: Rule) -> HttpResponse:
         return self._back_to_ruleset(obj)
-

@@ -91,7 +91,12 @@ def simulate(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> H
         except ValidationError as error:
             problem = "; ".join(error.messages)
     context = _context(
-        model_admin, request, ruleset, f"Simulate the draft of {ruleset.name}", form=form, report=report,
+        model_admin,
+        request,
+        ruleset,
+        f"Simulate the draft of {ruleset.name}",
+        form=form,
+        report=report,
         problem=problem,
     )
     return render(request, f"{TEMPLATES}/simulate.html", context)

@@ -22,7 +22,7 @@ class OwnerWriteAdmin(admin.ModelAdmin):
         "created_at",
         "lead",
         "rep",
-        "connection",
+        "record_id",
         "status",
         "attempts",
         "error",
@@ -33,7 +33,12 @@ class OwnerWriteAdmin(admin.ModelAdmin):
     list_filter = ["status", "task_status", "connection"]
     search_fields = ["record_id", "owner_external_id", "decision__lead__email"]
     date_hierarchy = "created_at"
-    list_select_related = ["decision__lead", "decision__rep", "connection__integration", "connection__organization"]
+    list_select_related = [
+        "decision__lead",
+        "decision__rep",
+        "connection__integration",
+        "connection__organization",
+    ]
     fields = [
         "lead",
         "rep",

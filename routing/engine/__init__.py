@@ -2,7 +2,7 @@
 interface and ``decide`` for the order of things."""
 
 from .conditions import evaluate, rule_matches
-from .decide import Engine, decide
+from .decide import CompiledRuleSet, Engine, decide, prepare
 from .eligibility import availability
 from .facts import lead_facts
 from .kpi import kpi_score
@@ -36,6 +36,7 @@ from .types import (
 __all__ = [
     "AccountMatch",
     "CandidateTrace",
+    "CompiledRuleSet",
     "Condition",
     "Decision",
     "Engine",
@@ -64,5 +65,6 @@ __all__ = [
     "evaluate",
     "kpi_score",
     "lead_facts",
+    "prepare",
     "rule_matches",
 ]

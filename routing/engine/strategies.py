@@ -27,14 +27,10 @@ class Pick:
     rotation: RotationState | None = None  # the new positions, when a rotation strategy picked
 
 
-def round_robin(
-    rule_id: str, eligible: Eligible, position: Mapping[str, int], rotation: RotationState
-) -> Pick:
+def round_robin(rule_id: str, eligible: Eligible, after: int | None, rotation: RotationState) -> Pick:
     """The first eligible rep after the one this rule gave the last lead to, in pool order, wrapping
-    around; the first eligible rep when that one is unknown or no longer in the pool. ``position``
-    maps the pool's rep ids to their index."""
-    last = rotation.last.get(rule_id)
-    after = position.get(last) if last is not None else None
+    around. ``after`` is that rep's index in the pool, None when there is no such rep or it is no
+    longer in the pool: then the first eligible rep."""
     chosen = eligible[0][1]
     if after is not None:
         for index, rep in eligible:
@@ -88,7 +84,7 @@ def best_score(eligible: Eligible) -> Pick:
 def load_ratio(rep: RepState) -> float:
     """Open leads over capacity (capacity None: over :data:`UNLIMITED_CAPACITY`)."""
     if rep.capacity is None:
-        return rep.open_leads / UNLIMITED_CAPACITY
+        return 0.0
     if rep.capacity <= 0:
         return float("inf")
     return rep.open_leads / rep.capacity
@@ -116,11 +112,14 @@ def choose(
     rotation: RotationState,
     keep: Collection[str],
 ) -> Pick | None:
-    """One eligible rep by ``strategy`` (not ACCOUNT_OWNER: see :func:`pool_strategy`); None if none."""
+    """One eligible rep by ``strategy`` (not ACCOUNT_OWNER: see :func:`pool_strategy`); None if none.
+
+    ``position`` maps the rep ids of the pool (as it is now) to their index."""
     if not eligible:
         return None
     if strategy is Strategy.ROUND_ROBIN:
-        return round_robin(rule_id, eligible, position, rotation)
+        last = rotation.last.get(rule_id)
+        return round_robin(rule_id, eligible, position.get(last) if last is not None else None, rotation)
     if strategy is Strategy.WEIGHTED_ROUND_ROBIN:
         return weighted_round_robin(rule_id, eligible, rotation, keep)
     if strategy is Strategy.BEST_SCORE:

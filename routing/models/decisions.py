@@ -106,6 +106,7 @@ class OwnerWrite(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = "owner write-back"
         indexes = [models.Index(fields=["connection", "status", "next_attempt_at"], name="owner_write_due")]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ import requests
 from django.utils import timezone
 
 from crm_integrations import polling
+from crm_integrations.models import WebhookEvent
 from field_mapping.models import Lead
 from routing import writeback
 from routing.demo import starter_rules
@@ -75,8 +76,10 @@ def test_a_lead_created_in_hubspot_gets_its_owner_written_back_via_webhook(
     assert kinds[:4] == ["received", "mapping_error", "routed", "written"]
     received = JourneyEvent.objects.get(lead=lead, kind="received")
     assert received.detail["debugger"].endswith(f"?q={lead_id}")
-    # Our own write comes back as a property change: recorded, never routed again.
+    # Our own write comes back as a property change: recognised as an echo, not read or routed again.
     assert hubspot_sandbox.control.wait_for_deliveries(timeout=15)
+    echo = WebhookEvent.objects.get(object_id=lead_id, property_name="hubspot_owner_id")
+    assert (echo.outcome, echo.outcome_detail) == ("ignored", "our own write of hubspot_owner_id coming back")
     assert Decision.objects.filter(lead=lead).count() == 1
 
 

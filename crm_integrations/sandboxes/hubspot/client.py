@@ -27,8 +27,12 @@ class SandboxControl(ControlClient):
     def revoke_refresh_token(self, refresh_token: str) -> None:
         self._call("POST", "/tokens/revoke", json={"refreshToken": refresh_token})
 
-    def seed_leads(self, count: int, portal_id: int | None = None) -> dict:
-        return self._call("POST", "/seed/leads", json={"count": count, "portalId": portal_id})
+    def seed_leads(
+        self, count: int, portal_id: int | None = None, *, fresh: bool = False, unowned: bool = False
+    ) -> dict:
+        """``fresh``: created now by a user, so each creation sends its webhook; ``unowned``: no owners."""
+        body = {"count": count, "portalId": portal_id, "fresh": fresh, "unowned": unowned}
+        return self._call("POST", "/seed/leads", json=body)
 
     def requests(
         self, since: int = 0, path_prefix: str | None = None, method: str | None = None

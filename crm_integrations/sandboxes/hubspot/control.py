@@ -110,6 +110,8 @@ def reset() -> Response:
 
 @blueprint.post("/seed/leads")
 def seed_leads() -> Response:
+    """Seeded leads with contacts and companies; ``fresh``: created now by a user (creation webhooks),
+    ``unowned``: leads and their contacts without an owner."""
     body = _body()
     count = int(body.get("count", 100))
     if not 0 < count <= 50_000:
@@ -117,7 +119,9 @@ def seed_leads() -> Response:
     state = sandbox()
     with state.lock:
         portal = state.portal(body.get("portalId"))
-        ids = seed.seed_leads(portal, state.config.seed, count)
+        fresh = seed.Fresh(state.emit, _user_source(portal, body)) if body.get("fresh") else None
+        unowned = bool(body.get("unowned"))
+        ids = seed.seed_leads(portal, state.config.seed, count, fresh=fresh, unowned=unowned)
         total = sum(not r.archived for r in portal.records["leads"].values())
     return reply(
         {"created": len(ids), "firstId": str(ids[0]), "lastId": str(ids[-1]), "totalLeads": total}, 201

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from . import records
 from .config import SandboxConfig
@@ -31,7 +33,17 @@ from .seed_data import (
     SUFFIX_INDUSTRY,
     TEAMS,
 )
-from .state import IMPORT_SOURCE, GeneratedBytes, Owner, Portal, Record, SandboxState, StoredFile
+from .state import (
+    IMPORT_SOURCE,
+    ChangeSource,
+    GeneratedBytes,
+    Owner,
+    Portal,
+    Record,
+    RecordChange,
+    SandboxState,
+    StoredFile,
+)
 from .timeutil import iso, now_ms
 
 DAY_MS = 86_400_000
@@ -115,21 +127,42 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower())
 
 
-class _Seeder:
-    """One seeding pass over a portal: a seeded generator, the time anchor, names/emails taken so far."""
+@dataclass(frozen=True)
+class Fresh:
+    """Seed records created now, as a user creating them would: each creation is emitted (webhooks)."""
 
-    def __init__(self, portal: Portal, rng: random.Random) -> None:
+    emit: Callable[[RecordChange], None]
+    source: ChangeSource
+
+
+class _Seeder:
+    """One seeding pass over a portal: a seeded generator, the time anchor, names/emails taken so far.
+
+    With ``fresh``, the same seeded values are created now and announced (leads in the first stage);
+    ``unowned`` leaves the leads (and their contacts) without an owner.
+    """
+
+    def __init__(
+        self, portal: Portal, rng: random.Random, fresh: Fresh | None = None, unowned: bool = False
+    ) -> None:
         self.portal, self.rng, self.anchor = portal, rng, now_ms()
+        self.fresh, self.unowned = fresh, unowned
         self.owners = active_owner_ids(portal)
         self.company_names = {r.properties.get("name") for r in portal.records["companies"].values()}
         self.emails = {r.properties.get("email") for r in portal.records["contacts"].values()}
 
     def past(self, max_days: int) -> int:
-        return self.anchor - self.rng.randint(1, max_days * DAY_MS // 1000) * 1000 - self.rng.randint(0, 999)
+        seconds, millis = self.rng.randint(1, max_days * DAY_MS // 1000), self.rng.randint(0, 999)
+        return now_ms() if self.fresh else self.anchor - seconds * 1000 - millis  # same draws either way
 
     def insert(self, kind: str, values: dict[str, str], created_ms: int) -> Record:
         clean = {key: value for key, value in values.items() if value}
-        return records.insert_record(self.portal, object_type(kind), clean, created_ms, IMPORT_SOURCE)
+        source = self.fresh.source if self.fresh else IMPORT_SOURCE
+        record = records.insert_record(self.portal, object_type(kind), clean, created_ms, source)
+        if self.fresh:
+            change = RecordChange(self.portal.portal_id, kind, record.id, "creation", created_ms, source)
+            self.fresh.emit(change)
+        return record
 
     def link(self, from_type: str, from_id: int, to_type: str, to_id: int, *type_ids: int) -> None:
         for type_id in type_ids:
@@ -237,6 +270,7 @@ class _Seeder:
             companies.append(self.company())
         company = companies[-1] if rng.random() < 0.5 else rng.choice(companies)
         owner = rng.choice(self.owners) if rng.random() < 0.7 else ""
+        owner = "" if self.unowned else owner
         contact = self.contact(company, owner)
         values = {
             "hs_lead_name": f"{contact.properties['firstname']} {contact.properties['lastname']}",
@@ -248,6 +282,8 @@ class _Seeder:
             "hubspot_owner_id": owner,
             "lead_amount": str(int(rng.lognormvariate(9.2, 0.9)) // 100 * 100 + 500),
         }
+        if self.fresh:  # a lead just created sits in its pipeline's first stage
+            values["hs_pipeline_stage"] = LEAD_STAGE_WEIGHTS[0][0]
         lead = self.insert("leads", values, max(contact.created_ms, self.past(60)))
         self.link("leads", lead.id, "contacts", contact.id, 578, 608)
         self.link("leads", lead.id, "companies", company.id, 610, 580)
@@ -283,12 +319,16 @@ def _attachments(seeder: _Seeder, seed: int, deals: list[Record]) -> None:
         seeder.link("notes", note.id, "deals", deal.id, 214)
 
 
-def seed_leads(portal: Portal, seed: int, count: int) -> list[int]:
+def seed_leads(
+    portal: Portal, seed: int, count: int, *, fresh: Fresh | None = None, unowned: bool = False
+) -> list[int]:
     """Add ``count`` leads, each with a new contact at a new or existing company. Returns the lead ids.
 
     Every call is its own deterministic batch: the n-th call with a given seed always adds the same leads.
+    ``fresh``: created now, with creation events (a burst of new leads); ``unowned``: no owners.
     """
-    seeder = _Seeder(portal, random.Random(f"{seed}:{portal.portal_id}:leads:{portal.lead_batches}"))
+    rng = random.Random(f"{seed}:{portal.portal_id}:leads:{portal.lead_batches}")
+    seeder = _Seeder(portal, rng, fresh, unowned)
     portal.lead_batches += 1
     companies = list(portal.records["companies"].values())
     return [seeder.lead(companies) for _ in range(count)]
