@@ -93,6 +93,8 @@ def to_number(value: Any, options: Mapping[str, Any] | None = None) -> Decimal |
     """
     if isinstance(value, bool):
         raise TransformError("is not a number (a boolean)")
+    if is_empty(value):  # a null property is empty, like ""
+        return None
     if isinstance(value, int | float | Decimal):
         number = Decimal(str(value))
     else:
@@ -154,6 +156,8 @@ def _has_time(fmt: str) -> bool:
 
 
 def to_lower(value: Any, options: Mapping[str, Any] | None = None) -> str | None:
+    if is_empty(value):  # a null property is empty, not the text "none"
+        return None
     text = str(value).strip()
     return text.lower() if text else None
 

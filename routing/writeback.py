@@ -46,13 +46,18 @@ def backoff(attempt: int) -> timedelta:
 
 
 def request_flush(connection_id: object) -> None:
-    """Flush now if nothing was flushed in the current window, else once at the window's end."""
+    """Flush now, in this process, if nothing was flushed in the current window (no broker hop
+    between the decision and the write); else once, by a task, at the window's end."""
     from .tasks import flush_owner_writes
 
     window = window_seconds()
     key = f"routing:flush:{connection_id}"
     if cache.add(key, 1, timeout=window):
-        flush_owner_writes.delay(str(connection_id))
+        try:
+            flush(connection_id)
+        except Exception:  # the rows stay due: a task (and else the beat) takes them
+            logger.exception("Inline owner write-back of connection %s failed; queued instead", connection_id)
+            flush_owner_writes.delay(str(connection_id))
     elif cache.add(f"{key}:trailing", 1, timeout=window):
         flush_owner_writes.apply_async((str(connection_id),), countdown=window)
 

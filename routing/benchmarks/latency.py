@@ -47,7 +47,7 @@ from crm_integrations.sandboxes.hubspot import RunningSandbox, start_sandbox
 from field_mapping.services import default_mapping_for
 
 from ..demo import starter_rules
-from ..models import Decision, OwnerWrite, WriteStatus
+from ..models import OwnerWrite, WriteStatus
 from ..reps_sync import sync_reps
 from .fresh_db import fresh_sqlite_database
 from .latency_measure import Window, collect, owned_count, unroutable_count
@@ -123,9 +123,7 @@ def _database(options: LatencyOptions, folder: Path) -> Iterator[str]:
 
 
 def remove_routing_benchmark() -> None:
-    """Delete the benchmark organization with its routing data. Its decisions go first: they
-    PROTECT their reps, so the organization's delete alone is refused."""
-    Decision.objects.filter(organization__slug=SLUG).delete()
+    """Delete the benchmark organization with its routing data (its decisions go with it)."""
     remove_benchmark_data(slug=SLUG, portal_id=PORTAL)
 
 

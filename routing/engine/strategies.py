@@ -84,7 +84,7 @@ def best_score(eligible: Eligible) -> Pick:
 def load_ratio(rep: RepState) -> float:
     """Open leads over capacity (capacity None: over :data:`UNLIMITED_CAPACITY`)."""
     if rep.capacity is None:
-        return 0.0
+        return rep.open_leads / UNLIMITED_CAPACITY
     if rep.capacity <= 0:
         return float("inf")
     return rep.open_leads / rep.capacity

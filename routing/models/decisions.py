@@ -37,7 +37,8 @@ class Decision(models.Model):
     )
     trigger = models.CharField(max_length=20, choices=DecisionTrigger.choices, default=DecisionTrigger.INTAKE)
     outcome = models.CharField(max_length=20, choices=DecisionOutcome.choices)
-    rep = models.ForeignKey(Rep, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions")
+    # RESTRICT: a rep with decisions is deactivated, never deleted; an organization still deletes whole.
+    rep = models.ForeignKey(Rep, null=True, blank=True, on_delete=models.RESTRICT, related_name="decisions")
     rule_key = models.CharField(max_length=36, blank=True)
     rule_name = models.CharField(max_length=120, blank=True)
     via = models.CharField(max_length=30, blank=True)

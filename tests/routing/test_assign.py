@@ -147,3 +147,12 @@ def test_two_workers_routing_at_once_keep_capacity_and_the_round_robin(crm, orga
     assert Counter(d.outcome for d in decisions) == {"assigned": 21, "no_eligible_rep": 3}
     order = [d.rep_id for d in decisions if d.outcome == "assigned"]
     assert all(order[i] != order[i + 1] for i in range(len(order) - 1))  # the rotation never repeats
+
+
+@pytest.mark.django_db
+def test_an_organization_with_routing_history_can_still_be_deleted_whole(crm, trio, organization):
+    route_leads(crm, [make.lead(crm), make.lead(crm)])
+
+    organization.delete()
+
+    assert not Decision.objects.exists() and not OwnerWrite.objects.exists()

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
-from routing.engine import Condition, Match, Op, Rule, evaluate, rule_matches
+from routing.engine import (
+    Condition,
+    LeadFacts,
+    Match,
+    Op,
+    Outcome,
+    Pool,
+    RepState,
+    Roster,
+    RotationState,
+    Rule,
+    RuleSet,
+    decide,
+    evaluate,
+    rule_matches,
+)
 from routing.engine.conditions import CompiledRule
 from routing.engine.values import LeadView
 
@@ -224,3 +240,18 @@ def test_unhashable_values_are_evaluated_without_being_kept():
     compiled = CompiledRule(Rule("r", "Tags", conditions=(Condition("tags", Op.CONTAINS, "vip"),)))
     assert compiled.trace(LeadView({"tags": ["vip", "new"]})).matched
     assert not compiled.trace(LeadView({"tags": ["new"]})).matched
+
+
+def test_unhashable_values_through_decide():
+    """The same path as the engine's rule loop (``first_match``): nothing is kept for them."""
+    rules = RuleSet(
+        (
+            Rule("vip", "VIP", conditions=(Condition("tags", Op.CONTAINS, "vip"),), pool=Pool(reps=("a",))),
+            Rule("rest", "Everyone else", pool=Pool(reps=("b",))),
+        )
+    )
+    roster = Roster(reps={"a": RepState("a"), "b": RepState("b")})
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    for tags, rep in ((["vip", "new"], "a"), (["new"], "b"), (["vip"], "a"), ([], "b")):
+        decision = decide(LeadFacts("lead", {"tags": tags}), rules, roster, RotationState(), now=now)
+        assert (decision.outcome, decision.rep_id) == (Outcome.ASSIGNED, rep)

@@ -72,7 +72,7 @@ def routing_runs(draw: st.DrawFn, max_leads: int = 6):
     return roster, ruleset, rotation, steps
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(routing_runs())
 def test_never_an_unavailable_rep_while_an_eligible_one_exists(run):
     """Checked against an oracle written from the brief (``generators.verdict``), over several leads
@@ -133,7 +133,7 @@ def test_never_an_unavailable_rep_while_an_eligible_one_exists(run):
             roster = one_more_lead(roster, decision.rep_id)  # loads move, as in the service layer
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(routing_runs(max_leads=8))
 def test_same_inputs_give_equal_decisions(run):
     """Twice through the cached path, with freshly rebuilt equal inputs, and with no cache at all,
