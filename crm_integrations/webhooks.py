@@ -120,7 +120,7 @@ def process(delivery_id: int, *, source: str = "webhook") -> dict[str, int]:
         for row in rows:
             result = outcomes.get(row.object_id, Outcome(EventOutcome.PENDING, "no intake answered"))
             row.outcome, row.outcome_detail, row.result_ref = result.outcome, result.detail, result.result_ref
-            row.save(update_fields=["outcome", "outcome_detail", "result_ref"])
+        WebhookEvent.objects.bulk_update(rows, ["outcome", "outcome_detail", "result_ref"])
     counts = _counts(delivery)
     delivery.status = DeliveryStatus.FAILED if counts.get(EventOutcome.ERROR) else DeliveryStatus.PROCESSED
     delivery.status_detail = ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) or "no events"

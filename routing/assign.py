@@ -31,6 +31,7 @@ from .engine.types import Decision as EngineDecision
 from .models import (
     Decision,
     DecisionTrigger,
+    JourneyEvent,
     JourneyKind,
     OwnerWrite,
     RepIdentity,
@@ -154,6 +155,8 @@ class _Batch:
         self.roster = Roster(reps=reps, teams=crm.roster.teams)
         self.rotation = RotationState(last=state.rotation_last, credits=state.rotation_credits)
         self.owner_property = _owner_property(connection)
+        self.decisions: list[tuple[Decision, OwnerWrite | None]] = []
+        self.events: list[JourneyEvent] = []
 
     def route(
         self,
@@ -178,7 +181,7 @@ class _Batch:
         elapsed_ms = (time.perf_counter() - started) * 1000
         if keep_unless_assigned and result.outcome != Outcome.ASSIGNED:
             kind, summary = _summary(result, self.crm.names, reason)
-            journey.record([journey.event(lead, kind, f"{summary}; the current assignment stays")])
+            self.events.append(journey.event(lead, kind, f"{summary}; the current assignment stays"))
             return None
         if result.rotation is not None:
             self.rotation = result.rotation
@@ -189,9 +192,7 @@ class _Batch:
                 chosen.id: dataclasses.replace(chosen, open_leads=chosen.open_leads + 1),
             }
             self.roster = Roster(reps=reps, teams=self.roster.teams)
-        if not self.only_undecided:  # at intake the lead has no decision yet: nothing to retire
-            Decision.objects.filter(lead=lead, is_current=True).update(is_current=False)
-        decision = Decision.objects.create(
+        decision = Decision(
             lead=lead,
             organization_id=lead.organization_id,
             version=version,
@@ -208,9 +209,13 @@ class _Batch:
             decided_at=now,
             decide_ms=elapsed_ms,
         )
-        if result.outcome == Outcome.ASSIGNED:
-            decision.owner_write = self._owner_write(decision, lead, result.rep_id, now)
-        journey.record([journey.event(lead, *_summary(result, self.crm.names, reason), decision=decision)])
+        write = (
+            self._owner_write(decision, lead, result.rep_id, now)
+            if result.outcome == Outcome.ASSIGNED
+            else None
+        )
+        self.decisions.append((decision, write))
+        self.events.append(journey.event(lead, *_summary(result, self.crm.names, reason), decision=decision))
         return decision
 
     @staticmethod
@@ -233,7 +238,7 @@ class _Batch:
         owner = self.crm.owner_by_rep.get(rep_id, "")
         problem = "" if self.owner_property else "the owner field is on an associated record or not mapped"
         done = bool(owner) and owner == lead.owner_external_id and not problem
-        return OwnerWrite.objects.create(
+        return OwnerWrite(
             decision=decision,
             connection=self.connection,
             object_type=lead.object_type,
@@ -247,6 +252,22 @@ class _Batch:
         )
 
     def save(self) -> None:
+        """Write the batch's decisions, owner writes and journey in a few statements."""
+        if not self.only_undecided:  # at intake the leads have no decision yet: nothing to retire
+            retired = [decision.lead_id for decision, _ in self.decisions]
+            Decision.objects.filter(lead_id__in=retired, is_current=True).update(is_current=False)
+        Decision.objects.bulk_create([decision for decision, _ in self.decisions])
+        writes = []
+        for decision, write in self.decisions:
+            if write is not None:
+                write.decision = decision  # now that it has its id
+                decision.owner_write = write
+                writes.append(write)
+        OwnerWrite.objects.bulk_create(writes)
+        for event in self.events:
+            if event.decision is not None:
+                event.decision = event.decision
+        journey.record(self.events)
         self.state.rotation_last = dict(self.rotation.last)
         self.state.rotation_credits = {rule: dict(credits) for rule, credits in self.rotation.credits.items()}
         self.state.save(update_fields=["rotation_last", "rotation_credits", "updated_at"])

@@ -28,7 +28,7 @@ def on_leads_stored(
     source: str,
     **kwargs: Any,
 ) -> int:
-    journey.record(_intake_events(changes, source))
+    journey.record(_intake_events(connection, changes, source))
     outcomes.record_changes(changes)
     routable = [c.lead for c in changes if c.action != "stale" and routable_despite_errors(c.lead)]
     return len(route_leads(connection, routable))
@@ -48,18 +48,19 @@ def routable_despite_errors(lead: Lead) -> bool:
     return lead.state == LeadState.OK or not blocking_errors(lead)
 
 
-def _intake_events(changes: Sequence[LeadChange], source: str) -> list:
+def _intake_events(connection: OrganizationIntegration, changes: Sequence[LeadChange], source: str) -> list:
     events = []
+    debugger_list = reverse("admin:crm_integrations_webhookdelivery_changelist")
     for change in changes:
         lead = change.lead
         if change.action == "stale":
             continue
-        debugger = f"{reverse('admin:crm_integrations_webhookdelivery_changelist')}?q={lead.external_id}"
+        debugger = f"{debugger_list}?q={lead.external_id}"
         events.append(
             journey.event(
                 lead,
                 JourneyKind.RECEIVED,
-                f"{change.action} from {lead.connection.provider} {lead.object_type} "
+                f"{change.action} from {connection.provider} {lead.object_type} "
                 f"{lead.external_id} via {source}",
                 {
                     "source": source,

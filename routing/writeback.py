@@ -135,14 +135,9 @@ def _written(rows: Sequence[OwnerWrite], batch_size: int) -> None:
     now = timezone.now()
     with transaction.atomic():
         for row in rows:
-            row.status, row.written_at, row.batch_size, row.attempts = (
-                WriteStatus.WRITTEN,
-                now,
-                batch_size,
-                row.attempts + 1,
-            )
-            row.last_error = ""
-            row.save(update_fields=["status", "written_at", "batch_size", "attempts", "last_error"])
+            row.status, row.written_at, row.batch_size = WriteStatus.WRITTEN, now, batch_size
+            row.attempts, row.last_error = row.attempts + 1, ""
+        OwnerWrite.objects.bulk_update(rows, ["status", "written_at", "batch_size", "attempts", "last_error"])
         journey.record(
             journey.event(
                 row.decision.lead_id,
