@@ -41,17 +41,15 @@ def take_in(
         )
         records.update({record.id: record for record in fetched})
     outcomes: dict[str, Outcome] = {}
-    changes: list[LeadChange] = []
-    for external_id in external_ids:
-        record = records.get(external_id)
-        if record is None:
-            outcomes[external_id] = Outcome(EventOutcome.IGNORED, "the record no longer exists at the CRM")
-            continue
-        result = map_record(spec, record)
-        write = services.lead_upsert_from_record(connection, object_type, record, result, source)
-        changes.append(LeadChange(write.lead, write.action, write.previous_status, write.previous_owner))
+    mapped = [(records[i], map_record(spec, records[i])) for i in external_ids if i in records]
+    writes = services.leads_upsert_from_records(connection, object_type, mapped, source)
+    changes = [LeadChange(w.lead, w.action, w.previous_status, w.previous_owner) for w in writes]
+    for (record, result), write in zip(mapped, writes, strict=True):
         detail = write.action if result.ok else f"{write.action}, with mapping errors"
-        outcomes[external_id] = Outcome(EventOutcome.INGESTED, detail, f"lead:{write.lead.pk}")
+        outcomes[record.id] = Outcome(EventOutcome.INGESTED, detail, f"lead:{write.lead.pk}")
+    for external_id in external_ids:
+        if external_id not in records:
+            outcomes[external_id] = Outcome(EventOutcome.IGNORED, "the record no longer exists at the CRM")
     _announce(connection, changes, source)
     logger.info(
         "Took in %d %s record(s) of connection %s via %s", len(records), object_type, connection.pk, source

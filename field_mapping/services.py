@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -177,6 +177,16 @@ COLUMNS = {
     CanonicalField.LEAD_TYPE: "lead_type",
 }
 NULLABLE_COLUMNS = frozenset({"amount", "status"})
+#: Every column ``_fill`` writes (what a bulk update sends).
+FILLED_FIELDS = [
+    *COLUMNS.values(),
+    "raw",
+    "mapping_errors",
+    "state",
+    "crm_updated_at",
+    "received_via",
+    "last_received_at",
+]
 
 
 @dataclass(frozen=True)
@@ -234,6 +244,80 @@ def lead_upsert_from_record(
         _fill(lead, record, incoming, result, received_via)
         lead.save()
     return LeadWrite(lead, "updated", previous_status, previous_owner)
+
+
+def leads_upsert_from_records(
+    connection: OrganizationIntegration,
+    object_type: str,
+    mapped: Sequence[tuple[CrmRecord, MappingResult]],
+    received_via: str,
+) -> list[LeadWrite]:
+    """``lead_upsert_from_record`` for a batch, in a few statements: the existing rows are read
+    and locked at once, new ones bulk-inserted, changed ones bulk-updated (same rules: never a
+    roll back, a record stored with its errors). One write per item, in order.
+
+    When another process inserts one of these records between our read and our insert, the bulk
+    insert breaks on the unique constraint and the new records are stored one by one instead.
+    """
+    if received_via not in ReceivedVia.values:
+        raise ValueError(f"received_via must be one of {', '.join(ReceivedVia.values)}, not {received_via!r}")
+    ids = [str(record.id) for record, _ in mapped]
+    with transaction.atomic():
+        existing = {
+            lead.external_id: lead
+            for lead in Lead.objects.select_for_update().filter(
+                connection=connection, object_type=object_type, external_id__in=ids
+            )
+        }
+        writes: list[LeadWrite] = []
+        new: list[tuple[int, CrmRecord, MappingResult]] = []
+        changed: list[Lead] = []
+        for position, (record, result) in enumerate(mapped):
+            lead, incoming = existing.get(str(record.id)), _aware(record.updated_at)
+            if lead is None:
+                new.append((position, record, result))
+                writes.append(LeadWrite(Lead(), "created"))  # filled below
+            elif _is_stale(lead.crm_updated_at, incoming):
+                writes.append(LeadWrite(lead, "stale", lead.status, lead.owner_external_id))
+            else:
+                writes.append(LeadWrite(lead, "updated", lead.status, lead.owner_external_id))
+                _fill(lead, record, incoming, result, received_via)
+                changed.append(lead)
+        if changed:
+            Lead.objects.bulk_update(changed, FILLED_FIELDS)
+        created = [
+            _new_lead(connection, object_type, record, result, received_via) for _, record, result in new
+        ]
+        try:
+            with transaction.atomic():
+                Lead.objects.bulk_create(created)
+        except IntegrityError:
+            created = []
+        for index, (position, record, result) in enumerate(new):
+            writes[position] = (
+                LeadWrite(created[index], "created")
+                if created
+                else lead_upsert_from_record(connection, object_type, record, result, received_via)
+            )
+    return writes
+
+
+def _new_lead(
+    connection: OrganizationIntegration,
+    object_type: str,
+    record: CrmRecord,
+    result: MappingResult,
+    received_via: str,
+) -> Lead:
+    lead = Lead(
+        organization_id=connection.organization_id,
+        connection=connection,
+        object_type=object_type,
+        external_id=str(record.id),
+    )
+    _fill(lead, record, _aware(record.updated_at), result, received_via)
+    lead.first_received_at = lead.last_received_at
+    return lead
 
 
 def _aware(moment: datetime | None) -> datetime | None:
