@@ -20,6 +20,11 @@ BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 60 * 60},
     },
+    "forget-old-own-writes": {
+        "task": "crm_integrations.tasks.forget_old_own_writes",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
     "flush-due-owner-writes": {
         "task": "routing.tasks.flush_due_owner_writes",
         "schedule": crontab(),  # every minute: retries whose backoff passed, rows a lost flush left

@@ -93,3 +93,11 @@ def replay_webhook_delivery(delivery_id: int) -> dict[str, int]:
     from crm_integrations import webhooks
 
     return webhooks.replay(delivery_id)
+
+
+@shared_task
+def forget_old_own_writes() -> int:
+    """Beat: drop remembered writes too old to come back as webhooks."""
+    from crm_integrations import echoes
+
+    return echoes.forget_old()

@@ -164,6 +164,7 @@ def _record_events(
             delivery=delivery
         )
     }
+    ours = _echoes(events, connections)
     fresh: dict[str, WebhookEvent] = {}
     for event in events:
         if event.dedupe_key in mine or event.dedupe_key in fresh:
@@ -171,7 +172,7 @@ def _record_events(
         connection = connections[event.account_id]
         first = firsts.get(event.dedupe_key)
         if first is None:
-            outcome, detail = _first_look(connection, event)
+            outcome, detail = _first_look(connection, event, echo=_change(event) in ours)
             fresh[event.dedupe_key] = WebhookEvent(
                 **_event_fields(delivery, event, connection), outcome=outcome, outcome_detail=detail
             )
@@ -227,7 +228,9 @@ def _record_event(
         return already  # this delivery processed again (a replay): keep its row, retried if pending
     existing = WebhookEvent.objects.filter(dedupe_key=event.dedupe_key, duplicate_of=None).first()
     if existing is None:
-        outcome, detail = _first_look(connection, event)
+        outcome, detail = _first_look(
+            connection, event, echo=bool(_echoes([event], {event.account_id: connection}))
+        )
         try:
             with transaction.atomic():
                 return WebhookEvent.objects.create(
@@ -240,7 +243,25 @@ def _record_event(
     return duplicate
 
 
-def _first_look(connection: OrganizationIntegration | None, event: InboundEvent) -> tuple[str, str]:
+def _change(event: InboundEvent) -> echoes.Change:
+    return (event.object_type, event.object_id, event.property_name, event.property_value)
+
+
+def _echoes(
+    events: list[InboundEvent], connections: dict[str, OrganizationIntegration | None]
+) -> set[echoes.Change]:
+    """The property changes among ``events`` that are our own writes coming back."""
+    found: set[echoes.Change] = set()
+    for account_id, connection in connections.items():
+        if connection is not None:
+            mine = [_change(event) for event in events if event.account_id == account_id]
+            found |= echoes.echoes(connection.pk, mine)
+    return found
+
+
+def _first_look(
+    connection: OrganizationIntegration | None, event: InboundEvent, *, echo: bool = False
+) -> tuple[str, str]:
     if connection is None:
         return EventOutcome.REJECTED, f"no organization connected account {event.account_id}"
     if connection.status != "connected":
@@ -249,9 +270,7 @@ def _first_look(connection: OrganizationIntegration | None, event: InboundEvent)
         return EventOutcome.IGNORED, f"{event.event_type or 'unknown event'}: not a CRM record event"
     if event.event_type.endswith(".deletion"):
         return EventOutcome.IGNORED, "deletions are not taken in"
-    if echoes.is_echo(
-        connection.pk, event.object_type, event.object_id, event.property_name, event.property_value
-    ):
+    if echo:
         return EventOutcome.IGNORED, f"our own write of {event.property_name} coming back"
     return EventOutcome.PENDING, ""
 

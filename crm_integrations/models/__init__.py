@@ -1,4 +1,5 @@
 from .connections import ConnectionStatus, Environment, Integration, OrganizationIntegration
+from .echoes import OwnWrite
 from .http import BreakerState, ProviderApiCall, ProviderCircuitBreaker
 from .organizations import Membership, Organization
 from .webhooks import (
@@ -20,6 +21,7 @@ __all__ = [
     "Membership",
     "Organization",
     "OrganizationIntegration",
+    "OwnWrite",
     "ProviderApiCall",
     "ProviderCircuitBreaker",
     "SignatureVerdict",

@@ -51,10 +51,10 @@ def test_a_first_sighting_recorded_by_another_worker_meanwhile_makes_this_one_a_
     mine = delivery_of([7])
     first_look = webhooks._first_look
 
-    def rival_records_first(connection, event):
+    def rival_records_first(connection, event, **kwargs):
         monkeypatch.setattr(webhooks, "_first_look", first_look)
         webhooks.process(rival.pk)  # the other worker wins the race between our read and our insert
-        return first_look(connection, event)
+        return first_look(connection, event, **kwargs)
 
     monkeypatch.setattr(webhooks, "_first_look", rival_records_first)
     webhooks.process(mine.pk)
