@@ -12,12 +12,13 @@ from typing import Any
 from django.urls import reverse
 
 from crm_integrations.models import OrganizationIntegration
-from field_mapping.models import REQUIRED_FIELDS, Lead, LeadState
+from field_mapping.models import LeadState
 from field_mapping.signals import LeadChange
 
 from . import journey, outcomes
 from .assign import route_leads
 from .models import JourneyKind
+from .routable import blocking_errors, is_routable
 
 
 def on_leads_stored(
@@ -30,22 +31,8 @@ def on_leads_stored(
 ) -> int:
     journey.record(_intake_events(connection, changes, source))
     outcomes.record_changes(changes)
-    routable = [c.lead for c in changes if c.action != "stale" and routable_despite_errors(c.lead)]
+    routable = [c.lead for c in changes if c.action != "stale" and is_routable(c.lead)]
     return len(route_leads(connection, routable))
-
-
-def blocking_errors(lead: Lead) -> list[str]:
-    """Mapping errors routing cannot route around: those in the fields a mapping must feed (status,
-    owner, source). An unmapped company or industry leaves that field empty and the lead routable."""
-    return [
-        str(error.get("message", error))
-        for error in lead.mapping_errors
-        if error.get("field") in {str(field) for field in REQUIRED_FIELDS}
-    ]
-
-
-def routable_despite_errors(lead: Lead) -> bool:
-    return lead.state == LeadState.OK or not blocking_errors(lead)
 
 
 def _intake_events(connection: OrganizationIntegration, changes: Sequence[LeadChange], source: str) -> list:

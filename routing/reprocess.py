@@ -15,10 +15,11 @@ from typing import Any
 
 from crm_integrations.core.errors import CrmError
 from crm_integrations.models import OrganizationIntegration
-from field_mapping.models import Lead, LeadState
+from field_mapping.models import Lead
 
 from .assign import route_leads
 from .models import DecisionOutcome, DecisionTrigger
+from .routable import is_routable
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def reprocess(leads: Iterable[Lead], user: Any) -> ReprocessResult:
     by_connection: dict[Any, list[Lead]] = defaultdict(list)
     skipped = 0
     for lead in leads:
-        if lead.state == LeadState.OK:
+        if is_routable(lead):
             by_connection[lead.connection_id].append(lead)
         else:
             skipped += 1

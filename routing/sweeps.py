@@ -11,11 +11,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from crm_integrations.models import ConnectionStatus, OrganizationIntegration
-from field_mapping.models import Lead, LeadState
+from field_mapping.models import Lead
 from field_mapping.models import Outcome as LeadOutcome
 
 from .assign import route_leads
 from .models import Decision, DecisionOutcome, DecisionTrigger, RoutingPolicy
+from .routable import is_routable
 
 #: Re-routes after an SLA breach, per lead, before it is left with its last rep.
 MAX_SLA_REROUTES = 2
@@ -91,12 +92,13 @@ def retry_nobody_eligible() -> int:
 def route_missed() -> int:
     now = timezone.now()
     missed = Lead.objects.filter(
-        state=LeadState.OK,
         first_received_at__gte=now - MISSED_WINDOW,
         first_received_at__lte=now - MISSED_GRACE,
         routing_decisions__isnull=True,
     ).filter(Q(status__isnull=True) | Q(status=LeadOutcome.OPEN))
-    return _route_by_connection(missed, trigger=DecisionTrigger.INTAKE, reason="")
+    return _route_by_connection(
+        (lead for lead in missed if is_routable(lead)), trigger=DecisionTrigger.INTAKE, reason=""
+    )
 
 
 def _route_by_connection(leads: Iterable[Lead], *, trigger: str, reason: str) -> int:

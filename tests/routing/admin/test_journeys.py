@@ -112,6 +112,7 @@ def test_reprocess_makes_a_new_current_decision_and_keeps_the_old_one_beside_it(
 def test_the_reprocess_action_counts_outcomes_and_skips_leads_with_mapping_errors(setup, staff_client):
     broken = setup.leads[2]
     broken.state = "mapping_error"
+    broken.mapping_errors = [{"field": "status", "message": "status: 'Zombie' has no outcome"}]
     broken.save()
     chosen = [setup.leads[0].pk, setup.leads[1].pk, broken.pk]
 
