@@ -138,3 +138,27 @@ def test_leads_nobody_could_take_are_retried_when_someone_is_free(crm, organizat
     Decision.objects.filter(pk=stuck.pk).update(decided_at=timezone.now() - timedelta(minutes=6))
     assert sweeps.retry_nobody_eligible() == 1
     assert Decision.objects.get(lead=lead, is_current=True).rep == ann
+
+
+@pytest.mark.django_db
+def test_leads_routing_missed_are_routed_unless_a_needed_field_did_not_map(crm, organization):
+    ann = make.rep(crm, "Ann")
+    make.rule(organization, "All", reps=[ann])
+    make.publish(organization)
+    earlier = timezone.now() - timedelta(minutes=5)
+    no_company = make.lead(
+        crm,
+        state="mapping_error",
+        mapping_errors=[{"field": "company", "message": "company: nothing at contacts.companies.name"}],
+        first_received_at=earlier,
+    )
+    no_status = make.lead(
+        crm,
+        state="mapping_error",
+        mapping_errors=[{"field": "status", "message": "status: 'Zombie' has no outcome"}],
+        first_received_at=earlier,
+    )
+
+    assert sweeps.route_missed() == 1
+    assert Decision.objects.get(lead=no_company).rep == ann
+    assert not Decision.objects.filter(lead=no_status).exists()
