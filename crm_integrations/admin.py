@@ -1,9 +1,12 @@
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 
-from crm_integrations import debugger_admin, selectors, services
+from crm_integrations import debugger_admin, selectors, services, workflow_secrets
 from crm_integrations.models import (
     Integration,
     Membership,
@@ -65,6 +68,7 @@ class OrganizationIntegrationAdmin(admin.ModelAdmin):
     ]
     list_filter = ["integration", "environment", "status"]
     search_fields = ["organization__name", "external_account_id"]
+    actions = ["issue_workflow_secret"]
     fields = [
         "organization",
         "integration",
@@ -100,6 +104,30 @@ class OrganizationIntegrationAdmin(admin.ModelAdmin):
     @admin.display(description="refresh token")
     def refresh_token_state(self, obj: OrganizationIntegration) -> str:
         return "set" if selectors.secret_is_set(obj, "refresh_token") else "not set"
+
+    @admin.action(description="Issue a workflow webhook secret (shown once)")
+    def issue_workflow_secret(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """A new secret for one connection, shown on a page of its own (never in a message, which
+        would sit in a cookie), with the URL and header to set in the CRM's workflow action."""
+        connection = queryset.select_related("organization", "integration").first()
+        if queryset.count() != 1 or connection is None:
+            self.message_user(request, "Choose exactly one connection.", messages.ERROR)
+            return None
+        if not selectors.workflow_webhook_capable(connection):
+            self.message_user(request, f"{connection.integration} has no workflow webhooks.", messages.ERROR)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Workflow webhook secret",
+            "opts": self.model._meta,
+            "original": connection,
+            "secret": workflow_secrets.issue_workflow_secret(connection),
+            "header": workflow_secrets.SECRET_HEADER,
+            "url": selectors.workflow_webhook_url(connection),
+        }
+        response = TemplateResponse(request, "admin/crm_integrations/workflow_secret.html", context)
+        add_never_cache_headers(response)
+        return response
 
     def save_model(self, request: HttpRequest, obj: OrganizationIntegration, form: Any, change: bool) -> None:
         saved = services.upsert_organization_integration(

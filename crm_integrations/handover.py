@@ -1,12 +1,15 @@
-"""Handing changed CRM records up to the intake (through the ``records_changed`` signal)."""
+"""Handing CRM records up to the apps above (through the signals of ``crm_integrations.signals``)."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
+
+from django.dispatch import Signal
 
 from crm_integrations.core.errors import RetryLater
 from crm_integrations.models import EventOutcome, OrganizationIntegration
-from crm_integrations.signals import Outcome, records_changed
+from crm_integrations.signals import Outcome, records_changed, workflow_record_requested
 
 logger = logging.getLogger(__name__)
 
@@ -19,20 +22,53 @@ def hand_over(
     A ``RetryLater`` from the intake (rate limited, CRM unavailable) is raised again, so the calling
     task retries with backoff instead of marking the records failed."""
     ids = sorted(set(external_ids))
+    answers, failure = _ask(
+        records_changed, connection=connection, object_type=object_type, external_ids=ids, source=source
+    )
+    if failure:
+        return {external_id: Outcome(EventOutcome.ERROR, failure) for external_id in ids}
     outcomes: dict[str, Outcome] = {}
-    responses = records_changed.send_robust(
-        sender=OrganizationIntegration,
+    for answer in answers:
+        outcomes.update(answer or {})
+    return outcomes
+
+
+def hand_over_workflow(
+    connection: OrganizationIntegration, object_type: str, external_id: str, *, delivery_id: int, source: str
+) -> Outcome:
+    """Ask the app that takes ``object_type`` from workflows for this record; its outcome.
+
+    ``RetryLater`` is raised again, as in ``hand_over``; any other failure is an error outcome."""
+    answers, failure = _ask(
+        workflow_record_requested,
         connection=connection,
         object_type=object_type,
-        external_ids=ids,
+        external_id=external_id,
+        delivery_id=delivery_id,
         source=source,
     )
-    for receiver, response in responses:
+    if failure:
+        return Outcome(EventOutcome.ERROR, failure)
+    answer = next((answer for answer in answers if answer is not None), None)
+    return answer or Outcome(EventOutcome.IGNORED, f"no app takes {object_type} from workflows")
+
+
+def _ask(signal: Signal, **kwargs: Any) -> tuple[list[Any], str]:
+    """Send ``signal`` to the apps above: their answers, or why one failed (logged). A receiver's
+    ``RetryLater`` is raised again so the calling task retries."""
+    answers = []
+    for receiver, response in signal.send_robust(sender=OrganizationIntegration, **kwargs):
         if isinstance(response, RetryLater):
             raise response  # rate limited / CRM down: the task retries later, the events stay pending
         if isinstance(response, Exception):
-            logger.error("Intake %r failed for %s %s: %s", receiver, connection.pk, object_type, response)
-            detail = f"intake failed: {type(response).__name__}: {response}"
-            return {external_id: Outcome(EventOutcome.ERROR, detail) for external_id in ids}
-        outcomes.update(response or {})
-    return outcomes
+            connection = kwargs.get("connection")
+            logger.error(
+                "Receiver %r failed for connection %s, %s: %s",
+                receiver,
+                getattr(connection, "pk", None),
+                kwargs.get("object_type"),
+                response,
+            )
+            return answers, f"intake failed: {type(response).__name__}: {response}"
+        answers.append(response)
+    return answers, ""

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from crm_integrations.core import registry
 from crm_integrations.core.provider import CrmProvider, ProviderAction
+from crm_integrations.core.webhooks import ACCOUNT_PARAMETER, ORGANIZATION_PARAMETER
 from crm_integrations.models import (
     ConnectionStatus,
     Environment,
@@ -40,6 +44,19 @@ def connection_for_account(provider: str, external_account_id: str) -> Organizat
         .exclude(status="disconnected")
         .first()
     )
+
+
+def workflow_webhook_capable(connection: OrganizationIntegration) -> bool:
+    provider = _registered(connection.provider)
+    return provider is not None and provider.workflow_webhooks
+
+
+def workflow_webhook_url(connection: OrganizationIntegration) -> str:
+    """The URL to set in the CRM's workflow action: it names our organization and the account."""
+    path = reverse("crm_integrations:workflow_webhook", args=[connection.provider])
+    parameters = {ORGANIZATION_PARAMETER: connection.organization_id}
+    query = urlencode({**parameters, ACCOUNT_PARAMETER: connection.external_account_id})
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}?{query}"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/integrations/<slug:provider>/auth", oauth.authorize, name="oauth_authorize"),
     path("api/v1/integrations/<slug:provider>/callback", oauth.callback, name="oauth_callback"),
     path("api/v1/integrations/<slug:provider>/events", webhooks.events, name="webhook_events"),
+    path("api/v1/integrations/<slug:provider>/webhook", webhooks.workflow, name="workflow_webhook"),
 ]
 # Each provider's own staff pages (monday's API-token form and board choice...), from the registry.
 urlpatterns += [

@@ -27,9 +27,13 @@ from crm_integrations.signals import Outcome
 
 logger = logging.getLogger(__name__)
 
+#: ``WebhookDelivery.kind``: a batch of app webhook events, or a CRM workflow action's request
+#: asking for one record (``crm_integrations.workflows``).
+EVENTS, WORKFLOW = "events", "workflow"
+
 
 #: What ``receive`` decides about a stored request (the body and headers are written once, first).
-VERDICT_FIELDS = ["signature", "account_id", "status", "status_detail", "response_status"]
+VERDICT_FIELDS = ["signature", "account_id", "organization", "status", "status_detail", "response_status"]
 
 
 @dataclass(frozen=True)
@@ -41,20 +45,30 @@ class WebhookAnswer:
     payload: dict[str, str] | None = None
 
 
-def receive(
-    *, provider: str, method: str, url: str, headers: dict[str, str], body: bytes, oversized: bool
-) -> WebhookAnswer:
-    """Store the request, then check it; a correctly signed batch is accepted once stored."""
-    delivery = WebhookDelivery.objects.create(
+def store_request(
+    *, provider: str, kind: str, method: str, url: str, headers: dict[str, str], body: bytes
+) -> WebhookDelivery:
+    """The request as received (credentials in headers masked), before anything is checked."""
+    return WebhookDelivery.objects.create(
         provider=provider,
+        kind=kind,
         method=method,
         url=url,
         headers=redact_mapping(headers),
         body=body.decode("utf-8", errors="replace"),
         body_size=len(body),
     )
+
+
+def receive(
+    *, provider: str, method: str, url: str, headers: dict[str, str], body: bytes, oversized: bool
+) -> WebhookAnswer:
+    """Store the request, then check it; a correctly signed batch is accepted once stored."""
+    delivery = store_request(
+        provider=provider, kind=EVENTS, method=method, url=url, headers=headers, body=body
+    )
     if oversized:
-        return _reject(delivery, 413, "The body is larger than WEBHOOK_MAX_BODY_BYTES.")
+        return reject(delivery, 413, "The body is larger than WEBHOOK_MAX_BODY_BYTES.")
     source = registry.get_provider(provider)
     handshake = source.webhook_handshake(body)
     if handshake is not None:  # it carries no event, so it is answered whatever its signature
@@ -65,20 +79,23 @@ def receive(
     check = source.verify_webhook(method=method, url=url, headers=headers, body=body)
     delivery.signature, delivery.account_id = check.verdict, check.account_id
     if not check.valid:
-        return _reject(delivery, 401, f"Signature refused: {check.detail}.")
+        return reject(delivery, 401, f"Signature refused: {check.detail}.")
     try:
         events = source.parse_webhook_events(body, account_id=check.account_id)
     except MalformedWebhook as error:
-        return _reject(delivery, 400, f"Malformed body: {error}.")
-    delivery.status = DeliveryStatus.QUEUED
-    delivery.status_detail = f"{len(events)} event(s) queued."
-    delivery.response_status = 200
+        return reject(delivery, 400, f"Malformed body: {error}.")
+    return accept(delivery, f"{len(events)} event(s) queued.")
+
+
+def accept(delivery: WebhookDelivery, detail: str) -> WebhookAnswer:
+    """Answer 200 and queue the delivery for processing (once the transaction commits)."""
+    delivery.status, delivery.status_detail, delivery.response_status = DeliveryStatus.QUEUED, detail, 200
     delivery.save(update_fields=VERDICT_FIELDS)
     _enqueue(delivery.pk)
     return WebhookAnswer(200, "accepted", delivery.pk)
 
 
-def _reject(delivery: WebhookDelivery, status: int, message: str) -> WebhookAnswer:
+def reject(delivery: WebhookDelivery, status: int, message: str) -> WebhookAnswer:
     delivery.status = DeliveryStatus.REJECTED
     delivery.status_detail = message
     delivery.response_status = status
@@ -94,7 +111,7 @@ def _enqueue(delivery_id: int) -> None:
 
 
 def process(delivery_id: int, *, source: str = "webhook") -> dict[str, int]:
-    """Turn a stored, verified delivery into events and hand the changed records to the intake.
+    """Turn a stored, verified delivery into events and hand each to the app above that takes it.
 
     Idempotent: an event already seen (same dedupe key) is recorded as a duplicate of the first
     and creates nothing; running the same delivery again (a replay) re-runs only what is not done.
@@ -102,25 +119,12 @@ def process(delivery_id: int, *, source: str = "webhook") -> dict[str, int]:
     delivery = WebhookDelivery.objects.get(pk=delivery_id)
     if delivery.signature != SignatureVerdict.VALID:
         return {"skipped": 1}
-    events = registry.get_provider(delivery.provider).parse_webhook_events(
-        delivery.body.encode(), account_id=delivery.account_id
-    )
-    work: dict[tuple[OrganizationIntegration, str], list[WebhookEvent]] = defaultdict(list)
-    connections: dict[str, OrganizationIntegration | None] = {}  # one lookup per account, not per event
-    for event in events:
-        if event.account_id not in connections:
-            connections[event.account_id] = selectors.connection_for_account(
-                delivery.provider, event.account_id
-            )
-    for row in _record_events(delivery, events, connections):
-        if row.outcome == EventOutcome.PENDING:
-            work[(row.connection, row.object_type)].append(row)
-    for (connection, object_type), rows in work.items():
-        outcomes = hand_over(connection, object_type, [row.object_id for row in rows], source)
-        for row in rows:
-            result = outcomes.get(row.object_id, Outcome(EventOutcome.PENDING, "no intake answered"))
-            row.outcome, row.outcome_detail, row.result_ref = result.outcome, result.detail, result.result_ref
-        WebhookEvent.objects.bulk_update(rows, ["outcome", "outcome_detail", "result_ref"])
+    if delivery.kind == WORKFLOW:
+        from crm_integrations.workflows import process_workflow
+
+        process_workflow(delivery, source)
+    else:
+        _process_events(delivery, source)
     counts = _counts(delivery)
     delivery.status = DeliveryStatus.FAILED if counts.get(EventOutcome.ERROR) else DeliveryStatus.PROCESSED
     delivery.status_detail = ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) or "no events"
@@ -135,6 +139,29 @@ def process(delivery_id: int, *, source: str = "webhook") -> dict[str, int]:
     return counts
 
 
+def _process_events(delivery: WebhookDelivery, source: str) -> None:
+    """App webhook events: the changed records go to the intake (``records_changed``)."""
+    events = registry.get_provider(delivery.provider).parse_webhook_events(
+        delivery.body.encode(), account_id=delivery.account_id
+    )
+    work: dict[tuple[OrganizationIntegration, str], list[WebhookEvent]] = defaultdict(list)
+    connections: dict[str, OrganizationIntegration | None] = {}  # one lookup per account, not per event
+    for event in events:
+        if event.account_id not in connections:
+            connections[event.account_id] = selectors.connection_for_account(
+                delivery.provider, event.account_id
+            )
+    for row in record_events(delivery, events, connections):
+        if row.outcome == EventOutcome.PENDING:
+            work[(row.connection, row.object_type)].append(row)
+    for (connection, object_type), rows in work.items():
+        outcomes = hand_over(connection, object_type, [row.object_id for row in rows], source)
+        for row in rows:
+            result = outcomes.get(row.object_id, Outcome(EventOutcome.PENDING, "no intake answered"))
+            row.outcome, row.outcome_detail, row.result_ref = result.outcome, result.detail, result.result_ref
+        WebhookEvent.objects.bulk_update(rows, ["outcome", "outcome_detail", "result_ref"])
+
+
 def replay(delivery_id: int) -> dict[str, int]:
     """Run a stored delivery through the pipeline again: failed events retry, the rest stay done."""
     WebhookDelivery.objects.filter(pk=delivery_id).update(replays=F("replays") + 1)
@@ -144,7 +171,7 @@ def replay(delivery_id: int) -> dict[str, int]:
     return process(delivery_id, source="replay")
 
 
-def _record_events(
+def record_events(
     delivery: WebhookDelivery,
     events: list[InboundEvent],
     connections: dict[str, OrganizationIntegration | None],

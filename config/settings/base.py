@@ -201,6 +201,28 @@ CRM_TOKEN_REFRESH_MARGIN = env.int("CRM_TOKEN_REFRESH_MARGIN", default=300)
 # Owner write-backs within this many seconds go out in one batch call (a lone lead goes at once).
 ROUTING_WRITEBACK_WINDOW = env.float("ROUTING_WRITEBACK_WINDOW", default=1.0)
 
+# --- Contracts (from CRM deals) ----------------------------------------------------------------
+# Files attached to a deal: at most this many bytes each, of these MIME types (by extension, and
+# the content must look like it); other files are kept on the contract as refused, with the reason.
+CONTRACT_FILE_MAX_BYTES = env.int("CONTRACT_FILE_MAX_BYTES", default=10 * 1024 * 1024)
+CONTRACT_FILE_TYPES = env.list(
+    "CONTRACT_FILE_TYPES",
+    default=[
+        "application/pdf",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.oasis.opendocument.text",
+        "image/png",
+        "image/jpeg",
+        "text/plain",
+    ],
+)
+# Downloads tried per file before it is marked failed; the waits between runs double from the base.
+CONTRACT_FILE_ATTEMPTS = env.int("CONTRACT_FILE_ATTEMPTS", default=5)
+CONTRACT_FILE_RETRY_SECONDS = env.float("CONTRACT_FILE_RETRY_SECONDS", default=30.0)
+# The currency of a deal whose CRM names none (ISO 4217).
+CONTRACT_DEFAULT_CURRENCY = env.str("CONTRACT_DEFAULT_CURRENCY", default="USD")
+
 # HubSpot apps, one per environment. "sandbox" is our local HubSpot sandbox by default
 # (`make run` starts it); point it at a HubSpot developer test account's app if you prefer.
 # HubSpot signs app webhooks with v3 (timestamped); a v1-only request can be replayed forever.

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import CommandError
@@ -63,3 +64,11 @@ def _wait_until_ready(process: subprocess.Popen[bytes], log: Path, timeout: floa
 
 def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-2000:]
+
+
+def broker_name(url: str | None) -> str:
+    """The broker for a report (scheme, host and database, never a password)."""
+    if not url:
+        return "a private filesystem broker"
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"

@@ -16,7 +16,9 @@ from .types import (
     BatchUpdateResult,
     ChangedRecords,
     CrmAccount,
+    CrmDeal,
     CrmField,
+    CrmFile,
     CrmOwner,
     CrmRecord,
     Expand,
@@ -37,6 +39,7 @@ class CrmClient(ABC):
     #: Optional capabilities: check these before calling the methods of the same name.
     supports_tasks: ClassVar[bool] = False
     supports_accounts: ClassVar[bool] = False
+    supports_deals: ClassVar[bool] = False
 
     def __init__(self, connection: OrganizationIntegration) -> None:
         self.connection = connection
@@ -113,3 +116,28 @@ class CrmClient(ABC):
         none has an owner, the most recently modified one.
         """
         return {}
+
+    def read_deal(self, deal_id: str) -> CrmDeal:
+        """One deal with its companies and contacts (primary first), in as few calls as possible.
+
+        Raises ``NotFound`` when the deal does not exist (or is archived), ``Unsupported`` when
+        ``supports_deals`` is False.
+        """
+        raise self._no_deals()
+
+    def deal_files(self, deal_id: str) -> list[CrmFile]:
+        """The files attached to a deal, oldest first, each once, with a fresh signed ``url``."""
+        raise self._no_deals()
+
+    def download_file(self, file: CrmFile, max_bytes: int) -> bytes:
+        """The file's bytes. ``file.url`` is used while it is valid, else a new one is signed.
+
+        Raises ``InvalidRequest(code="file_too_large")`` past ``max_bytes`` (before reading the
+        body when the size is declared), ``RetryLater`` when the file host fails for now.
+        """
+        raise self._no_deals()
+
+    def _no_deals(self) -> Unsupported:
+        return Unsupported(
+            f"{self.provider} connections have no deals (supports_deals is False).", code="unsupported"
+        )

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from crm_integrations.models import OrganizationIntegration
 
     from .oauth import OAuthApp, TokenSet
-    from .webhooks import InboundEvent, SignatureCheck
+    from .webhooks import InboundEvent, SignatureCheck, WorkflowRequest
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class CrmProvider:
     client_class: ClassVar[type[CrmClient]]
     #: Object types this provider takes leads from, in order of preference.
     lead_object_types: ClassVar[tuple[str, ...]] = ()
+    #: Whether the CRM's workflows can call ``.../webhook`` (the two ``*_workflow_webhook`` hooks).
+    workflow_webhooks: ClassVar[bool] = False
 
     def get_client(self, connection: OrganizationIntegration) -> CrmClient:
         return self.client_class(connection)
@@ -80,3 +82,17 @@ class CrmProvider:
     def webhook_handshake(self, body: bytes) -> dict[str, str] | None:
         """The JSON to answer when ``body`` is a URL-verification request (monday's challenge), else None."""
         return None
+
+    def verify_workflow_webhook(
+        self, *, method: str, url: str, headers: dict[str, str], body: bytes
+    ) -> SignatureCheck:
+        """Check the signature of a workflow action's request (HubSpot: v2 over method, URL and body).
+
+        Requests carrying our own per-connection secret header instead are checked before this,
+        by ``crm_integrations.workflow_secrets``, whatever the provider.
+        """
+        raise NotImplementedError(f"{self.name} sends no workflow webhooks here.")
+
+    def parse_workflow_webhook(self, *, url: str, body: bytes) -> WorkflowRequest:
+        """The record a workflow action's request names; ``MalformedWebhook`` when it names none."""
+        raise NotImplementedError(f"{self.name} sends no workflow webhooks here.")

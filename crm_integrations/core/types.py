@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -166,3 +167,55 @@ def normalize_domain(value: str | None) -> str:
     text = text.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
     text = text.rsplit("@", 1)[-1].split(":", 1)[0].strip(".")
     return text.removeprefix("www.")
+
+
+@dataclass(frozen=True)
+class CrmContact:
+    """A person on a deal (a HubSpot contact)."""
+
+    id: str
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part) or self.email
+
+
+@dataclass(frozen=True)
+class CrmDeal:
+    """A deal (HubSpot deal) normalized, with its companies and contacts (primary first).
+
+    ``record`` is the deal as read, with ``associated["companies"]`` and ``["contacts"]``: what a
+    contract keeps as its snapshot. ``currency`` is an ISO 4217 code, "" when the CRM has none.
+    """
+
+    id: str
+    name: str
+    amount: Decimal | None
+    currency: str
+    stage: str
+    pipeline: str
+    owner_id: str
+    updated_at: datetime | None
+    companies: tuple[CrmAccount, ...]
+    contacts: tuple[CrmContact, ...]
+    record: CrmRecord
+
+
+@dataclass(frozen=True)
+class CrmFile:
+    """A file attached to a CRM record, as the CRM declares it (nothing downloaded yet).
+
+    ``url``, when set, is a signed download URL anyone holding it may use until ``expires_at``:
+    a bearer credential, kept out of ``repr`` (and so out of logs and error messages).
+    """
+
+    id: str
+    name: str  # with its extension, e.g. "Signed-order-form.pdf"
+    content_type: str  # a MIME type from the extension; "application/octet-stream" when unknown
+    size: int | None  # bytes, as declared by the CRM
+    url: str = field(default="", repr=False)
+    expires_at: datetime | None = None
+    attached_at: datetime | None = None

@@ -37,6 +37,25 @@ class InboundEvent:
     property_value: str = ""
 
 
+#: Static query parameters of a workflow action's URL: our organization id and the CRM account id.
+ORGANIZATION_PARAMETER = "organization"
+ACCOUNT_PARAMETER = "account"
+
+
+@dataclass(frozen=True)
+class WorkflowRequest:
+    """What a CRM workflow action's request asks for: one record, for one of our organizations.
+
+    ``organization_id`` and ``account_id`` are what the request says (static parameters the CRM's
+    admin set in the action): checked against the connection that owns the account, never trusted.
+    """
+
+    object_type: str  # the contract's name, e.g. "deals"
+    object_id: str
+    organization_id: str
+    account_id: str = ""  # the CRM account (HubSpot portal) it says it comes from; "" if it does not
+
+
 class MalformedWebhook(ValueError):
     """The body is not what the provider sends (bad JSON, wrong shape): answered 400."""
 

@@ -1,9 +1,9 @@
 """``HubSpotClient``: the provider contract over HubSpot's CRM APIs, batch first.
 
 Each concern lives in its own module (``objects``, ``batch_create``, ``search``, ``associations``,
-``expand``, ``owners``, ``properties``, ``files``, ``tasks``, ``accounts``); this class wires them
-to one connection and is what ``crm_integrations.core.registry.get_client`` hands out for HubSpot
-connections.
+``expand``, ``owners``, ``properties``, ``files``, ``tasks``, ``accounts``, ``deals``); this class
+wires them to one connection and is what ``crm_integrations.core.registry.get_client`` hands out for
+HubSpot connections.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from crm_integrations.core.types import (
     BatchUpdateResult,
     ChangedRecords,
     CrmAccount,
+    CrmDeal,
     CrmField,
+    CrmFile,
     CrmOwner,
     CrmRecord,
     Expand,
@@ -29,6 +31,7 @@ from crm_integrations.core.types import (
 from .accounts import AccountsApi
 from .api import HubSpotApi
 from .associations import AssociationsApi
+from .deals import DealsApi
 from .expand import Expander
 from .files import Attachment, FilesApi, SignedFile
 from .objects import BATCH_LIMIT, ObjectsApi
@@ -95,6 +98,7 @@ class HubSpotClient(CrmClient):
     batch_size: ClassVar[int] = BATCH_LIMIT
     supports_tasks: ClassVar[bool] = True
     supports_accounts: ClassVar[bool] = True
+    supports_deals: ClassVar[bool] = True
 
     def __init__(self, connection: OrganizationIntegration) -> None:
         super().__init__(connection)
@@ -106,6 +110,7 @@ class HubSpotClient(CrmClient):
         self.properties = PropertiesApi(self.api)
         self.files = FilesApi(self.api, self.objects, self.associations)
         self.accounts = AccountsApi(self.api, self.objects)
+        self.deals = DealsApi(self.objects, self.expander, self.files)
 
     # -- the provider contract ---------------------------------------------------------------
 
@@ -158,6 +163,18 @@ class HubSpotClient(CrmClient):
     def accounts_by_domain(self, domains: Sequence[str]) -> dict[str, CrmAccount]:
         """Companies by domain: one search per 50 domains (see ``accounts``)."""
         return self.accounts.by_domain(domains)
+
+    def read_deal(self, deal_id: str) -> CrmDeal:
+        """The deal with its companies and contacts: five calls (see ``deals``)."""
+        return self.deals.read(deal_id)
+
+    def deal_files(self, deal_id: str) -> list[CrmFile]:
+        """Files on the deal's notes (``hs_attachment_ids``), each with a signed URL."""
+        return self.deals.files_of(deal_id)
+
+    def download_file(self, file: CrmFile, max_bytes: int) -> bytes:
+        """From the file's signed URL (signed again when it is about to expire)."""
+        return self.deals.download(file, max_bytes)
 
     # -- HubSpot-specific ----------------------------------------------------------------------
 

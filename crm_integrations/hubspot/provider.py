@@ -6,9 +6,9 @@ from crm_integrations.core.errors import AuthRevoked, CrmError
 from crm_integrations.core.http import ProviderHttpClient
 from crm_integrations.core.oauth import OAuthApp, TokenSet
 from crm_integrations.core.provider import ConnectedAccount, CrmProvider
-from crm_integrations.core.webhooks import InboundEvent, SignatureCheck
+from crm_integrations.core.webhooks import InboundEvent, SignatureCheck, WorkflowRequest
 
-from . import webhooks
+from . import webhooks, workflows
 from .client import HubSpotClient
 from .config import hubspot_settings
 
@@ -37,6 +37,7 @@ class HubSpotProvider(CrmProvider):
     name = "HubSpot"
     client_class = HubSpotClient
     lead_object_types = ("leads", "contacts")
+    workflow_webhooks = True
 
     def oauth_app(self, environment: str) -> OAuthApp:
         conf = hubspot_settings(environment)
@@ -84,3 +85,11 @@ class HubSpotProvider(CrmProvider):
     def parse_webhook_events(self, body: bytes, *, account_id: str = "") -> list[InboundEvent]:
         """HubSpot names the portal in every event, so ``account_id`` is not needed."""
         return webhooks.parse_webhook_events(body)
+
+    def verify_workflow_webhook(
+        self, *, method: str, url: str, headers: dict[str, str], body: bytes
+    ) -> SignatureCheck:
+        return workflows.verify_workflow(method=method, url=url, headers=headers, body=body)
+
+    def parse_workflow_webhook(self, *, url: str, body: bytes) -> WorkflowRequest:
+        return workflows.parse_workflow(url=url, body=body)

@@ -27,7 +27,7 @@ _TYPE_BY_ID = {item.type_id: item.name for item in OBJECT_TYPES}
 _TYPE_BY_LEGACY = {"contact": "contacts", "company": "companies", "deal": "deals"}
 
 
-def _client_secrets() -> list[str]:
+def client_secrets() -> list[str]:
     """Every configured app's secret: a delivery may come from the production or the sandbox app."""
     return [conf["CLIENT_SECRET"] for conf in settings.HUBSPOT.values() if conf.get("CLIENT_SECRET")]
 
@@ -58,7 +58,7 @@ def verify_webhook(*, method: str, url: str, headers: dict[str, str], body: byte
             )
         if any(
             hmac.compare_digest(signature_v3(secret, method, url, body, timestamp), v3)
-            for secret in _client_secrets()
+            for secret in client_secrets()
         ):
             return SignatureCheck(SignatureVerdict.VALID, "v3")
         return SignatureCheck(SignatureVerdict.INVALID, "v3 signature does not match")
@@ -68,7 +68,7 @@ def verify_webhook(*, method: str, url: str, headers: dict[str, str], body: byte
             return SignatureCheck(
                 SignatureVerdict.V1_REFUSED, "only a v1 signature (no timestamp, replayable); v3 is required"
             )
-        if any(hmac.compare_digest(signature_v1(secret, body), v1) for secret in _client_secrets()):
+        if any(hmac.compare_digest(signature_v1(secret, body), v1) for secret in client_secrets()):
             return SignatureCheck(SignatureVerdict.VALID, "v1 (allowed by HUBSPOT_WEBHOOK_ALLOW_V1)")
         return SignatureCheck(SignatureVerdict.INVALID, "v1 signature does not match")
     return SignatureCheck(SignatureVerdict.MISSING, "no X-HubSpot-Signature-v3 header")

@@ -24,7 +24,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import CommandError
@@ -41,7 +40,7 @@ from crm_integrations.benchmarks.webhook_intake import (
     sandbox_app,
 )
 from crm_integrations.benchmarks.webhook_load import Batch, send_all
-from crm_integrations.benchmarks.worker import run_worker
+from crm_integrations.benchmarks.worker import broker_name, run_worker
 from crm_integrations.models import DeliveryStatus, OrganizationIntegration, WebhookDelivery
 from crm_integrations.sandboxes.hubspot import RunningSandbox, start_sandbox
 from field_mapping.services import default_mapping_for
@@ -172,18 +171,10 @@ def _run(
         senders=options.senders,
         writeback_window=float(env.get("ROUTING_WRITEBACK_WINDOW", settings.ROUTING_WRITEBACK_WINDOW)),
         subscriptions="lead events" if options.lead_events_only else "every sandbox default subscription",
-        broker=_broker_name(options.broker_url),
+        broker=broker_name(options.broker_url),
         database=database,
     )
     return collect(sandbox, connection, ids, setup, window, notes)
-
-
-def _broker_name(url: str | None) -> str:
-    """The broker for the report (host and database, never a password)."""
-    if not url:
-        return "a private filesystem broker"
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
 
 
 def _warm_up(url: str) -> None:

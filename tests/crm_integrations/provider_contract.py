@@ -18,7 +18,14 @@ import pytest
 
 from crm_integrations.core.client import CrmClient
 from crm_integrations.core.errors import NotFound, Unsupported
-from crm_integrations.core.types import ChangedRecords, CrmRecord, FieldType, FollowUpTask, RecordUpdate
+from crm_integrations.core.types import (
+    ChangedRecords,
+    CrmFile,
+    CrmRecord,
+    FieldType,
+    FollowUpTask,
+    RecordUpdate,
+)
 
 
 @dataclass
@@ -156,3 +163,17 @@ class ProviderContract:
     def test_accounts_leave_unknown_ids_and_domains_out(self, contract_client, contract_env):
         assert contract_client.accounts_by_id([contract_env.missing_id]) == []
         assert contract_client.accounts_by_domain(["no-such-company.invalid", ""]) == {}
+
+    def test_deals_are_read_with_their_files_or_unsupported(self, contract_client, contract_env):
+        if not contract_client.supports_deals:
+            for call in (
+                lambda: contract_client.read_deal(contract_env.missing_id),
+                lambda: contract_client.deal_files(contract_env.missing_id),
+                lambda: contract_client.download_file(CrmFile("1", "a.pdf", "application/pdf", 1), 10),
+            ):
+                with pytest.raises(Unsupported):
+                    call()
+            return
+        with pytest.raises(NotFound):
+            contract_client.read_deal(contract_env.missing_id)
+        assert contract_client.deal_files(contract_env.missing_id) == []

@@ -1,4 +1,9 @@
-"""Workflow "Send a webhook" actions: POST a deal reaching a stage, signed v2 (or v1), with their retries."""
+"""Workflow "Send a webhook" actions: POST a deal reaching a stage, signed v2 (or v1), with their retries.
+
+As in HubSpot (reference §9.2), an action may add static query parameters to its URL
+(``queryParams``; the v2 signature covers the whole URL) and authenticate with an API key instead of
+(or besides) a signature: ``apiKey`` = ``{"name", "value", "location": "header" | "query"}``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import itertools
 import json
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from . import records
 from .delivery import Deliverer, Delivery, retry_workflow
@@ -25,6 +31,22 @@ class WorkflowAction:
     pipelineId: str | None = None
     signatureVersion: str | None = "v2"
     name: str = "Send a webhook"
+    queryParams: dict[str, str] | None = None
+    apiKey: dict[str, str] | None = None
+
+    def url(self) -> str:
+        """The URL called: ``targetUrl`` with the static query parameters (and a query API key)."""
+        params = dict(self.queryParams or {})
+        if self.apiKey and self.apiKey.get("location") == "query":
+            params[self.apiKey["name"]] = self.apiKey["value"]
+        if not params:
+            return self.targetUrl
+        return f"{self.targetUrl}{'&' if '?' in self.targetUrl else '?'}{urlencode(params)}"
+
+    def key_header(self) -> dict[str, str]:
+        if self.apiKey and self.apiKey.get("location", "header") == "header":
+            return {self.apiKey["name"]: self.apiKey["value"]}
+        return {}
 
 
 class Workflows:
@@ -54,6 +76,8 @@ class Workflows:
                     item.get("pipelineId"),
                     item.get("signatureVersion", "v2"),
                     item.get("name", "Send a webhook"),
+                    _strings(item.get("queryParams")),
+                    _api_key(item.get("apiKey")),
                 )
                 for item in body["actions"]
             ]
@@ -88,19 +112,20 @@ class Workflows:
     def _send(self, portal_id: int, action: WorkflowAction, body: bytes) -> None:
         secret = self._state.config.client_secret
 
+        url = action.url()
+
         def build(attempt: int) -> tuple[bytes, dict[str, str]]:
             headers = {"Content-Type": "application/json", "User-Agent": "HubSpot Workflows (sandbox)"}
+            headers.update(action.key_header())
             if action.signatureVersion:
-                headers.update(
-                    signed_headers(action.signatureVersion, secret, "POST", action.targetUrl, body, now_ms())
-                )
+                headers.update(signed_headers(action.signatureVersion, secret, "POST", url, body, now_ms()))
             return body, headers
 
         config = self._state.config
         delivery = Delivery(
             "workflow",
             portal_id,
-            action.targetUrl,
+            url,
             build,
             config.workflow_retry_delays,
             retry_workflow,
@@ -108,3 +133,22 @@ class Workflows:
             {"workflowActionId": action.id},
         )
         self._deliverer.submit(delivery)
+
+
+def _strings(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("queryParams must be an object of names to values")
+    return {str(name): str(item) for name, item in value.items()}
+
+
+def _api_key(value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not value.get("name") or "value" not in value:
+        raise ValueError('apiKey must be {"name", "value", "location": "header" | "query"}')
+    location = str(value.get("location") or "header")
+    if location not in ("header", "query"):
+        raise ValueError('apiKey.location must be "header" or "query"')
+    return {"name": str(value["name"]), "value": str(value["value"]), "location": location}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 from hubspot.utils.signature import Signature
 
 from crm_integrations.sandboxes.hubspot.signing import signature_v1, signature_v2, signature_v3, v3_uri
@@ -173,6 +174,33 @@ def test_a_deal_reaching_the_stage_is_posted_with_a_v2_signature(sandbox, api, r
     assert deal["properties"]["dealstage"] == "closedwon" and deal["properties"]["amount"] == "1234"
     assert sandbox.control.wait_for_deliveries(5)
     assert len(receiver.received) == 1
+
+
+def test_an_action_adds_its_static_query_parameters_under_the_v2_signature(sandbox, api, receiver):
+    closed_won(sandbox, api, receiver, queryParams={"organization": "42", "account": "24000001"})
+    [post] = receiver.wait_for(1)
+    called = receiver.url.replace("http://127.0.0.1", "").split(":", 1)[1].split("/", 1)[1]
+    assert post.path == "/" + called + "&organization=42&account=24000001"
+    url = receiver.url + "&organization=42&account=24000001"
+    assert post.headers["X-HubSpot-Signature"] == signature_v2(CLIENT_SECRET, "POST", url, post.body)
+
+
+@pytest.mark.parametrize("location", ["header", "query"])
+def test_an_action_may_authenticate_with_an_api_key_instead_of_a_signature(sandbox, api, receiver, location):
+    key = {"name": "X-Workflow-Secret", "value": "s3cret", "location": location}
+    closed_won(sandbox, api, receiver, signatureVersion=None, apiKey=key)
+    [post] = receiver.wait_for(1)
+    assert "X-HubSpot-Signature" not in post.headers
+    if location == "header":
+        assert post.headers["X-Workflow-Secret"] == "s3cret"
+    else:
+        assert post.path.endswith("&X-Workflow-Secret=s3cret")
+
+
+def test_a_bad_action_setting_is_refused(sandbox):
+    action = {"targetUrl": "http://127.0.0.1:9/", "stageId": "closedwon", "apiKey": {"value": "x"}}
+    answer = requests.put(f"{sandbox.base_url}/_sandbox/workflows", json={"actions": [action]}, timeout=10)
+    assert answer.status_code == 400 and "apiKey" in answer.text
 
 
 @pytest.mark.parametrize(

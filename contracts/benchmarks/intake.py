@@ -1,0 +1,186 @@
+"""Contract intake benchmark: deals reach a stage in a HubSpot sandbox, whose workflow action POSTs
+each (signed v2) to the app, served as in production; timed from the webhook received (the stored
+request) to the contract created, and to its files stored.
+
+1. A HubSpot sandbox in this process with a portal of its own (``PORTAL``); an organization
+   (``SLUG``) connected to it in the configured database; ``deals`` new deals, each with a company,
+   a contact and (``with_files``) a note carrying the seed's small PDF.
+2. gunicorn and a prefork Celery worker sharing a private ``VAR_DIR`` (filesystem broker unless
+   ``broker_url``) and ``MEDIA_ROOT``; a workflow action at ``STAGE`` pointing at the app.
+3. One warm-up deal (not counted), then the deals moved to ``STAGE``, ``interval`` seconds apart.
+4. Waits for every contract and its files (or ``timeout``), reads the figures back from the
+   database, and removes the organization unless ``keep``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from crm_integrations.benchmarks.web_server import serve_app
+from crm_integrations.benchmarks.webhook_intake import (
+    benchmark_connection,
+    remove_benchmark_data,
+    sandbox_app,
+)
+from crm_integrations.benchmarks.worker import broker_name, run_worker
+from crm_integrations.models import OrganizationIntegration, ProviderApiCall, WebhookDelivery
+from crm_integrations.sandboxes.hubspot import RunningSandbox, start_sandbox
+
+from ..models import Contract, ContractFile, FileState
+from .report import IntakeReport
+
+SLUG = "contract-intake-benchmark"
+PORTAL = 24_900_003
+STAGE = "contractsent"  # a real portal's "Legal Review"
+START_STAGE = "appointmentscheduled"
+#: Inline association type ids (HubSpot-defined): deal -> company, deal -> contact, note -> deal.
+DEAL_COMPANY, DEAL_CONTACT, NOTE_DEAL = 5, 3, 214
+
+
+@dataclass(frozen=True)
+class IntakeOptions:
+    deals: int = 50
+    #: One deal a second: each contract costs about 8 HubSpot calls and the portal's budget is 10/s.
+    interval: float = 1.0
+    web_workers: int = 2  # gunicorn, as the Procfile
+    workers: int = 2  # Celery prefork processes, as the Procfile
+    with_files: bool = True
+    broker_url: str | None = None  # e.g. redis://127.0.0.1:6379/15; None: a private filesystem broker
+    keep: bool = False
+    timeout: float = 300.0
+
+
+def run_benchmark(options: IntakeOptions) -> IntakeReport:
+    app = sandbox_app()
+    sandbox = start_sandbox(
+        port=0, portal_id=PORTAL, client_id=app["CLIENT_ID"], client_secret=app["CLIENT_SECRET"], seed_leads=0
+    )
+    try:
+        connection = benchmark_connection(
+            sandbox, slug=SLUG, portal_id=PORTAL, name="Contract intake benchmark"
+        )
+        with tempfile.TemporaryDirectory(prefix="contract-intake-") as var_dir:
+            return _run(sandbox, connection, options, var_dir)
+    finally:
+        sandbox.stop()
+        if not options.keep:
+            remove_benchmark_data(slug=SLUG, portal_id=PORTAL)
+
+
+def _run(
+    sandbox: RunningSandbox, connection: OrganizationIntegration, options: IntakeOptions, var_dir: str
+) -> IntakeReport:
+    warm_up, *deals = [_new_deal(sandbox, number, options.with_files) for number in range(options.deals + 1)]
+    env = {"HUBSPOT_SANDBOX_URL": sandbox.base_url, "MEDIA_ROOT": f"{var_dir}/media"}
+    if options.broker_url:
+        env["CELERY_BROKER_URL"] = options.broker_url
+    path = reverse("crm_integrations:workflow_webhook", args=["hubspot"])
+    with (
+        serve_app(options.web_workers, ready_path="/healthz", var_dir=var_dir, extra_env=env) as base_url,
+        run_worker(var_dir, options.workers, extra_env=env),
+    ):
+        parameters = {"organization": str(connection.organization_id), "account": str(PORTAL)}
+        action = {"targetUrl": base_url + path, "stageId": STAGE, "queryParams": parameters}
+        sandbox.control.configure_workflows(actions=[action], timeout=30)
+        _enroll(sandbox, warm_up)
+        _wait(connection, [warm_up], with_files=options.with_files, timeout=60)
+        since = timezone.now()
+        for deal_id in deals:
+            _enroll(sandbox, deal_id)
+            time.sleep(options.interval)
+        finished = _wait(connection, deals, with_files=options.with_files, timeout=options.timeout)
+        sandbox.control.configure_workflows(actions=[])
+    notes = [] if finished else [f"gave up waiting after {options.timeout:.0f} s"]
+    if not options.broker_url:
+        notes.append("the filesystem broker polls once a second: each task hop may wait up to 1 s")
+    return _measure(connection, deals, since, options, notes)
+
+
+def _new_deal(sandbox: RunningSandbox, number: int, with_files: bool) -> str:
+    """A deal at a company with a contact (the seed's), and the seed's small PDF attached by a note."""
+    portal = sandbox.state.portals[PORTAL]
+    company = sorted(portal.records["companies"])[number % len(portal.records["companies"])]
+    contact = portal.associations.first_target("companies", company, "contacts")
+    links = [_link(company, DEAL_COMPANY)] + ([_link(contact, DEAL_CONTACT)] if contact else [])
+    properties = {"dealname": f"Benchmark deal {number}", "pipeline": "default", "dealstage": START_STAGE}
+    deal = sandbox.control.create_record("deals", {**properties, "amount": "12000"}, associations=links)
+    if with_files:
+        pdf = min(item.id for item in portal.files.values() if item.extension == "pdf")
+        note = {"hs_timestamp": "2026-01-05T10:00:00.000Z", "hs_attachment_ids": str(pdf)}
+        sandbox.control.create_record("notes", note, associations=[_link(deal["id"], NOTE_DEAL)])
+    return str(deal["id"])
+
+
+def _link(target: object, type_id: int) -> dict:
+    return {
+        "to": {"id": str(target)},
+        "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}],
+    }
+
+
+def _enroll(sandbox: RunningSandbox, deal_id: str) -> None:
+    sandbox.control.update_record("deals", deal_id, {"dealstage": STAGE})
+
+
+def _wait(
+    connection: OrganizationIntegration, deal_ids: Sequence[str], *, with_files: bool, timeout: float
+) -> bool:
+    """Until every deal has its contract and (``with_files``) no file of theirs is still pending."""
+    contracts = Contract.objects.filter(organization_id=connection.organization_id, external_id__in=deal_ids)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        files = ContractFile.objects.filter(contract__in=contracts)
+        done = contracts.count() == len(deal_ids) and (
+            not with_files
+            or (files.count() == len(deal_ids) and not files.filter(state=FileState.PENDING).exists())
+        )
+        if done:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _measure(
+    connection: OrganizationIntegration,
+    deal_ids: Sequence[str],
+    since: datetime,
+    options: IntakeOptions,
+    notes: list[str],
+) -> IntakeReport:
+    contracts = Contract.objects.filter(
+        organization_id=connection.organization_id, external_id__in=deal_ids
+    ).select_related("created_from")
+    received = {c.pk: c.created_from.received_at for c in contracts if c.created_from is not None}
+    created = [(c.created_at - received[c.pk]).total_seconds() for c in contracts if c.pk in received]
+    last_stored = (
+        ContractFile.objects.filter(contract__in=contracts, state=FileState.STORED)
+        .values("contract")
+        .annotate(last=Max("stored_at"))
+    )
+    stored = [(row["last"] - received[row["contract"]]).total_seconds() for row in last_stored]
+    accounts = [str(PORTAL), f"{PORTAL}:files"]
+    return IntakeReport(
+        deals=len(deal_ids),
+        interval=options.interval,
+        web_workers=options.web_workers,
+        workers=options.workers,
+        broker=broker_name(options.broker_url),
+        webhooks=WebhookDelivery.objects.filter(kind="workflow", received_at__gte=since).count(),
+        contracts=len(contracts),
+        created=created,
+        files_expected=len(deal_ids) if options.with_files else 0,
+        files_stored=len(stored),
+        stored=stored,
+        api_calls=ProviderApiCall.objects.filter(
+            provider="hubspot", account__in=accounts, created_at__gte=since
+        ).count(),
+        notes=notes,
+    )

@@ -1,0 +1,55 @@
+"""The contract intake benchmark's figures and the printed table (no Django here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from crm_integrations.benchmarks.webhook_load import percentile
+
+
+@dataclass(frozen=True)
+class IntakeReport:
+    deals: int  # deals moved into the workflow's stage
+    interval: float  # seconds between two deals reaching it (0: all at once)
+    web_workers: int
+    workers: int
+    broker: str
+    webhooks: int  # workflow requests the app stored
+    contracts: int  # of the deals, those with a contract
+    created: Sequence[float]  # seconds, webhook received -> contract created, per contract
+    files_expected: int
+    files_stored: int
+    stored: Sequence[float]  # seconds, webhook received -> the contract's last file stored
+    api_calls: int  # HubSpot calls the app made for the contracts (deal reads, files, downloads)
+    notes: Sequence[str] = field(default_factory=tuple)
+
+    @property
+    def lost(self) -> int:
+        return self.deals - self.contracts
+
+
+def _seconds(values: Sequence[float]) -> str:
+    if not values:
+        return "n/a"
+    return ", ".join(
+        f"{name} {percentile(values, share):.2f} s"
+        for name, share in (("p50", 0.5), ("p95", 0.95), ("max", 1))
+    )
+
+
+def report_lines(report: IntakeReport) -> list[str]:
+    pace = f"one every {report.interval:.2f} s" if report.interval else "all at once"
+    per_contract = report.api_calls / report.contracts if report.contracts else 0.0
+    lines = [
+        f"{report.deals} deals reached the workflow's stage ({pace}); gunicorn x{report.web_workers}, "
+        f"Celery x{report.workers}, {report.broker}",
+        f"workflow webhooks stored                {report.webhooks}",
+        f"contracts created                       {report.contracts}/{report.deals}",
+        f"webhook received -> contract created    {_seconds(report.created)}",
+        f"files stored                            {report.files_stored}/{report.files_expected}",
+        f"webhook received -> files stored        {_seconds(report.stored)}",
+        f"HubSpot API calls per contract          {per_contract:.1f} "
+        "(deal 5, file list 2, per file: signed URL + download)",
+    ]
+    return lines + [f"note: {note}" for note in report.notes]

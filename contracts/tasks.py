@@ -1,0 +1,24 @@
+"""Celery tasks for contracts: thin wrappers over the services; they take ids and are idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from crm_integrations.core.errors import AuthRevoked, RetryLater
+
+from . import files
+
+
+@shared_task(bind=True, max_retries=10, acks_late=True)
+def fetch_contract_files(self, contract_id: int) -> str:  # noqa: ANN001
+    """Download the deal's files onto the contract; files that failed for now are tried again later
+    (each up to CONTRACT_FILE_ATTEMPTS times, waits doubling), stored and refused ones never."""
+    try:
+        result = files.contract_files_fetch(contract_id=contract_id)
+    except AuthRevoked:
+        return "needs_reauth"  # the connection is marked and shown to staff; files stay pending
+    except RetryLater as error:
+        raise self.retry(countdown=max(error.retry_after, 2**self.request.retries)) from None
+    if result.retry_in is not None:
+        raise self.retry(countdown=result.retry_in)
+    return str(result)

@@ -1,0 +1,118 @@
+"""Workflow webhooks: a CRM workflow action asks for one record (HubSpot: a deal reached a stage).
+
+``POST /api/v1/integrations/<provider>/webhook``. The request is stored first (the webhook
+debugger shows it), then authenticated (our per-connection secret header, else the provider's
+signature), then the organization it names is checked against the connection that owns the CRM
+account: never trusted on its own. Answers, chosen for HubSpot's retry rules (no retry on a 4xx
+other than 429, retries for 3 days on 5xx and timeouts): 200 queued, 400 malformed, 401 not
+authenticated, 403 another organization's account, 404 a CRM without workflows, 413 too
+large. A queued request is processed
+by the ``process_webhook_delivery`` task: recorded as one event (deduplicated: the same request
+twice is one event) and handed to the app above through ``workflow_record_requested``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from crm_integrations import selectors, webhooks, workflow_secrets
+from crm_integrations.core import registry
+from crm_integrations.core.provider import CrmProvider
+from crm_integrations.core.webhooks import (
+    ACCOUNT_PARAMETER,
+    InboundEvent,
+    MalformedWebhook,
+    SignatureCheck,
+    dedupe_key,
+)
+from crm_integrations.handover import hand_over_workflow
+from crm_integrations.models import EventOutcome, OrganizationIntegration, WebhookDelivery
+from crm_integrations.webhooks import WORKFLOW, WebhookAnswer
+
+
+def receive_workflow(
+    *, provider: str, method: str, url: str, headers: dict[str, str], body: bytes, oversized: bool
+) -> WebhookAnswer:
+    delivery = webhooks.store_request(
+        provider=provider, kind=WORKFLOW, method=method, url=url, headers=headers, body=body
+    )
+    if oversized:
+        return webhooks.reject(delivery, 413, "The body is larger than WEBHOOK_MAX_BODY_BYTES.")
+    source = registry.get_provider(provider)
+    if not source.workflow_webhooks:
+        return webhooks.reject(delivery, 404, f"{source.name} workflows do not call this endpoint.")
+    check, by_secret = _authenticate(source, method=method, url=url, headers=headers, body=body)
+    delivery.signature, delivery.account_id = check.verdict, check.account_id
+    if not check.valid:
+        return webhooks.reject(delivery, 401, f"Signature refused: {check.detail}.")
+    try:
+        request = source.parse_workflow_webhook(url=url, body=body)
+    except MalformedWebhook as error:
+        return webhooks.reject(delivery, 400, f"Malformed request: {error}.")
+    connection, status, refusal = _owner(source, request.account_id, request.organization_id, by_secret)
+    if connection is None:
+        return webhooks.reject(delivery, status, refusal)
+    delivery.account_id, delivery.organization_id = connection.external_account_id, connection.organization_id
+    return webhooks.accept(delivery, f"{request.object_type} {request.object_id} queued.")
+
+
+def _authenticate(
+    source: CrmProvider, *, method: str, url: str, headers: dict[str, str], body: bytes
+) -> tuple[SignatureCheck, OrganizationIntegration | None]:
+    """Our secret header when the request carries one (the connection it names), else the signature."""
+    secret = workflow_secrets.given_secret(headers)
+    if secret is not None:
+        return workflow_secrets.check_workflow_secret(source.key, secret)
+    return source.verify_workflow_webhook(method=method, url=url, headers=headers, body=body), None
+
+
+def _owner(
+    source: CrmProvider, account_id: str, organization_id: str, by_secret: OrganizationIntegration | None
+) -> tuple[OrganizationIntegration | None, int, str]:
+    """The connection the request is for, or the answer (status, why) refusing it."""
+    account = f"{source.name} account {account_id}"
+    if by_secret is not None:
+        connection = by_secret
+        if account_id and account_id != connection.external_account_id:
+            return None, 403, f"The request names {account}, which is not the secret's account."
+    elif not account_id:
+        return None, 400, f"Malformed request: no '{ACCOUNT_PARAMETER}' (the {source.name} account)."
+    else:
+        connection = selectors.connection_for_account(source.key, account_id)
+        if connection is None:
+            return None, 403, f"No organization connected {account}."
+    if str(connection.organization_id) != organization_id:
+        owned = f"{source.name} account {connection.external_account_id}"
+        return None, 403, f"Organization {organization_id} does not own {owned}."
+    return connection, 200, ""
+
+
+def process_workflow(delivery: WebhookDelivery, source: str) -> None:
+    """The request as one event (the same body again is a duplicate), handed to the app above."""
+    body = delivery.body.encode()
+    request = registry.get_provider(delivery.provider).parse_workflow_webhook(url=delivery.url, body=body)
+    connection = selectors.connection_for_account(delivery.provider, delivery.account_id)
+    event = InboundEvent(
+        dedupe_key=dedupe_key(
+            delivery.provider,
+            WORKFLOW,
+            delivery.account_id,
+            request.object_type,
+            request.object_id,
+            hashlib.sha256(body).hexdigest(),
+        ),
+        account_id=delivery.account_id,
+        event_id="",
+        event_type=f"{WORKFLOW}.{request.object_type}",
+        object_type=request.object_type,
+        object_id=request.object_id,
+        occurred_at=None,
+    )
+    [row] = webhooks.record_events(delivery, [event], {delivery.account_id: connection})
+    if row.outcome != EventOutcome.PENDING or row.connection is None:
+        return
+    result = hand_over_workflow(
+        row.connection, row.object_type, row.object_id, delivery_id=delivery.pk, source=source
+    )
+    row.outcome, row.outcome_detail, row.result_ref = result.outcome, result.detail, result.result_ref
+    row.save(update_fields=["outcome", "outcome_detail", "result_ref"])

@@ -1,0 +1,112 @@
+"""The contracts admin (list, detail with files, their state and reason, sync state, downloads through
+the storage) and the connection admin's "issue a workflow webhook secret" action."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from contracts.files import contract_files_fetch
+from contracts.models import ContractFile
+from contracts.services import contract_upsert_from_deal
+from crm_integrations.models import OrganizationIntegration
+from crm_integrations.workflow_secrets import SETTING, check_workflow_secret, digest
+
+from .conftest import exe_and_pdf_deal
+
+
+def make_contract(connection, sandbox):
+    contract = contract_upsert_from_deal(connection=connection, deal_id=exe_and_pdf_deal(sandbox)).contract
+    contract_files_fetch(contract_id=contract.pk)
+    return contract
+
+
+@pytest.fixture
+def staff(client, django_user_model):
+    django_user_model.objects.create_superuser("staff", "staff@example.com", "correct-horse-battery")
+    client.login(username="staff", password="correct-horse-battery")
+    return client
+
+
+def test_the_list_shows_each_contract_with_its_files_and_sync_state(
+    staff, hubspot_connection, hubspot_sandbox, media
+):
+    contract = make_contract(hubspot_connection, hubspot_sandbox)
+
+    page = staff.get(reverse("admin:contracts_contract_changelist")).content.decode()
+
+    assert contract.title in page and "1 refused, 1 stored" in page and "In sync" in page
+
+
+def test_the_detail_shows_files_with_state_and_reason_and_downloads_stored_ones(
+    staff, hubspot_connection, hubspot_sandbox, media
+):
+    contract = make_contract(hubspot_connection, hubspot_sandbox)
+    stored = ContractFile.objects.get(contract=contract, state="stored")
+    refused = ContractFile.objects.get(contract=contract, state="refused")
+
+    page = staff.get(reverse("admin:contracts_contract_change", args=[contract.pk])).content.decode()
+
+    assert "installer.exe" in page and "is not an allowed file type" in page
+    assert stored.checksum in page and "Quote-v2.pdf" in page and "In sync" in page
+    download = reverse("admin:contracts_contractfile_download", args=[stored.pk])
+    assert download in page
+    assert reverse("admin:contracts_contractfile_download", args=[refused.pk]) not in page
+
+    response = staff.get(download)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="Quote-v2.pdf"'
+    assert b"".join(response.streaming_content) == stored.file.read()
+    assert staff.get(reverse("admin:contracts_contractfile_download", args=[refused.pk])).status_code == 404
+
+
+def test_downloads_need_a_staff_login(client, hubspot_connection, hubspot_sandbox, media):
+    contract = make_contract(hubspot_connection, hubspot_sandbox)
+    stored = ContractFile.objects.get(contract=contract, state="stored")
+    response = client.get(reverse("admin:contracts_contractfile_download", args=[stored.pk]))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_staff_issue_a_workflow_secret_shown_once_with_the_url_to_set(staff, hubspot_connection, settings):
+    settings.PUBLIC_BASE_URL = "https://leads.example.com"
+    response = staff.post(
+        reverse("admin:crm_integrations_organizationintegration_changelist"),
+        {"action": "issue_workflow_secret", "_selected_action": [str(hubspot_connection.pk)]},
+    )
+
+    assert response.status_code == 200 and "no-cache" in response["Cache-Control"]
+    secret = response.context["secret"]
+    page = response.content.decode()
+    assert secret in page and "X-Workflow-Secret" in page
+    url = (
+        "https://leads.example.com/api/v1/integrations/hubspot/webhook"
+        f"?organization={hubspot_connection.organization_id}&amp;account=24000001"
+    )
+    assert url in page
+    stored = OrganizationIntegration.objects.get(pk=hubspot_connection.pk)
+    assert stored.settings[SETTING] == digest(secret)
+    assert check_workflow_secret("hubspot", secret)[1] == stored
+    assert (
+        secret
+        not in staff.get(
+            reverse("admin:crm_integrations_organizationintegration_change", args=[stored.pk])
+        ).content.decode()
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_contract_in_the_browser_with_its_files_and_a_download(
+    admin_page, live_server, hubspot_connection, hubspot_sandbox, media
+):
+    contract = make_contract(hubspot_connection, hubspot_sandbox)
+    page = admin_page
+
+    page.goto(f"{live_server.url}/admin/contracts/contract/")
+    page.click(f"#result_list a:text-is('{contract.title}')")
+    files = page.locator(".tabular tbody tr.has_original, .tabular tbody tr.form-row")
+    text = page.locator("#content-main").inner_text()
+    assert "Refused" in text and "Stored" in text and "In sync" in text
+    assert "is not an allowed file type" in text and files.count() >= 2
+    with page.expect_download() as download:
+        page.click("a.contract-file-download")
+    assert download.value.suggested_filename == "Quote-v2.pdf"
