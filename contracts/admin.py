@@ -1,7 +1,7 @@
 """Contracts in the admin: each with its deal, its files (state, reason, download) and its sync state.
 
-Read-only for now: a contract is written from its deal; changing the negotiation status here
-comes with the status sync to the CRM.
+A contract is written from its deal; staff change only its negotiation status here, through
+``contract_status_set`` (which has it written to the deal). Everything else is read-only.
 """
 
 from __future__ import annotations
@@ -9,14 +9,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib import admin
-from django.db.models import QuerySet
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import F, QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from .models import Contract, ContractFile, FileState
+from .services import contract_status_set
+from .tasks import push_contract_status
+
+EDITABLE = ("negotiation_status",)
 
 
 class ReadOnly:
@@ -71,12 +76,58 @@ class ContractAdmin(ReadOnly, admin.ModelAdmin):
             "Deal",
             {"fields": ["provider", "external_id", "connection", "deal_updated_at", "created_from_link"]},
         ),
-        ("Sync", {"fields": ["sync_state", "sync_detail", "last_synced_at", "created_at", "updated_at"]}),
+        (
+            "Sync",
+            {
+                "fields": [
+                    "sync_state",
+                    "sync_detail",
+                    "last_synced_at",
+                    "status_changed_at",
+                    "status_changed_by",
+                    "status_versions",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
         ("Deal as last read", {"fields": ["snapshot"], "classes": ["collapse"]}),
     ]
 
+    actions = ["push_status_again"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return admin.ModelAdmin.has_change_permission(self, request, obj)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field for _, options in self.fieldsets for field in options["fields"]]
+        fields = [field for _, options in self.fieldsets for field in options["fields"]]
+        if not self.has_change_permission(request, obj):
+            return fields
+        return [field for field in fields if field not in EDITABLE]
+
+    def save_model(self, request: HttpRequest, obj: Contract, form: Any, change: bool) -> None:
+        """Only the status is editable, and it goes through the service (pushed to the deal)."""
+        if "negotiation_status" in form.changed_data:
+            by = f"admin:{request.user.get_username()}"
+            contract_status_set(obj, obj.negotiation_status, by=by)
+
+    @admin.display(description="status versions")
+    def status_versions(self, contract: Contract) -> str:
+        return f"changed {contract.status_version}, written to the CRM {contract.status_pushed_version}"
+
+    @admin.action(description="Send the status to the CRM again")
+    def push_status_again(self, request: HttpRequest, queryset: QuerySet[Contract]) -> None:
+        """Queue the push for contracts whose status is not written (e.g. after a failure gave up)."""
+        ids = list(
+            queryset.filter(status_pushed_version__lt=F("status_version")).values_list("pk", flat=True)
+        )
+        for contract_id in ids:
+            transaction.on_commit(lambda pk=contract_id: push_contract_status.delay(pk))
+        skipped = queryset.count() - len(ids)
+        message = f"{len(ids)} status(es) queued to be written to the CRM"
+        if skipped:
+            message += f"; {skipped} contract(s) already in sync"
+        self.message_user(request, message + ".", messages.SUCCESS)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Contract]:
         return super().get_queryset(request).select_related("organization").prefetch_related("files")

@@ -1,4 +1,5 @@
-"""Writes for contracts: create or update one from its CRM deal (the files follow in a task)."""
+"""Writes for contracts: create or update one from its CRM deal (the files follow in a task), and
+set its negotiation status (written to the deal by a task, see ``status_sync``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -14,7 +16,7 @@ from crm_integrations.core.errors import Unsupported
 from crm_integrations.core.types import CrmDeal, CrmRecord
 from crm_integrations.models import OrganizationIntegration
 
-from .models import Contract, SyncState
+from .models import Contract, NegotiationStatus, SyncState
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,48 @@ def contract_upsert_from_deal(
         else:
             for name, value in fields.items():
                 setattr(contract, name, value)
-            contract.sync_state, contract.sync_detail = SyncState.IN_SYNC, ""
+            if contract.status_in_sync:  # else the status push's state stays on show
+                contract.sync_state, contract.sync_detail = SyncState.IN_SYNC, ""
             contract.save()
             detail = "contract updated"
         transaction.on_commit(lambda: _fetch_files(contract.pk))
     return ContractUpsert(contract, created, detail)
+
+
+#: The contract's fields a status change sets (copied back onto the caller's instance).
+STATUS_FIELDS = (
+    "negotiation_status",
+    "status_version",
+    "status_changed_at",
+    "status_changed_by",
+    "sync_state",
+    "sync_detail",
+    "updated_at",
+)
+
+
+def contract_status_set(contract: Contract, status: str, *, by: str) -> Contract:
+    """Set the contract's negotiation status: what the admin, the API and code call.
+
+    ``by`` says who (``"admin:<username>"``, ``"api:<user>"``, ``"code"``...). Setting the status it
+    already has changes nothing. A change bumps ``status_version`` and, once the caller's
+    transaction commits, ``push_contract_status`` writes the status to the deal (``Contract.save``
+    does that part, so a plain ``save()`` of a changed status is pushed too). The row is locked
+    while it is set, so two callers at once are applied one after the other. Returns the contract
+    as stored; ``contract`` gets the new status and version too.
+    """
+    if status not in NegotiationStatus.values:
+        raise ValidationError({"negotiation_status": f"“{status}” is not a negotiation status."})
+    with transaction.atomic():
+        locked = Contract.objects.select_for_update().get(pk=contract.pk)
+        if locked.negotiation_status != status:
+            locked.negotiation_status = status
+            locked._status_changed_by = by
+            locked.save(update_fields=["negotiation_status", "updated_at"])
+    for name in STATUS_FIELDS:
+        setattr(contract, name, getattr(locked, name))
+    contract._loaded_status = locked.negotiation_status
+    return locked
 
 
 def _locked_or_created(key: dict[str, Any], fields: dict[str, Any]) -> tuple[Contract, bool]:

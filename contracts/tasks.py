@@ -6,7 +6,7 @@ from celery import shared_task
 
 from crm_integrations.core.errors import AuthRevoked, RetryLater
 
-from . import files
+from . import files, status_sync
 
 
 @shared_task(bind=True, max_retries=10, acks_late=True)
@@ -19,6 +19,18 @@ def fetch_contract_files(self, contract_id: int) -> str:  # noqa: ANN001
         return "needs_reauth"  # the connection is marked and shown to staff; files stay pending
     except RetryLater as error:
         raise self.retry(countdown=max(error.retry_after, 2**self.request.retries)) from None
+    if result.retry_in is not None:
+        raise self.retry(countdown=result.retry_in)
+    return str(result)
+
+
+@shared_task(bind=True, max_retries=100, acks_late=True)
+def push_contract_status(self, contract_id: int) -> str:  # noqa: ANN001
+    """Write the contract's current negotiation status to its deal (``status_sync``): queued after
+    every status change commits; reads the status when it runs, so quick changes coalesce. Tries
+    that fail for now run again with waits doubling from CONTRACT_STATUS_RETRY_SECONDS, up to
+    CONTRACT_STATUS_ATTEMPTS tries (the service gives up and shows it on the contract)."""
+    result = status_sync.contract_status_push(contract_id=contract_id, attempt=self.request.retries + 1)
     if result.retry_in is not None:
         raise self.retry(countdown=result.retry_in)
     return str(result)

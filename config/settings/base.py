@@ -220,6 +220,10 @@ CONTRACT_FILE_TYPES = env.list(
 # Downloads tried per file before it is marked failed; the waits between runs double from the base.
 CONTRACT_FILE_ATTEMPTS = env.int("CONTRACT_FILE_ATTEMPTS", default=5)
 CONTRACT_FILE_RETRY_SECONDS = env.float("CONTRACT_FILE_RETRY_SECONDS", default=30.0)
+# A status change that cannot be written to the deal for now (429, 5xx, timeouts) is tried again
+# after waits doubling from the base, up to this many tries in all; then the contract shows it failed.
+CONTRACT_STATUS_ATTEMPTS = env.int("CONTRACT_STATUS_ATTEMPTS", default=8)
+CONTRACT_STATUS_RETRY_SECONDS = env.float("CONTRACT_STATUS_RETRY_SECONDS", default=5.0)
 # The currency of a deal whose CRM names none (ISO 4217).
 CONTRACT_DEFAULT_CURRENCY = env.str("CONTRACT_DEFAULT_CURRENCY", default="USD")
 

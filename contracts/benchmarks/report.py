@@ -53,3 +53,34 @@ def report_lines(report: IntakeReport) -> list[str]:
         "(deal 5, file list 2, per file: signed URL + download)",
     ]
     return lines + [f"note: {note}" for note in report.notes]
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    changes: int  # status changes made (after the warm-up)
+    contracts: int  # contracts they were spread over
+    interval: float  # seconds between two changes (0: all at once)
+    workers: int
+    broker: str
+    written: int  # changes whose status the deal took (the rest were overtaken before their write)
+    latencies: Sequence[float]  # seconds, status change -> deal updated, per written change
+    deals_final: int  # contracts whose deal ends on the contract's latest status
+    first_write: float  # seconds, the warm-up change (creates the property) -> written
+    api_calls: int  # HubSpot calls for the counted changes
+    notes: Sequence[str] = field(default_factory=tuple)
+
+
+def status_report_lines(report: StatusReport) -> list[str]:
+    pace = f"one every {report.interval:.2f} s" if report.interval else "all at once"
+    per_change = report.api_calls / report.changes if report.changes else 0.0
+    lines = [
+        f"{report.changes} status changes over {report.contracts} contracts ({pace}); "
+        f"Celery x{report.workers}, {report.broker}",
+        f"changes written to the deal               {report.written}/{report.changes} "
+        "(the rest overtaken by a newer change first)",
+        f"deals ending on the latest status         {report.deals_final}/{report.contracts}",
+        f"status change -> deal updated             {_seconds(report.latencies)}",
+        f"first change (property created) written   {report.first_write:.2f} s",
+        f"HubSpot API calls per change              {per_change:.2f}",
+    ]
+    return lines + [f"note: {note}" for note in report.notes]

@@ -22,6 +22,7 @@ from .types import (
     CrmOwner,
     CrmRecord,
     Expand,
+    FieldOption,
     FollowUpTask,
     RecordUpdate,
 )
@@ -134,6 +135,26 @@ class CrmClient(ABC):
 
         Raises ``InvalidRequest(code="file_too_large")`` past ``max_bytes`` (before reading the
         body when the size is declared), ``RetryLater`` when the file host fails for now.
+        """
+        raise self._no_deals()
+
+    def ensure_status_property(
+        self,
+        object_type: str,
+        name: str,
+        label: str,
+        options: Sequence[FieldOption],
+        *,
+        group_name: str,
+        group_label: str,
+        description: str = "",
+    ) -> CrmField:
+        """The single-choice property ``name`` on ``object_type`` records (e.g. the deal's contract
+        status), created with ``options`` in its own group (``group_name``/``group_label``) when the
+        CRM account lacks it; an existing one is returned as it is (its options are not changed).
+        Creating it twice at once is fine. Write it with ``batch_update``.
+
+        Raises ``Unsupported`` when the CRM has no such properties (``supports_deals`` is False).
         """
         raise self._no_deals()
 

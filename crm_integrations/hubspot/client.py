@@ -176,6 +176,21 @@ class HubSpotClient(CrmClient):
         """From the file's signed URL (signed again when it is about to expire)."""
         return self.deals.download(file, max_bytes)
 
+    def ensure_status_property(
+        self,
+        object_type: str,
+        name: str,
+        label: str,
+        options: Sequence[FieldOption],
+        *,
+        group_name: str,
+        group_label: str,
+        description: str = "",
+    ) -> CrmField:
+        """An enumeration (select) property with its group: one call when it exists, three when not."""
+        spec = PropertySpec(name, label, group_name, group_label, options_from(options), description)
+        return self.properties.ensure(object_type, spec)
+
     # -- HubSpot-specific ----------------------------------------------------------------------
 
     def create(
@@ -220,8 +235,15 @@ class HubSpotClient(CrmClient):
         description: str = "",
     ) -> CrmField:
         """The deal property our app writes, created with its group when missing (409 counts as done)."""
-        spec = PropertySpec(name, label, group_name, group_label, options_from(options), description)
-        return self.properties.ensure("deals", spec)
+        return self.ensure_status_property(
+            "deals",
+            name,
+            label,
+            options_from(options),
+            group_name=group_name,
+            group_label=group_label,
+            description=description,
+        )
 
     def deal_attachments(self, deal_id: str) -> list[Attachment]:
         return self.files.deal_attachments(deal_id)

@@ -110,3 +110,74 @@ def test_a_contract_in_the_browser_with_its_files_and_a_download(
     with page.expect_download() as download:
         page.click("a.contract-file-download")
     assert download.value.suggested_filename == "Quote-v2.pdf"
+
+
+# --- the negotiation status, changed by staff (LXP-TS-011 §3.3) --------------------------------------
+
+
+def change_form(contract, **fields):
+    """The contract page's form as the browser posts it (no files: the inline is empty)."""
+    return {
+        "files-TOTAL_FORMS": "0",
+        "files-INITIAL_FORMS": "0",
+        "files-MIN_NUM_FORMS": "0",
+        "files-MAX_NUM_FORMS": "1000",
+        "negotiation_status": contract.negotiation_status,
+        **fields,
+    }
+
+
+def test_staff_change_the_status_and_it_is_written_to_the_deal(
+    staff, hubspot_connection, hubspot_sandbox, settings, django_capture_on_commit_callbacks
+):
+    from contracts.models import Contract
+
+    from .test_status_out import deal_status
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    contract = contract_upsert_from_deal(
+        connection=hubspot_connection, deal_id=exe_and_pdf_deal(hubspot_sandbox)
+    ).contract
+    url = reverse("admin:contracts_contract_change", args=[contract.pk])
+    page = staff.get(url).content.decode()
+    assert 'name="negotiation_status"' in page and 'name="title"' not in page  # the rest is read-only
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(url, change_form(contract, negotiation_status="approved", title="Hacked"))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    contract = Contract.objects.get(pk=contract.pk)
+    assert (contract.negotiation_status, contract.title) == ("approved", contract.title)
+    assert contract.title != "Hacked" and contract.status_changed_by == "admin:staff"
+    assert (contract.sync_state, contract.status_pushed_version) == ("in_sync", 1)
+    assert deal_status(hubspot_sandbox, contract.external_id) == "approved"
+
+
+def test_a_failed_status_write_shows_on_the_contract_and_staff_send_it_again(
+    staff, hubspot_connection, hubspot_sandbox, settings, django_capture_on_commit_callbacks
+):
+    from contracts.models import Contract
+    from contracts.services import contract_status_set
+
+    contract = contract_upsert_from_deal(
+        connection=hubspot_connection, deal_id=exe_and_pdf_deal(hubspot_sandbox)
+    ).contract
+    contract_status_set(contract, "signed", by="code")  # its task never runs: nothing commits here
+    Contract.objects.filter(pk=contract.pk).update(
+        sync_state="failed", sync_detail="Status “signed” not written: gave up after 8 tries: boom"
+    )
+
+    page = staff.get(reverse("admin:contracts_contract_change", args=[contract.pk])).content.decode()
+    assert "Sync failed" in page and "gave up after 8 tries: boom" in page
+    assert "changed 1, written to the CRM 0" in page
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            reverse("admin:contracts_contract_changelist"),
+            {"action": "push_status_again", "_selected_action": [str(contract.pk)]},
+            follow=True,
+        )
+    assert "1 status(es) queued to be written to the CRM." in response.content.decode()
+    contract.refresh_from_db()
+    assert (contract.sync_state, contract.sync_detail, contract.status_pushed_version) == ("in_sync", "", 1)

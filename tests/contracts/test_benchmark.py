@@ -33,3 +33,30 @@ def test_the_command_refuses_nonsense(catalogue):
 
     with pytest.raises(CommandError, match="at least 1 deal"):
         call_command("benchmark_contract_intake", "--deals", "0")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_status_changes_reach_their_deals_through_real_workers_and_the_figures_are_printed(catalogue):
+    from contracts.benchmarks.report import status_report_lines
+    from contracts.benchmarks.status import SLUG as STATUS_SLUG
+    from contracts.benchmarks.status import StatusOptions
+    from contracts.benchmarks.status import run_benchmark as run_status_benchmark
+
+    report = run_status_benchmark(StatusOptions(changes=4, contracts=2, interval=0.2, workers=1, timeout=60))
+
+    assert (report.changes, report.contracts, report.deals_final) == (4, 2, 2)
+    assert 1 <= report.written <= 4 and len(report.latencies) == report.written
+    assert min(report.latencies) >= 0 and report.first_write > 0
+    assert report.api_calls >= report.written  # one batch update per write
+    text = "\n".join(status_report_lines(report))
+    assert "deals ending on the latest status         2/2" in text
+    assert "status change -> deal updated             p50 " in text and "p95 " in text
+    assert not Organization.objects.filter(slug=STATUS_SLUG).exists() and not Contract.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_status_command_refuses_nonsense(catalogue):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="at least 1 change"):
+        call_command("benchmark_contract_status", "--changes", "0")

@@ -22,6 +22,7 @@ from crm_integrations.core.types import (
     ChangedRecords,
     CrmFile,
     CrmRecord,
+    FieldOption,
     FieldType,
     FollowUpTask,
     RecordUpdate,
@@ -177,3 +178,27 @@ class ProviderContract:
         with pytest.raises(NotFound):
             contract_client.read_deal(contract_env.missing_id)
         assert contract_client.deal_files(contract_env.missing_id) == []
+
+    def test_a_status_property_is_created_once_with_its_options_or_unsupported(
+        self, contract_client, contract_env
+    ):
+        options = (FieldOption("draft", "Draft"), FieldOption("signed", "Signed"))
+
+        def ensure():
+            return contract_client.ensure_status_property(
+                "deals",
+                "contract_test_status",
+                "Contract test status",
+                options,
+                group_name="contract_test",
+                group_label="Contract test",
+            )
+
+        if not contract_client.supports_deals:
+            with pytest.raises(Unsupported):
+                ensure()
+            return
+        first, again = ensure(), ensure()
+        assert first.type == again.type == FieldType.ENUMERATION
+        assert first.options == again.options == options
+        assert (again.name, again.group) == ("contract_test_status", "contract_test")

@@ -1,0 +1,228 @@
+"""The contract's negotiation status out to its deal (LXP-TS-011 §3.3).
+
+Every status change bumps ``Contract.status_version`` and, after its transaction commits, queues
+``contracts.tasks.push_contract_status(contract_id)`` (see ``Contract.save``). The task calls
+:func:`contract_status_push`, which:
+
+1. takes the contract's **push lease** (a conditional UPDATE on the contract row: one writer per
+   contract across every worker, ``LEASE`` long; no row lock is held over the network);
+2. reads the **current** status and version from the database; nothing to do when the version is
+   already written (``status_pushed_version >= status_version``) — so three quick changes queue
+   three tasks and the deal gets the last status, once or twice, never an older one after it;
+3. notes the write as ours (``crm_integrations.echoes``), writes the deal's ``lexicontract_status``
+   with ``batch_update``; the CRM refuses the value (the property is missing, or an administrator
+   removed one of its options): the property is made sure of (``ensure_status_property``: an
+   enumeration of our statuses in its own group, created when missing) and the write is tried once
+   more — so an existing property costs one call per change;
+4. records the version written (a conditional UPDATE: never lower), and loops while a newer
+   version arrived meanwhile; then releases the lease and looks once more (a change committed
+   while the lease was held found it taken and left the work to us).
+
+Failures: ``RetryLater`` (429, 5xx, timeouts, breaker open) -> the contract shows "Sync failed"
+with the error and the next try; the task tries again after ``CONTRACT_STATUS_RETRY_SECONDS``
+times 2ⁿ (at least the CRM's Retry-After), up to ``CONTRACT_STATUS_ATTEMPTS`` tries. Any other CRM error
+(a refused value, a deleted deal, a connection that needs reconnecting) -> "Sync failed" with the
+reason, no retry; the next status change, or the admin action "Send the status to the CRM again",
+tries again. Messages are the provider contract's errors: never a credential.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import uuid4
+
+from django.conf import settings
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+
+from crm_integrations import echoes
+from crm_integrations.core import registry
+from crm_integrations.core.client import CrmClient
+from crm_integrations.core.errors import CrmError, InvalidRequest, RetryLater, Unsupported
+from crm_integrations.core.types import FieldOption, RecordUpdate
+
+from .models import Contract, NegotiationStatus, SyncState
+
+OBJECT_TYPE = "deals"
+PROPERTY = "lexicontract_status"
+PROPERTY_LABEL = "LexiContract status"
+PROPERTY_DESCRIPTION = "The contract's negotiation status in LexiContract (written by the app)."
+GROUP_NAME, GROUP_LABEL = "lexicontract", "LexiContract"
+#: How long one worker may hold a contract's push (well past one CRM call with its inline retries
+#: and timeouts); a worker that dies holding it delays that contract's push by at most this.
+LEASE = timedelta(minutes=5)
+#: The longest wait between two tries.
+MAX_RETRY_SECONDS = 3600.0
+
+
+def status_options() -> tuple[FieldOption, ...]:
+    """The property's options: our statuses' machine values with their labels, in workflow order."""
+    return tuple(
+        FieldOption(value=str(value), label=str(label)) for value, label in NegotiationStatus.choices
+    )
+
+
+@dataclass(frozen=True)
+class PushResult:
+    detail: str
+    written: tuple[int, ...] = ()  # the status versions written to the deal by this run
+    retry_in: float | None = None  # seconds until the task should run again
+    failed: bool = False  # a failure that no retry of this task will mend (shown on the contract)
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+def contract_status_push(*, contract_id: int, attempt: int = 1) -> PushResult:
+    """Write the contract's current status to its deal unless it is there already (idempotent).
+
+    ``attempt`` counts the task's tries (1 = first); it decides the backoff and when to give up.
+    """
+    written: list[int] = []
+    while True:
+        token = _take_lease(contract_id)
+        if token is None:
+            wait = _lease_left(contract_id)
+            if wait is None:  # the contract is gone, or the lease was released meanwhile
+                if _behind(contract_id):
+                    continue
+                return PushResult("nothing to write", tuple(written))
+            return PushResult(
+                "another worker is writing this contract's status", tuple(written), retry_in=wait + 1
+            )
+        try:
+            result = _push_while_behind(contract_id, attempt)
+        finally:
+            _release(contract_id, token)
+        written.extend(result.written)
+        if result.retry_in is not None or result.failed or not _behind(contract_id):
+            return PushResult(result.detail, tuple(written), result.retry_in, result.failed)
+
+
+def _push_while_behind(contract_id: int, attempt: int) -> PushResult:
+    written: list[int] = []
+    detail = "already written"
+    while True:
+        contract = Contract.objects.select_related("connection").filter(pk=contract_id).first()
+        if contract is None:
+            return PushResult("the contract no longer exists", tuple(written))
+        if contract.status_in_sync:
+            return PushResult(detail, tuple(written))
+        version, status = contract.status_version, contract.negotiation_status
+        try:
+            _write(contract, status)
+        except RetryLater as error:
+            return _retry_later(contract, version, attempt, error, tuple(written))
+        except CrmError as error:
+            _record_failure(contract.pk, version, f"Status “{status}” not written: {error}")
+            return PushResult(f"failed: {error}", tuple(written), failed=True)
+        _record_written(contract.pk, version, status)
+        written.append(version)
+        detail = f"status {status} (version {version}) written"
+
+
+def _write(contract: Contract, status: str) -> None:
+    connection = contract.connection
+    if connection is None:
+        raise Unsupported("The contract has no CRM connection to write its status to.", code="unsupported")
+    client = registry.get_client(connection)
+    if not client.supports_deals:
+        raise Unsupported(f"{connection.provider} connections have no deals.", code="unsupported")
+    update = [RecordUpdate(contract.external_id, {PROPERTY: status})]
+    echoes.remember(connection.pk, OBJECT_TYPE, [(contract.external_id, PROPERTY, status)])
+    result = client.batch_update(OBJECT_TYPE, update)
+    if not result.failed:
+        return
+    # Refused: most likely the portal lacks the property (or one of its options). Make sure of it.
+    _ensure_property(client)
+    result = client.batch_update(OBJECT_TYPE, update)
+    if result.failed:
+        failure = result.failed[0]
+        raise InvalidRequest(f"The CRM refused the value: {failure.message}", code=failure.code or None)
+
+
+def _ensure_property(client: CrmClient) -> None:
+    client.ensure_status_property(
+        OBJECT_TYPE,
+        PROPERTY,
+        PROPERTY_LABEL,
+        status_options(),
+        group_name=GROUP_NAME,
+        group_label=GROUP_LABEL,
+        description=PROPERTY_DESCRIPTION,
+    )
+
+
+def _retry_later(
+    contract: Contract, version: int, attempt: int, error: RetryLater, written: tuple[int, ...]
+) -> PushResult:
+    attempts = settings.CONTRACT_STATUS_ATTEMPTS
+    status = contract.negotiation_status
+    if attempt >= attempts:
+        _record_failure(
+            contract.pk,
+            version,
+            f"Status “{status}” not written: gave up after {attempt} tries: {error}. "
+            "Change the status again or use “Send the status to the CRM again”.",
+        )
+        return PushResult(f"failed: gave up after {attempt} tries: {error}", written, failed=True)
+    wait = min(
+        MAX_RETRY_SECONDS,
+        max(error.retry_after, settings.CONTRACT_STATUS_RETRY_SECONDS * 2 ** (attempt - 1)),
+    )
+    _record_failure(
+        contract.pk,
+        version,
+        f"Status “{status}” not written yet: try {attempt} of {attempts} failed: {error}; "
+        f"tried again in {wait:.0f} s.",
+    )
+    return PushResult(f"try {attempt} failed: {error}", written, retry_in=wait)
+
+
+def _record_written(contract_id: int, version: int, status: str) -> None:
+    """The version written, never lowered; in sync unless a newer change arrived meanwhile."""
+    Contract.objects.filter(pk=contract_id, status_pushed_version__lt=version).update(
+        status_pushed_version=version,
+        last_synced_at=timezone.now(),
+        sync_state=Case(
+            When(status_version__lte=version, then=Value(SyncState.IN_SYNC)), default=Value(SyncState.PENDING)
+        ),
+        sync_detail=Case(
+            When(status_version__lte=version, then=Value("")),
+            default=Value("status change to send to the CRM"),
+        ),
+    )
+
+
+def _record_failure(contract_id: int, version: int, detail: str) -> None:
+    Contract.objects.filter(pk=contract_id, status_pushed_version__lt=version).update(
+        sync_state=SyncState.FAILED, sync_detail=detail
+    )
+
+
+def _behind(contract_id: int) -> bool:
+    return Contract.objects.filter(pk=contract_id, status_pushed_version__lt=F("status_version")).exists()
+
+
+def _take_lease(contract_id: int) -> str | None:
+    token, now = uuid4().hex, timezone.now()
+    taken = (
+        Contract.objects.filter(pk=contract_id)
+        .filter(Q(status_push_until__isnull=True) | Q(status_push_until__lt=now))
+        .update(status_push_token=token, status_push_until=now + LEASE)
+    )
+    return token if taken else None
+
+
+def _lease_left(contract_id: int) -> float | None:
+    until = Contract.objects.filter(pk=contract_id).values_list("status_push_until", flat=True).first()
+    if until is None:
+        return None
+    return max(0.0, (until - timezone.now()).total_seconds())
+
+
+def _release(contract_id: int, token: str) -> None:
+    Contract.objects.filter(pk=contract_id, status_push_token=token).update(
+        status_push_token="", status_push_until=None
+    )
