@@ -112,9 +112,6 @@ IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 
 # --- Cache (shared by every process: file-based locally, Redis in production) ---------------
 CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
-if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
-    # The default 300 entries would cull what routing remembers (write-back echoes) under a burst.
-    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 50_000)
 
 # --- Auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -14,7 +14,6 @@ request) to the contract created, and to its files stored.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,16 +24,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm_integrations.benchmarks.web_server import serve_app
-from crm_integrations.benchmarks.webhook_intake import (
-    benchmark_connection,
-    remove_benchmark_data,
-    sandbox_app,
-)
 from crm_integrations.benchmarks.worker import broker_name, run_worker
 from crm_integrations.models import OrganizationIntegration, ProviderApiCall, WebhookDelivery
-from crm_integrations.sandboxes.hubspot import RunningSandbox, start_sandbox
+from crm_integrations.sandboxes.hubspot import RunningSandbox
 
 from ..models import Contract, ContractFile, FileState
+from .portal import benchmark_portal
 from .report import IntakeReport
 
 SLUG = "contract-intake-benchmark"
@@ -59,24 +54,14 @@ class IntakeOptions:
 
 
 def run_benchmark(options: IntakeOptions) -> IntakeReport:
-    app = sandbox_app()
-    sandbox = start_sandbox(
-        port=0, portal_id=PORTAL, client_id=app["CLIENT_ID"], client_secret=app["CLIENT_SECRET"], seed_leads=0
-    )
-    try:
-        connection = benchmark_connection(
-            sandbox, slug=SLUG, portal_id=PORTAL, name="Contract intake benchmark"
-        )
-        with tempfile.TemporaryDirectory(prefix="contract-intake-") as var_dir:
-            return _run(sandbox, connection, options, var_dir)
-    finally:
-        sandbox.stop()
-        if not options.keep:
-            remove_benchmark_data(slug=SLUG, portal_id=PORTAL)
+    with benchmark_portal(
+        slug=SLUG, portal_id=PORTAL, name="Contract intake benchmark", keep=options.keep
+    ) as setting:
+        return _run(*setting, options)
 
 
 def _run(
-    sandbox: RunningSandbox, connection: OrganizationIntegration, options: IntakeOptions, var_dir: str
+    sandbox: RunningSandbox, connection: OrganizationIntegration, var_dir: str, options: IntakeOptions
 ) -> IntakeReport:
     warm_up, *deals = [_new_deal(sandbox, number, options.with_files) for number in range(options.deals + 1)]
     env = {"HUBSPOT_SANDBOX_URL": sandbox.base_url, "MEDIA_ROOT": f"{var_dir}/media"}

@@ -18,7 +18,6 @@ deal updated (the sandbox's own timestamp of the property's new value, same cloc
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -30,18 +29,14 @@ from celery import current_app
 from django.db.models import F
 from django.utils import timezone
 
-from crm_integrations.benchmarks.webhook_intake import (
-    benchmark_connection,
-    remove_benchmark_data,
-    sandbox_app,
-)
 from crm_integrations.benchmarks.worker import broker_name, run_worker
 from crm_integrations.models import OrganizationIntegration, ProviderApiCall
-from crm_integrations.sandboxes.hubspot import RunningSandbox, start_sandbox
+from crm_integrations.sandboxes.hubspot import RunningSandbox
 
 from ..models import Contract, NegotiationStatus
 from ..services import contract_status_set
 from ..status_sync import PROPERTY
+from .portal import benchmark_portal
 from .report import StatusReport
 
 SLUG = "contract-status-benchmark"
@@ -71,24 +66,14 @@ class Change:
 
 
 def run_benchmark(options: StatusOptions) -> StatusReport:
-    app = sandbox_app()
-    sandbox = start_sandbox(
-        port=0, portal_id=PORTAL, client_id=app["CLIENT_ID"], client_secret=app["CLIENT_SECRET"], seed_leads=0
-    )
-    try:
-        connection = benchmark_connection(
-            sandbox, slug=SLUG, portal_id=PORTAL, name="Contract status benchmark"
-        )
-        with tempfile.TemporaryDirectory(prefix="contract-status-") as var_dir:
-            return _run(sandbox, connection, options, var_dir)
-    finally:
-        sandbox.stop()
-        if not options.keep:
-            remove_benchmark_data(slug=SLUG, portal_id=PORTAL)
+    with benchmark_portal(
+        slug=SLUG, portal_id=PORTAL, name="Contract status benchmark", keep=options.keep
+    ) as setting:
+        return _run(*setting, options)
 
 
 def _run(
-    sandbox: RunningSandbox, connection: OrganizationIntegration, options: StatusOptions, var_dir: str
+    sandbox: RunningSandbox, connection: OrganizationIntegration, var_dir: str, options: StatusOptions
 ) -> StatusReport:
     warm_up, *contracts = [
         _new_contract(sandbox, connection, number) for number in range(options.contracts + 1)
