@@ -40,4 +40,9 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * 60},
     },
+    "reconcile-contract-statuses": {
+        "task": "contracts.tasks.reconcile_contract_statuses",
+        "schedule": crontab(minute="7-59/15"),  # a lost webhook's status change, within 15 minutes
+        "options": {"expires": 14 * 60},
+    },
 }

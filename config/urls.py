@@ -5,5 +5,6 @@ from drf_spectacular.views import SpectacularAPIView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/v1/contracts/", include("contracts.api.urls", namespace="contracts_api")),
     path("", include("crm_integrations.urls", namespace="crm_integrations")),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -17,8 +18,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from .models import Contract, ContractFile, FileState
+from crm_integrations.core.errors import CrmError
+from crm_integrations.models import ConnectionStatus
+
+from .models import Contract, ContractFile, FileState, StageStatus
 from .services import contract_status_set
+from .stages import deal_stages, find_stage
 from .tasks import push_contract_status
 
 EDITABLE = ("negotiation_status",)
@@ -86,6 +91,7 @@ class ContractAdmin(ReadOnly, admin.ModelAdmin):
                     "status_changed_at",
                     "status_changed_by",
                     "status_versions",
+                    "status_pushed_at",
                     "created_at",
                     "updated_at",
                 ]
@@ -169,4 +175,57 @@ class ContractAdmin(ReadOnly, admin.ModelAdmin):
             as_attachment=True,
             filename=row.name,
             content_type=row.content_type or "application/octet-stream",
+        )
+
+
+class StageStatusForm(forms.ModelForm):
+    """The stage is checked against the connection's deal stages (read from the CRM), by id or name."""
+
+    class Meta:
+        model = StageStatus
+        fields = ["connection", "stage", "status"]
+        help_texts = {
+            "stage": "The deal stage's internal id or its name, as in the CRM's pipeline settings.",
+            "status": "The negotiation status a deal moved to this stage gives its contract.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["connection"].queryset = self.fields["connection"].queryset.filter(
+            status=ConnectionStatus.CONNECTED
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        connection, wanted = data.get("connection"), data.get("stage")
+        if connection is None or not wanted:
+            return data
+        try:
+            stages = deal_stages(connection)
+        except CrmError as error:
+            raise forms.ValidationError(f"The deal stages could not be read from the CRM: {error}") from None
+        stage = find_stage(stages, wanted)
+        if stage is None:
+            known = ", ".join(f"{option.label} ({option.value})" for option in stages) or "none"
+            self.add_error("stage", f"The CRM has no deal stage “{wanted}”. Its stages: {known}.")
+            return data
+        data["stage"] = self.instance.stage = stage.value
+        self.instance.stage_label = stage.label
+        return data
+
+
+@admin.register(StageStatus)
+class StageStatusAdmin(admin.ModelAdmin):
+    """Which deal stages mean which negotiation status (a deal moved there updates its contract)."""
+
+    form = StageStatusForm
+    list_display = ["connection", "stage_label", "stage", "status"]
+    list_filter = ["status", "connection__organization"]
+    search_fields = ["stage", "stage_label"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StageStatus]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("connection__organization", "connection__integration")
         )

@@ -44,13 +44,14 @@ class SyncState(models.TextChoices):
 #: Fields only the status push writes (with conditional updates); ``Contract.save`` never writes
 #: them on an update, so a stale instance saved later cannot roll a version back or drop a lease.
 STATUS_CONTROL_FIELDS = frozenset(
-    {"status_version", "status_pushed_version", "status_push_token", "status_push_until"}
+    {"status_version", "status_pushed_version", "status_pushed_at", "status_push_token", "status_push_until"}
 )
 #: ``Contract.from_db`` could not see the status (deferred): a status set later counts as a change.
 _UNKNOWN = object()
 
 
-def _queue_status_push(contract_id: int) -> None:
+def queue_status_push(contract_id: int) -> None:
+    """Have ``push_contract_status`` write the contract's status to its deal (call it on commit)."""
     from .tasks import push_contract_status
 
     push_contract_status.delay(contract_id)
@@ -70,8 +71,13 @@ class ContractQuerySet(models.QuerySet):
             ids = list(self.values_list("pk", flat=True))
             count = super().update(status_version=F("status_version") + 1, **kwargs)
             for contract_id in ids:
-                transaction.on_commit(lambda pk=contract_id: _queue_status_push(pk), using=self.db)
+                transaction.on_commit(lambda pk=contract_id: queue_status_push(pk), using=self.db)
         return count
+
+    def update_without_push(self, **kwargs: Any) -> int:
+        """A plain UPDATE, not a status change to send: for a status the CRM itself reported
+        (``contracts.status_in``), whose caller decides whether the deal needs it written."""
+        return super().update(**kwargs)
 
 
 class Contract(models.Model):
@@ -121,6 +127,9 @@ class Contract(models.Model):
     )
     status_pushed_version = models.PositiveIntegerField(
         default=0, editable=False, help_text="The status version last written to the deal"
+    )
+    status_pushed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When a status was last written to the deal"
     )
     status_push_token = models.CharField(max_length=32, blank=True, editable=False)
     status_push_until = models.DateTimeField(
@@ -181,7 +190,7 @@ class Contract(models.Model):
             super().save(*args, **{**kwargs, "update_fields": sorted(fields)})
             self.refresh_from_db(using=using, fields=["status_version"])
             pk = self.pk
-            transaction.on_commit(lambda: _queue_status_push(pk), using=using)
+            transaction.on_commit(lambda: queue_status_push(pk), using=using)
         self._loaded_status = self.negotiation_status
 
     @classmethod
@@ -237,3 +246,27 @@ class ContractFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_state_display()})"
+
+
+class StageStatus(models.Model):
+    """A deal stage that means a negotiation status: a deal moved to ``stage`` in the CRM sets its
+    contract's status to ``status`` (``contracts.status_in``), unless the contract changed since."""
+
+    connection = models.ForeignKey(
+        OrganizationIntegration, on_delete=models.CASCADE, related_name="contract_stage_statuses"
+    )
+    stage = models.CharField(max_length=100, help_text="The CRM's internal id of the deal stage")
+    stage_label = models.CharField(max_length=255, blank=True, help_text="As the CRM names it, when known")
+    status = models.CharField(max_length=20, choices=NegotiationStatus.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["connection", "stage"]
+        verbose_name = "deal stage → status mapping"
+        verbose_name_plural = "deal stage → status mappings"
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "stage"], name="one_status_per_deal_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage_label or self.stage} → {self.get_status_display()}"

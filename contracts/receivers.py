@@ -1,7 +1,9 @@
-"""What contracts does when a CRM workflow asks for a deal (``workflow_record_requested``)."""
+"""What contracts does when a CRM workflow asks for a deal (``workflow_record_requested``) and
+when deals change at the CRM (``records_changed``: their status may come back, see ``status_in``)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from crm_integrations.core.errors import NotFound, Unsupported
@@ -9,6 +11,7 @@ from crm_integrations.models import EventOutcome, OrganizationIntegration
 from crm_integrations.signals import Outcome
 
 from .services import contract_upsert_from_deal
+from .status_in import contract_statuses_from_crm
 
 DEALS = "deals"
 
@@ -36,3 +39,18 @@ def on_workflow_record_requested(
     except Unsupported as error:
         return Outcome(EventOutcome.REJECTED, error.message)
     return Outcome(EventOutcome.INGESTED, result.detail, f"contract:{result.contract.pk}")
+
+
+def on_records_changed(
+    sender: Any,
+    *,
+    connection: OrganizationIntegration,
+    object_type: str,
+    external_ids: Sequence[str],
+    properties: Mapping[str, Collection[str]] | None = None,
+    **kwargs: Any,
+) -> dict[str, Outcome] | None:
+    """Changed deals: their contracts take a status changed at the CRM; other types are not ours."""
+    if object_type != DEALS:
+        return None
+    return contract_statuses_from_crm(connection, external_ids, properties=properties)

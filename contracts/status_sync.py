@@ -182,9 +182,11 @@ def _retry_later(
 
 def _record_written(contract_id: int, version: int, status: str) -> None:
     """The version written, never lowered; in sync unless a newer change arrived meanwhile."""
+    now = timezone.now()
     Contract.objects.filter(pk=contract_id, status_pushed_version__lt=version).update(
         status_pushed_version=version,
-        last_synced_at=timezone.now(),
+        status_pushed_at=now,
+        last_synced_at=now,
         sync_state=Case(
             When(status_version__lte=version, then=Value(SyncState.IN_SYNC)), default=Value(SyncState.PENDING)
         ),

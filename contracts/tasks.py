@@ -6,7 +6,7 @@ from celery import shared_task
 
 from crm_integrations.core.errors import AuthRevoked, RetryLater
 
-from . import files, status_sync
+from . import files, status_in, status_sync
 
 
 @shared_task(bind=True, max_retries=10, acks_late=True)
@@ -34,3 +34,9 @@ def push_contract_status(self, contract_id: int) -> str:  # noqa: ANN001
     if result.retry_in is not None:
         raise self.retry(countdown=result.retry_in)
     return str(result)
+
+
+@shared_task
+def reconcile_contract_statuses() -> dict[str, int]:
+    """Beat: status changes made at the CRM whose webhook never came (``status_in``)."""
+    return dict(status_in.contract_statuses_reconcile())

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 
+from crm_integrations import webhooks
 from crm_integrations.core.redaction import redact_text
 from crm_integrations.models import WebhookDelivery, WebhookEvent
 
@@ -115,8 +116,10 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         target = reverse("admin:crm_integrations_webhookdelivery_change", args=[delivery.pk])
         if request.method != "POST":
             return HttpResponseRedirect(target)
-        if delivery.signature != "valid":
-            messages.error(request, "Only a correctly signed delivery can be replayed.")
+        if not webhooks.replayable(delivery):
+            messages.error(
+                request, "Only a delivery we accepted can be replayed (this one was refused: see its status)."
+            )
         else:
             replay_webhook_delivery.delay(delivery.pk)
             messages.success(request, "Replay queued: the stored body runs through the pipeline again.")

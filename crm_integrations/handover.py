@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from django.dispatch import Signal
@@ -15,21 +16,38 @@ logger = logging.getLogger(__name__)
 
 
 def hand_over(
-    connection: OrganizationIntegration, object_type: str, external_ids: list[str], source: str
+    connection: OrganizationIntegration,
+    object_type: str,
+    external_ids: list[str],
+    source: str,
+    *,
+    properties: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, Outcome]:
-    """Ask the intake to take these records in; one outcome per id (an error for all if it failed).
+    """Ask the apps above to take these records in; one outcome per id (an error for all if one
+    failed). ``properties`` names, per id, the properties a webhook said changed (None: unknown).
+
+    Several apps may answer for an id (the lead intake and contracts both hear of deals): an answer
+    that took the record in wins over one that ignored it.
 
     A ``RetryLater`` from the intake (rate limited, CRM unavailable) is raised again, so the calling
     task retries with backoff instead of marking the records failed."""
     ids = sorted(set(external_ids))
     answers, failure = _ask(
-        records_changed, connection=connection, object_type=object_type, external_ids=ids, source=source
+        records_changed,
+        connection=connection,
+        object_type=object_type,
+        external_ids=ids,
+        source=source,
+        properties=properties,
     )
     if failure:
         return {external_id: Outcome(EventOutcome.ERROR, failure) for external_id in ids}
     outcomes: dict[str, Outcome] = {}
     for answer in answers:
-        outcomes.update(answer or {})
+        for external_id, outcome in (answer or {}).items():
+            known = outcomes.get(external_id)
+            if known is None or (known.outcome == EventOutcome.IGNORED != outcome.outcome):
+                outcomes[external_id] = outcome
     return outcomes
 
 

@@ -117,7 +117,7 @@ def process(delivery_id: int, *, source: str = "webhook") -> dict[str, int]:
     and creates nothing; running the same delivery again (a replay) re-runs only what is not done.
     """
     delivery = WebhookDelivery.objects.get(pk=delivery_id)
-    if delivery.signature != SignatureVerdict.VALID:
+    if not replayable(delivery):
         return {"skipped": 1}
     if delivery.kind == WORKFLOW:
         from crm_integrations.workflows import process_workflow
@@ -155,11 +155,23 @@ def _process_events(delivery: WebhookDelivery, source: str) -> None:
         if row.outcome == EventOutcome.PENDING:
             work[(row.connection, row.object_type)].append(row)
     for (connection, object_type), rows in work.items():
-        outcomes = hand_over(connection, object_type, [row.object_id for row in rows], source)
+        changed: dict[str, set[str]] = defaultdict(set)
+        for row in rows:
+            changed[row.object_id].update([row.property_name] if row.property_name else [])
+        outcomes = hand_over(
+            connection, object_type, [row.object_id for row in rows], source, properties=changed
+        )
         for row in rows:
             result = outcomes.get(row.object_id, Outcome(EventOutcome.PENDING, "no intake answered"))
             row.outcome, row.outcome_detail, row.result_ref = result.outcome, result.detail, result.result_ref
         WebhookEvent.objects.bulk_update(rows, ["outcome", "outcome_detail", "result_ref"])
+
+
+def replayable(delivery: WebhookDelivery) -> bool:
+    """Only a request we accepted runs through the pipeline: never one whose signature failed, nor
+    one refused for another reason (a workflow naming another organization's portal, a malformed or
+    oversized body) — a replay must not get round the checks that refused it."""
+    return delivery.signature == SignatureVerdict.VALID and delivery.status != DeliveryStatus.REJECTED
 
 
 def replay(delivery_id: int) -> dict[str, int]:
@@ -271,7 +283,9 @@ def _record_event(
 
 
 def _change(event: InboundEvent) -> echoes.Change:
-    return (event.object_type, event.object_id, event.property_name, event.property_value)
+    return echoes.Change(
+        event.object_type, event.object_id, event.property_name, event.property_value, event.occurred_at
+    )
 
 
 def _echoes(

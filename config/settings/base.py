@@ -5,6 +5,7 @@ a file-based cache. Production points DATABASE_URL, CELERY_BROKER_URL and CACHE_
 PostgreSQL and Redis.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "knox",
     "drf_spectacular",
     "django_celery_beat",
     "crm_integrations",
@@ -137,12 +139,35 @@ LOGIN_URL = "admin:login"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", False) else None
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG and False)
 
+# Staff only by default; the contracts API (contracts/api/) also takes API tokens
+# (`manage.py create_api_token <username>`) and lets organization members in.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Lead Routing API", "VERSION": "1"}
+# API tokens (django-rest-knox): only a SHA-512 digest is stored, the token is shown once.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_DAYS", default=90)),
+    "TOKEN_PREFIX": "lr_",
+    "AUTO_REFRESH": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Lead Routing API",
+    "VERSION": "1",
+    "DESCRIPTION": (
+        "Contracts of your organizations under /api/v1/contracts/: list, retrieve and set the "
+        "negotiation status. Authenticate with `Authorization: Token <key>` or a session."
+    ),
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "NegotiationStatusEnum": "contracts.models.NegotiationStatus",
+        "SyncStateEnum": "contracts.models.SyncState",
+        "FileStateEnum": "contracts.models.FileState",
+    },
+    # The schema is for staff (drf-spectacular's own default would serve it to anyone).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"],
+}
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")

@@ -24,6 +24,7 @@ from .types import (
     Expand,
     FieldOption,
     FollowUpTask,
+    PropertyHistory,
     RecordUpdate,
 )
 
@@ -41,6 +42,9 @@ class CrmClient(ABC):
     supports_tasks: ClassVar[bool] = False
     supports_accounts: ClassVar[bool] = False
     supports_deals: ClassVar[bool] = False
+    supports_property_history: ClassVar[bool] = False
+    #: The deal property holding its stage (HubSpot ``dealstage``); "" without deals.
+    deal_stage_property: ClassVar[str] = ""
 
     def __init__(self, connection: OrganizationIntegration) -> None:
         self.connection = connection
@@ -157,6 +161,19 @@ class CrmClient(ABC):
         Raises ``Unsupported`` when the CRM has no such properties (``supports_deals`` is False).
         """
         raise self._no_deals()
+
+    def property_history(
+        self, object_type: str, ids: Sequence[str], properties: Sequence[str]
+    ) -> dict[str, PropertyHistory]:
+        """Each record's past values of ``properties`` (newest first, with time and source), by
+        record id, in as few calls as possible; unknown ids are left out.
+
+        Raises ``Unsupported`` when ``supports_property_history`` is False.
+        """
+        raise Unsupported(
+            f"{self.provider} connections keep no property history (supports_property_history is False).",
+            code="unsupported",
+        )
 
     def _no_deals(self) -> Unsupported:
         return Unsupported(

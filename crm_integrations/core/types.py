@@ -27,6 +27,24 @@ class CrmRecord:
 
 
 @dataclass(frozen=True)
+class PropertyChange:
+    """One value a record's property took, and when (``PropertyHistory``: newest first).
+
+    ``source`` says who wrote it as the CRM puts it (HubSpot: ``CRM_UI`` a user, ``API`` an app,
+    ``WORKFLOW``, ``IMPORT``...); ``source_id`` names them when the CRM says (``userId:123``).
+    """
+
+    value: str
+    changed_at: datetime
+    source: str = ""
+    source_id: str = ""
+
+
+#: A record's property histories, by property name, each newest first.
+PropertyHistory = dict[str, tuple[PropertyChange, ...]]
+
+
+@dataclass(frozen=True)
 class Expand:
     """A cross-object read: attach the ``object_type`` records associated with each record, read
     with ``properties`` (empty: the provider's defaults), each expanded in turn by ``expand``.

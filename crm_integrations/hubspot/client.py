@@ -25,6 +25,7 @@ from crm_integrations.core.types import (
     Expand,
     FieldOption,
     FollowUpTask,
+    PropertyHistory,
     RecordUpdate,
 )
 
@@ -99,6 +100,8 @@ class HubSpotClient(CrmClient):
     supports_tasks: ClassVar[bool] = True
     supports_accounts: ClassVar[bool] = True
     supports_deals: ClassVar[bool] = True
+    supports_property_history: ClassVar[bool] = True
+    deal_stage_property: ClassVar[str] = "dealstage"
 
     def __init__(self, connection: OrganizationIntegration) -> None:
         super().__init__(connection)
@@ -190,6 +193,12 @@ class HubSpotClient(CrmClient):
         """An enumeration (select) property with its group: one call when it exists, three when not."""
         spec = PropertySpec(name, label, group_name, group_label, options_from(options), description)
         return self.properties.ensure(object_type, spec)
+
+    def property_history(
+        self, object_type: str, ids: Sequence[str], properties: Sequence[str]
+    ) -> dict[str, PropertyHistory]:
+        """Batch read with ``propertiesWithHistory``: one call per 100 records."""
+        return self.objects.history(object_type, ids, properties)
 
     # -- HubSpot-specific ----------------------------------------------------------------------
 

@@ -6,7 +6,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from crm_integrations.core.types import CrmField, CrmOwner, CrmRecord, FieldOption, FieldType
+from crm_integrations.core.types import (
+    CrmField,
+    CrmOwner,
+    CrmRecord,
+    FieldOption,
+    FieldType,
+    PropertyChange,
+    PropertyHistory,
+)
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -40,6 +48,24 @@ def record(object_type: str, body: Mapping[str, Any]) -> CrmRecord:
         updated_at=parse_datetime(updated),
         archived=bool(body.get("archived", False)),
     )
+
+
+def history(body: Mapping[str, Any]) -> PropertyHistory:
+    """``propertiesWithHistory`` (``ValueWithTimestamp`` items), each newest first."""
+    result: PropertyHistory = {}
+    for name, items in (body.get("propertiesWithHistory") or {}).items():
+        changes = [
+            PropertyChange(
+                value="" if item.get("value") is None else str(item["value"]),
+                changed_at=changed_at,
+                source=str(item.get("sourceType") or ""),
+                source_id=str(item.get("sourceId") or ""),
+            )
+            for item in items or []
+            if (changed_at := parse_datetime(item.get("timestamp"))) is not None
+        ]
+        result[name] = tuple(sorted(changes, key=lambda change: change.changed_at, reverse=True))
+    return result
 
 
 def owner(body: Mapping[str, Any]) -> CrmOwner:

@@ -7,7 +7,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from crm_integrations.core.errors import InvalidRequest
-from crm_integrations.core.types import BatchUpdateResult, CrmRecord, RecordFailure, RecordUpdate
+from crm_integrations.core.types import (
+    BatchUpdateResult,
+    CrmRecord,
+    PropertyHistory,
+    RecordFailure,
+    RecordUpdate,
+)
 
 from . import normalize
 from .api import HubSpotApi
@@ -54,20 +60,34 @@ class ObjectsApi:
     def batch_read(self, kind: str, ids: Sequence[str], *, properties: Sequence[str] = ()) -> list[CrmRecord]:
         """Records in the order of ``ids``; unknown or archived ids are left out (HubSpot's 207)."""
         name = object_type(kind).name
-        wanted = unique(ids)
-        found: dict[str, CrmRecord] = {}
-        for chunk in chunks(wanted, BATCH_LIMIT):
+        found = {
+            record.id: record
+            for record in (normalize.record(name, item) for item in self._read(name, ids, properties, ()))
+        }
+        return [found[item] for item in unique(ids) if item in found]
+
+    def history(self, kind: str, ids: Sequence[str], properties: Sequence[str]) -> dict[str, PropertyHistory]:
+        """Each record's ``propertiesWithHistory`` (newest first), by id: one batch read per 100."""
+        name = object_type(kind).name
+        return {str(item["id"]): normalize.history(item) for item in self._read(name, ids, (), properties)}
+
+    def _read(
+        self, name: str, ids: Sequence[str], properties: Sequence[str], with_history: Sequence[str]
+    ) -> Iterator[dict[str, Any]]:
+        """The raw results of ``batch/read``, a call per 100 ids."""
+        for chunk in chunks(unique(ids), BATCH_LIMIT):
             body = self.api.json(
                 "POST",
                 BATCH_READ,
                 path_params={"objectType": name},
-                json={"properties": list(properties), "inputs": [{"id": item} for item in chunk]},
+                json={
+                    "properties": list(properties),
+                    **({"propertiesWithHistory": list(with_history)} if with_history else {}),
+                    "inputs": [{"id": item} for item in chunk],
+                },
                 idempotent=True,  # a read: safe to repeat after a 5xx
             )
-            for item in body.get("results") or []:
-                record = normalize.record(name, item)
-                found[record.id] = record
-        return [found[item] for item in wanted if item in found]
+            yield from body.get("results") or []
 
     def create(
         self,

@@ -186,8 +186,8 @@ def test_our_write_is_remembered_as_an_echo(
     with django_capture_on_commit_callbacks(execute=True):
         contract_status_set(contract, "approved", by="code")
 
-    ours = ("deals", contract.external_id, PROPERTY, "approved")
-    theirs = ("deals", contract.external_id, PROPERTY, "rejected")
+    ours = echoes.Change("deals", contract.external_id, PROPERTY, "approved")
+    theirs = echoes.Change("deals", contract.external_id, PROPERTY, "rejected")
     assert echoes.echoes(hubspot_connection.pk, [ours, theirs]) == {ours}
 
 

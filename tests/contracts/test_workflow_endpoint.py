@@ -128,6 +128,19 @@ def test_another_organization_gets_403_and_is_recorded(client, connection, queue
     queued.assert_not_called()
 
 
+def test_a_refused_request_is_never_processed_not_even_by_a_replay(client, connection, contracts_intake):
+    """A replay must not get round the organization check that refused the request."""
+    other = Organization.objects.create(name="Globex", slug="globex")
+    with mock.patch("crm_integrations.tasks.process_webhook_delivery.delay"):
+        post_workflow(client, workflow_url(other.pk), deal_body(9001))
+    delivery = WebhookDelivery.objects.get()
+
+    assert not webhooks.replayable(delivery)
+    assert webhooks.replay(delivery.pk) == {"skipped": 1}
+    assert contracts_intake == [] and not WebhookEvent.objects.exists()
+    assert WebhookDelivery.objects.get().status == "rejected"
+
+
 def test_a_portal_nobody_connected_gets_403(client, connection, queued):
     response = post_workflow(client, workflow_url(connection.organization_id, account="555"), deal_body(1))
     assert response.status_code == 403
