@@ -181,3 +181,26 @@ def test_a_failed_status_write_shows_on_the_contract_and_staff_send_it_again(
     assert "1 status(es) queued to be written to the CRM." in response.content.decode()
     contract.refresh_from_db()
     assert (contract.sync_state, contract.sync_detail, contract.status_pushed_version) == ("in_sync", "", 1)
+
+
+# --- deal stage -> status mappings (LXP-TS-011 §4) ----------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_map_a_deal_stage_to_a_status_in_the_browser(admin_page, live_server, hubspot_connection):
+    page = admin_page
+    page.goto(f"{live_server.url}/admin/contracts/stagestatus/add/")
+    page.select_option("#id_connection", str(hubspot_connection.pk))
+    page.fill("#id_stage", "Closed Lost")
+    page.select_option("#id_status", "rejected")
+    page.click("input[name=_save]")
+
+    assert "was added successfully" in page.locator(".messagelist").inner_text()
+    rows = page.locator("#result_list tbody tr").all_inner_texts()
+    assert len(rows) == 1 and "Closed Lost" in rows[0] and "closedlost" in rows[0] and "Rejected" in rows[0]
+
+    page.goto(f"{live_server.url}/admin/contracts/stagestatus/add/")
+    page.select_option("#id_connection", str(hubspot_connection.pk))
+    page.fill("#id_stage", "Legal Reveiw")
+    page.click("input[name=_save]")
+    assert "The CRM has no deal stage “Legal Reveiw”" in page.locator(".errorlist").first.inner_text()
