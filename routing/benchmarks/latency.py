@@ -77,6 +77,9 @@ class LatencyOptions:
     #: subscription the sandbox has by default (contact, company, deal events too, as ``make run``).
     lead_events_only: bool = True
     broker_url: str | None = None  # e.g. redis://127.0.0.1:6379/15; None: a private filesystem broker
+    #: The portal's API budget per 10 s (HubSpot: 110 for public apps, 190/250 for private apps on
+    #: Professional/Enterprise); the app's limiter keeps a tenth below it.
+    api_limit: int = 110
     fresh_db: bool = True
     keep: bool = False  # keep the fresh database file / the organization in the configured one
     timeout: float = 900.0  # waiting for every owner
@@ -98,6 +101,7 @@ def run_benchmark(options: LatencyOptions) -> LatencyReport:
                 client_secret=app["CLIENT_SECRET"],
                 seed_leads=0,
                 webhook_max_concurrent=options.senders,
+                rate_limit_max=options.api_limit,
             )
             try:
                 report = _run(sandbox, options, folder, database, notes)
@@ -121,6 +125,11 @@ def _database(options: LatencyOptions, folder: Path) -> Iterator[str]:
         yield f"fresh SQLite file {path}" + (" (kept)" if options.keep else "")
 
 
+def own_limit(options: LatencyOptions) -> int:
+    """The app's own limiter: a tenth below the portal's budget (100 for HubSpot's 110)."""
+    return max(1, options.api_limit * 10 // 11)
+
+
 def remove_routing_benchmark() -> None:
     """Delete the benchmark organization with its routing data (its decisions go with it)."""
     remove_benchmark_data(slug=SLUG, portal_id=PORTAL)
@@ -142,11 +151,15 @@ def _run(
 ) -> LatencyReport:
     connection = routing_connection(sandbox)
     notes.append(f"{os.cpu_count()} CPUs shared by the sandbox (in this process), gunicorn and Celery")
+    notes.append(
+        f"HubSpot API budget {options.api_limit:,} calls / 10 s (the app keeps to {own_limit(options):,}): "
+        "a burst cannot be read and written faster than that allows"
+    )
     if not options.broker_url:
         notes.append("the filesystem broker polls once a second: each task hop may wait up to 1 s")
     var_dir = folder / "var"
     var_dir.mkdir()
-    env = {"HUBSPOT_SANDBOX_URL": sandbox.base_url}
+    env = {"HUBSPOT_SANDBOX_URL": sandbox.base_url, "HUBSPOT_RATE_LIMIT": f"[[{own_limit(options)}, 10]]"}
     if options.writeback_window is not None:
         env["ROUTING_WRITEBACK_WINDOW"] = str(options.writeback_window)
     if options.broker_url:

@@ -46,6 +46,13 @@ class Command(BaseCommand):
             "--broker-url", help="A broker for the app (e.g. redis://127.0.0.1:6379/15); default: filesystem."
         )
         parser.add_argument(
+            "--api-limit",
+            type=int,
+            default=110,
+            help="The sandbox portal's API calls per 10 s (110, HubSpot's for public apps; the app keeps "
+            "a tenth below it). A higher one shows what the pipeline does when HubSpot is not the bound.",
+        )
+        parser.add_argument(
             "--configured-db",
             action="store_true",
             help="Use the configured database (a dedicated organization) instead of a fresh SQLite file.",
@@ -61,6 +68,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if min(options["leads"], options["web_workers"], options["workers"], options["senders"]) < 1:
             raise CommandError("Use at least 1 lead, web worker, Celery worker and sender.")
+        if options["api_limit"] < 2:
+            raise CommandError("--api-limit must allow at least 2 calls per 10 s.")
         settings = LatencyOptions(
             leads=options["leads"],
             web_workers=options["web_workers"],
@@ -69,6 +78,7 @@ class Command(BaseCommand):
             writeback_window=options["writeback_window"],
             lead_events_only=not options["all_subscriptions"],
             broker_url=options["broker_url"],
+            api_limit=options["api_limit"],
             fresh_db=not options["configured_db"],
             keep=options["keep"],
             timeout=options["timeout"],
