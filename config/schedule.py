@@ -10,6 +10,11 @@ BEAT_SCHEDULE = {
         "schedule": crontab(),  # every minute; each connection's own interval decides
         "options": {"expires": 50},
     },
+    "take-in-stale-webhook-events": {
+        "task": "crm_integrations.tasks.take_in_stale_events",
+        "schedule": crontab(),  # events a lost trailing intake task left pending
+        "options": {"expires": 50},
+    },
     "refresh-expiring-tokens": {
         "task": "crm_integrations.tasks.refresh_expiring_tokens",
         "schedule": crontab(minute="*/5"),

@@ -58,6 +58,26 @@ def process_webhook_delivery(self, delivery_id: int) -> dict[str, int]:  # noqa:
 
 
 @shared_task(bind=True, max_retries=5, acks_late=True)
+def take_in_pending_events(self, connection_id: str) -> dict[str, int]:  # noqa: ANN001
+    """The trailing intake batch of a window: every pending webhook event of the connection
+    (``intake_batches``; idempotent: only pending events are taken)."""
+    from crm_integrations import intake_batches
+
+    try:
+        return dict(intake_batches.take_in_pending(connection_id))
+    except RetryLater as error:
+        raise self.retry(countdown=max(error.retry_after, 2**self.request.retries)) from None
+
+
+@shared_task
+def take_in_stale_events() -> int:
+    """Beat: webhook events left pending by a lost trailing task."""
+    from crm_integrations import intake_batches
+
+    return intake_batches.take_in_stale()
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True)
 def poll_connection(self, connection_id: str, object_type: str) -> str:  # noqa: ANN001
     """Take in what changed at the CRM since the stored cursor (idempotent: intake upserts)."""
     from crm_integrations import polling

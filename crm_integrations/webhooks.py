@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 
-from crm_integrations import echoes, selectors
+from crm_integrations import echoes, intake_batches, selectors
 from crm_integrations.core import registry
 from crm_integrations.core.redaction import redact_mapping
 from crm_integrations.core.webhooks import InboundEvent, MalformedWebhook
-from crm_integrations.handover import hand_over
 from crm_integrations.models import (
     DeliveryStatus,
     EventOutcome,
@@ -23,7 +20,6 @@ from crm_integrations.models import (
     WebhookDelivery,
     WebhookEvent,
 )
-from crm_integrations.signals import Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -125,10 +121,7 @@ def process(delivery_id: int, *, source: str = "webhook") -> dict[str, int]:
         process_workflow(delivery, source)
     else:
         _process_events(delivery, source)
-    counts = _counts(delivery)
-    delivery.status = DeliveryStatus.FAILED if counts.get(EventOutcome.ERROR) else DeliveryStatus.PROCESSED
-    delivery.status_detail = ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) or "no events"
-    delivery.processed_at = timezone.now()
+    counts = intake_batches.settle(delivery)
     if delivery.organization_id is None:
         delivery.organization_id = (
             delivery.events.exclude(connection=None)
@@ -140,31 +133,27 @@ def process(delivery_id: int, *, source: str = "webhook") -> dict[str, int]:
 
 
 def _process_events(delivery: WebhookDelivery, source: str) -> None:
-    """App webhook events: the changed records go to the intake (``records_changed``)."""
+    """App webhook events: recorded, then the changed records go to the intake in batches
+    (``intake_batches``; a replay takes its events in at once)."""
     events = registry.get_provider(delivery.provider).parse_webhook_events(
         delivery.body.encode(), account_id=delivery.account_id
     )
-    work: dict[tuple[OrganizationIntegration, str], list[WebhookEvent]] = defaultdict(list)
     connections: dict[str, OrganizationIntegration | None] = {}  # one lookup per account, not per event
     for event in events:
         if event.account_id not in connections:
             connections[event.account_id] = selectors.connection_for_account(
                 delivery.provider, event.account_id
             )
-    for row in record_events(delivery, events, connections):
-        if row.outcome == EventOutcome.PENDING:
-            work[(row.connection, row.object_type)].append(row)
-    for (connection, object_type), rows in work.items():
-        changed: dict[str, set[str]] = defaultdict(set)
-        for row in rows:
-            changed[row.object_id].update([row.property_name] if row.property_name else [])
-        outcomes = hand_over(
-            connection, object_type, [row.object_id for row in rows], source, properties=changed
-        )
-        for row in rows:
-            result = outcomes.get(row.object_id, Outcome(EventOutcome.PENDING, "no intake answered"))
-            row.outcome, row.outcome_detail, row.result_ref = result.outcome, result.detail, result.result_ref
-        WebhookEvent.objects.bulk_update(rows, ["outcome", "outcome_detail", "result_ref"])
+    waiting = {
+        row.connection_id
+        for row in record_events(delivery, events, connections)
+        if row.outcome == EventOutcome.PENDING
+    }
+    for connection_id in sorted(waiting, key=str):
+        if source == "webhook":
+            intake_batches.request(connection_id)
+        else:
+            intake_batches.take_in_pending(connection_id, source=source)
 
 
 def replayable(delivery: WebhookDelivery) -> bool:
@@ -314,10 +303,3 @@ def _first_look(
     if echo:
         return EventOutcome.IGNORED, f"our own write of {event.property_name} coming back"
     return EventOutcome.PENDING, ""
-
-
-def _counts(delivery: WebhookDelivery) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for outcome in delivery.events.values_list("outcome", flat=True):
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return counts

@@ -180,6 +180,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
         "control_folder": str(BROKER_DIR / "control"),
+        # A worker whose prefetch is full waits this long before looking again (kombu's default is
+        # 1 s): each task hop of an otherwise idle pipeline, and every task of a busy one, waited that.
+        "polling_interval": 0.1,
     }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
@@ -255,6 +258,10 @@ CONTRACT_DEFAULT_CURRENCY = env.str("CONTRACT_DEFAULT_CURRENCY", default="USD")
 HUBSPOT_WEBHOOK_ALLOW_V1 = env.bool("HUBSPOT_WEBHOOK_ALLOW_V1", default=False)
 # Webhook bodies larger than this are refused with 413 (HubSpot sends at most 100 events).
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
+# Webhook events are taken in by batch: at once when no batch of their connection is under way, else
+# by that batch's next round or one trailing task a window later, up to WEBHOOK_INTAKE_BATCH a round.
+WEBHOOK_INTAKE_WINDOW = env.float("WEBHOOK_INTAKE_WINDOW", default=1.0)
+WEBHOOK_INTAKE_BATCH = env.int("WEBHOOK_INTAKE_BATCH", default=1000)
 HUBSPOT_CALLBACK_PATH = "/api/v1/integrations/hubspot/callback"
 HUBSPOT_SANDBOX_URL = env.str("HUBSPOT_SANDBOX_URL", default="http://127.0.0.1:8100")
 HUBSPOT = {

@@ -91,9 +91,19 @@ class WebhookEvent(models.Model):
     outcome_detail = models.TextField(blank=True)
     result_ref = models.CharField(max_length=100, blank=True, help_text="What it became, e.g. lead:42")
     created_at = models.DateTimeField(default=timezone.now)
+    #: Set while one intake batch takes the event in (``crm_integrations.intake_batches``).
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["delivery", "pk"]
+        indexes = [
+            models.Index(
+                fields=["connection", "created_at"],
+                condition=models.Q(outcome="pending"),
+                name="pending_webhook_events",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["dedupe_key"],
