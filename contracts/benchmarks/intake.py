@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm_integrations.benchmarks.web_server import serve_app
-from crm_integrations.benchmarks.worker import broker_name, run_worker
+from crm_integrations.benchmarks.worker import broker_name, broker_notes, run_worker
 from crm_integrations.models import OrganizationIntegration, ProviderApiCall, WebhookDelivery
 from crm_integrations.sandboxes.hubspot import RunningSandbox
 
@@ -84,8 +84,7 @@ def _run(
         finished = _wait(connection, deals, with_files=options.with_files, timeout=options.timeout)
         sandbox.control.configure_workflows(actions=[])
     notes = [] if finished else [f"gave up waiting after {options.timeout:.0f} s"]
-    if not options.broker_url:
-        notes.append("the filesystem broker polls once a second: each task hop may wait up to 1 s")
+    notes.extend(broker_notes(options.broker_url))
     return _measure(connection, deals, since, options, notes)
 
 

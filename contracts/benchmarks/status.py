@@ -29,7 +29,7 @@ from celery import current_app
 from django.db.models import F
 from django.utils import timezone
 
-from crm_integrations.benchmarks.worker import broker_name, run_worker
+from crm_integrations.benchmarks.worker import broker_name, broker_notes, run_worker
 from crm_integrations.models import OrganizationIntegration, ProviderApiCall
 from crm_integrations.sandboxes.hubspot import RunningSandbox
 
@@ -97,8 +97,7 @@ def _run(
                 time.sleep(options.interval)
         finished = _wait([contract.pk for contract in contracts], timeout=options.timeout)
     notes = [] if finished else [f"gave up waiting after {options.timeout:.0f} s"]
-    if not options.broker_url:
-        notes.append("the filesystem broker polls once a second: the task may wait up to 1 s for it")
+    notes.extend(broker_notes(options.broker_url))
     return _measure(sandbox, changes, since, options, first_write, notes)
 
 

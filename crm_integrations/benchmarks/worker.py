@@ -66,6 +66,15 @@ def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-2000:]
 
 
+def broker_notes(url: str | None) -> list[str]:
+    """What a report should say about the broker's own delay (the filesystem broker polls)."""
+    if url:
+        return []
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
+    interval = float(options.get("polling_interval", 1.0))
+    return [f"the filesystem broker looks for tasks every {interval:g} s: each task hop may wait that long"]
+
+
 def broker_name(url: str | None) -> str:
     """The broker for a report (scheme, host and database, never a password)."""
     if not url:

@@ -40,7 +40,7 @@ from crm_integrations.benchmarks.webhook_intake import (
     sandbox_app,
 )
 from crm_integrations.benchmarks.webhook_load import Batch, send_all
-from crm_integrations.benchmarks.worker import broker_name, run_worker
+from crm_integrations.benchmarks.worker import broker_name, broker_notes, run_worker
 from crm_integrations.models import DeliveryStatus, OrganizationIntegration, WebhookDelivery
 from crm_integrations.sandboxes.hubspot import RunningSandbox, start_sandbox
 from field_mapping.services import default_mapping_for
@@ -155,8 +155,7 @@ def _run(
         f"HubSpot API budget {options.api_limit:,} calls / 10 s (the app keeps to {own_limit(options):,}): "
         "a burst cannot be read and written faster than that allows"
     )
-    if not options.broker_url:
-        notes.append("the filesystem broker polls once a second: each task hop may wait up to 1 s")
+    notes.extend(broker_notes(options.broker_url))
     var_dir = folder / "var"
     var_dir.mkdir()
     env = {"HUBSPOT_SANDBOX_URL": sandbox.base_url, "HUBSPOT_RATE_LIMIT": f"[[{own_limit(options)}, 10]]"}
