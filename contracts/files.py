@@ -3,7 +3,8 @@
 Every file the deal has gets one ``ContractFile`` row (keyed by the CRM's file id, so the same file
 twice is one row). Stored and refused files are done; a file whose download failed for now stays
 pending and is tried again by the next run (``retry_in`` says when), up to
-``CONTRACT_FILE_ATTEMPTS`` tries, then it is marked failed with the last error.
+``CONTRACT_FILE_ATTEMPTS`` tries, then it is marked failed with the last error — until the deal is
+sent again (``contract_files_retry_failed``), which gives failed files a fresh set of tries.
 """
 
 from __future__ import annotations
@@ -54,6 +55,17 @@ def contract_files_fetch(*, contract_id: int) -> FilesResult:
             if wait is not None:
                 waits.append(wait)
     return FilesResult(_states(contract), max(waits) if waits else None)
+
+
+def contract_files_retry_failed(contract_id: int) -> int:
+    """Failed files get a fresh set of tries (the deal was sent again); how many. Refused files
+    stay refused: their type, size or content does not change by asking again."""
+    return ContractFile.objects.filter(contract_id=contract_id, state=FileState.FAILED).update(
+        state=FileState.PENDING,
+        state_reason="tried again: the deal was sent again",
+        attempts=0,
+        updated_at=timezone.now(),
+    )
 
 
 def _row(contract: Contract, crm_file: CrmFile) -> ContractFile:

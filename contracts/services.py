@@ -16,6 +16,7 @@ from crm_integrations.core.errors import Unsupported
 from crm_integrations.core.types import CrmDeal, CrmRecord
 from crm_integrations.models import OrganizationIntegration
 
+from .files import contract_files_retry_failed
 from .models import Contract, NegotiationStatus, SyncState
 
 
@@ -34,7 +35,8 @@ def contract_upsert_from_deal(
     Idempotent: one contract per organization, provider and deal, whoever asks how often (a unique
     constraint settles two workers creating it at once). A read older than the one stored does not
     roll the contract back. The negotiation status is the contract workflow's own: a new contract
-    starts as a draft, an update leaves it. The deal's files are fetched by ``fetch_contract_files``.
+    starts as a draft, an update leaves it. The deal's files are fetched by ``fetch_contract_files``;
+    asked again for a deal it has, files that failed get a fresh set of tries.
     """
     client = registry.get_client(connection)
     if not client.supports_deals:
@@ -61,6 +63,8 @@ def contract_upsert_from_deal(
                 contract.sync_state, contract.sync_detail = SyncState.IN_SYNC, ""
             contract.save()
             detail = "contract updated"
+        if not created and (retried := contract_files_retry_failed(contract.pk)):
+            detail += f"; {retried} failed file(s) tried again"
         transaction.on_commit(lambda: _fetch_files(contract.pk))
     return ContractUpsert(contract, created, detail)
 

@@ -91,6 +91,26 @@ def test_a_file_that_keeps_failing_is_marked_failed_with_the_last_error(
     assert len(downloads(hubspot_sandbox)) == 3
 
 
+def test_the_deal_sent_again_gives_failed_files_a_fresh_set_of_tries(
+    hubspot_connection, hubspot_sandbox, media, fast_http, settings
+):
+    settings.CONTRACT_FILE_ATTEMPTS = 1
+    deal_id = exe_and_pdf_deal(hubspot_sandbox)
+    contract = contract_for(hubspot_connection, deal_id)
+    hubspot_sandbox.control.set_faults(errorShare=1.0, errorStatuses=[503], pathPrefix="/hubfs/")
+    assert contract_files_fetch(contract_id=contract.pk).states == {"failed": 1, "refused": 1}
+    failed = ContractFile.objects.get(contract=contract, state="failed")
+    hubspot_sandbox.control.clear_faults()
+
+    result = contract_upsert_from_deal(connection=hubspot_connection, deal_id=deal_id)
+    assert result.detail == "contract updated; 1 failed file(s) tried again"
+    failed.refresh_from_db()
+    assert (failed.state, failed.attempts) == ("pending", 0)
+    assert ContractFile.objects.filter(contract=contract, state="refused").count() == 1  # stays refused
+
+    assert contract_files_fetch(contract_id=contract.pk).states == {"refused": 1, "stored": 1}
+
+
 def test_a_contract_is_made_before_its_files_and_they_follow_in_a_task(
     hubspot_connection, hubspot_sandbox, media, django_capture_on_commit_callbacks
 ):
