@@ -6,10 +6,9 @@ client sees the same faults on every run with the same seed.
 
 from __future__ import annotations
 
-import random
-import threading
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
+
+from ..faults import SeededFaults, band
 
 ERROR_STATUSES = (500, 502, 503, 504)
 # HubSpot documents no bodies for these; ours are standard error bodies with these categories and messages.
@@ -50,54 +49,24 @@ class Fault:
     delay: float = 0.0
 
 
-class FaultInjector:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._settings = FaultSettings()
-        self._rng = random.Random()
-
-    def configure(self, changes: dict[str, Any]) -> dict[str, Any]:
-        """Replace the settings with ``changes`` over the defaults (camelCase or snake_case keys)."""
-        names = {f.name: f.name for f in fields(FaultSettings)}
-        names.update({_camel(name): name for name in list(names)})
-        unknown = set(changes) - set(names)
-        if unknown:
-            raise ValueError(f"unknown fault setting(s): {', '.join(sorted(unknown))}")
-        values = {names[key]: value for key, value in changes.items()}
-        if "error_statuses" in values:
-            values["error_statuses"] = tuple(int(status) for status in values["error_statuses"])
-        settings = FaultSettings(**values)
-        settings.validate()
-        with self._lock:
-            self._settings = settings
-            self._rng = random.Random(settings.seed)
-        return self.view()
-
-    def clear(self) -> None:
-        self.configure({})
-
-    def view(self) -> dict[str, Any]:
-        with self._lock:
-            return {_camel(key): value for key, value in asdict(self._settings).items()}
+class FaultInjector(SeededFaults[FaultSettings]):
+    settings_class = FaultSettings
 
     def decide(self, path: str) -> Fault | None:
         with self._lock:
             settings = self._settings
             if settings.path_prefix and not path.startswith(settings.path_prefix):
                 return None
-            draw = self._rng.random()
-            bands = (
-                ("rate_limit", settings.rate_limit_share),
-                ("error", settings.error_share),
-                ("timeout", settings.timeout_share),
-                ("slow", settings.slow_share),
+            kind = band(
+                self._rng.random(),
+                (
+                    ("rate_limit", settings.rate_limit_share),
+                    ("error", settings.error_share),
+                    ("timeout", settings.timeout_share),
+                    ("slow", settings.slow_share),
+                ),
             )
-            edge = 0.0
-            for kind, share in bands:
-                edge += share
-                if share > 0 and draw < edge:
-                    return self._fault(kind, settings)
-            return None
+            return None if kind is None else self._fault(kind, settings)
 
     def _fault(self, kind: str, settings: FaultSettings) -> Fault:
         if kind == "rate_limit":
@@ -105,8 +74,3 @@ class FaultInjector:
         if kind == "error":
             return Fault(kind, self._rng.choice(settings.error_statuses))
         return Fault(kind, None, settings.timeout_seconds if kind == "timeout" else settings.slow_seconds)
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)

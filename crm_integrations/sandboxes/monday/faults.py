@@ -7,10 +7,9 @@ pre-2025 ``ComplexityException`` shape that monday's own Python SDK still checks
 
 from __future__ import annotations
 
-import random
-import threading
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
+
+from ..faults import SeededFaults, band
 
 ERROR_STATUSES = (500, 502, 503, 504)
 
@@ -42,53 +41,21 @@ class Fault:
     settings: FaultSettings
 
 
-class FaultInjector:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._settings = FaultSettings()
-        self._rng = random.Random()
-
-    def configure(self, changes: dict[str, Any]) -> dict[str, Any]:
-        """Replace the settings with ``changes`` over the defaults (camelCase or snake_case keys)."""
-        names = {f.name: f.name for f in fields(FaultSettings)}
-        names.update({_camel(name): name for name in list(names)})
-        unknown = set(changes) - set(names)
-        if unknown:
-            raise ValueError(f"unknown fault setting(s): {', '.join(sorted(unknown))}")
-        values = {names[key]: value for key, value in changes.items()}
-        if "error_statuses" in values:
-            values["error_statuses"] = tuple(int(status) for status in values["error_statuses"])
-        settings = FaultSettings(**values)
-        settings.validate()
-        with self._lock:
-            self._settings = settings
-            self._rng = random.Random(settings.seed)
-        return self.view()
-
-    def clear(self) -> None:
-        self.configure({})
-
-    def view(self) -> dict[str, Any]:
-        with self._lock:
-            return {_camel(key): value for key, value in asdict(self._settings).items()}
+class FaultInjector(SeededFaults[FaultSettings]):
+    settings_class = FaultSettings
 
     def decide(self) -> Fault | None:
         with self._lock:
             settings = self._settings
-            draw = self._rng.random()
-            edge = 0.0
-            for kind, share in (
-                ("rate_limit", settings.rate_limit_share),
-                ("complexity", settings.complexity_share),
-                ("error", settings.error_share),
-            ):
-                edge += share
-                if share > 0 and draw < edge:
-                    status = self._rng.choice(settings.error_statuses) if kind == "error" else 429
-                    return Fault(kind, status, settings)
-            return None
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
+            kind = band(
+                self._rng.random(),
+                (
+                    ("rate_limit", settings.rate_limit_share),
+                    ("complexity", settings.complexity_share),
+                    ("error", settings.error_share),
+                ),
+            )
+            if kind is None:
+                return None
+            status = self._rng.choice(settings.error_statuses) if kind == "error" else 429
+            return Fault(kind, status, settings)
