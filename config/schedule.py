@@ -25,6 +25,16 @@ BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 60 * 60},
     },
+    "roll-up-api-calls": {
+        "task": "crm_integrations.tasks.roll_up_api_calls",
+        "schedule": crontab(minute="*/10"),  # whole hours, once they ended 5 minutes ago
+        "options": {"expires": 9 * 60},
+    },
+    "prune-old-data": {
+        "task": "crm_integrations.tasks.prune_old_data",
+        "schedule": crontab(hour=2, minute=43),  # DATA_RETENTION, in short batches
+        "options": {"expires": 60 * 60},
+    },
     "forget-old-own-writes": {
         "task": "crm_integrations.tasks.forget_old_own_writes",
         "schedule": crontab(minute="*/15"),

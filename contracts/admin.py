@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from crm_integrations.admin_scoping import OrganizationScopedAdmin
 from crm_integrations.core.errors import CrmError
 from crm_integrations.models import ConnectionStatus
 
@@ -55,7 +56,10 @@ class ContractFileInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(ReadOnly, admin.ModelAdmin):
+class ContractAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    """Contracts of the user's organizations: its administrators change the negotiation status."""
+
+    organization_path = "organization"
     list_display = [
         "title",
         "organization",
@@ -102,8 +106,11 @@ class ContractAdmin(ReadOnly, admin.ModelAdmin):
 
     actions = ["push_status_again"]
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return admin.ModelAdmin.has_change_permission(self, request, obj)
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # contracts are written from their deals
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = [field for _, options in self.fieldsets for field in options["fields"]]
@@ -121,7 +128,7 @@ class ContractAdmin(ReadOnly, admin.ModelAdmin):
     def status_versions(self, contract: Contract) -> str:
         return f"changed {contract.status_version}, written to the CRM {contract.status_pushed_version}"
 
-    @admin.action(description="Send the status to the CRM again")
+    @admin.action(description="Send the status to the CRM again", permissions=["change"])
     def push_status_again(self, request: HttpRequest, queryset: QuerySet[Contract]) -> None:
         """Queue the push for contracts whose status is not written (e.g. after a failure gave up)."""
         ids = list(
@@ -165,7 +172,8 @@ class ContractAdmin(ReadOnly, admin.ModelAdmin):
 
     def download_view(self, request: HttpRequest, file_id: int) -> FileResponse:
         """The stored bytes through the storage API, as an attachment, to staff who may view contracts."""
-        row = get_object_or_404(ContractFile.objects.select_related("contract"), pk=file_id)
+        files = self.scope(request, ContractFile.objects.select_related("contract"), through="contract")
+        row = get_object_or_404(files, pk=file_id)
         if not self.has_view_permission(request, row.contract):
             raise Http404
         if row.state != FileState.STORED or not row.file:
@@ -191,9 +199,10 @@ class StageStatusForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["connection"].queryset = self.fields["connection"].queryset.filter(
-            status=ConnectionStatus.CONNECTED
-        )
+        if "connection" in self.fields:  # absent from a read-only view (a member's)
+            self.fields["connection"].queryset = self.fields["connection"].queryset.filter(
+                status=ConnectionStatus.CONNECTED
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -215,8 +224,10 @@ class StageStatusForm(forms.ModelForm):
 
 
 @admin.register(StageStatus)
-class StageStatusAdmin(admin.ModelAdmin):
+class StageStatusAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     """Which deal stages mean which negotiation status (a deal moved there updates its contract)."""
+
+    organization_path = "connection__organization"
 
     form = StageStatusForm
     list_display = ["connection", "stage_label", "stage", "status"]

@@ -13,7 +13,11 @@ Every status change bumps ``Contract.status_version`` and, after its transaction
    with ``batch_update``; the CRM refuses the value (the property is missing, or an administrator
    removed one of its options): the property is made sure of (``ensure_status_property``: an
    enumeration of our statuses in its own group, created when missing) and the write is tried once
-   more — so an existing property costs one call per change;
+   more — so an existing property costs one call per change. A write that gets no answer
+   (``OutcomeUnknown``: a timeout on ``CRM_HTTP_WRITE_READ_TIMEOUT``, a connection cut after sending)
+   is not sent again blindly: the deal's property is read back (``crm_integrations/core/write_once.py``)
+   and written again only when it does not hold the status; when it still is not found, the
+   task's next try (``check_first``) reads it back before writing, too;
 4. records the version written (a conditional UPDATE: never lower), and loops while a newer
    version arrived meanwhile; then releases the lease and looks once more (a change committed
    while the lease was held found it taken and left the work to us).
@@ -28,6 +32,7 @@ tries again. Messages are the provider contract's errors: never a credential.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import uuid4
@@ -39,8 +44,9 @@ from django.utils import timezone
 from crm_integrations import echoes
 from crm_integrations.core import registry
 from crm_integrations.core.client import CrmClient
-from crm_integrations.core.errors import CrmError, InvalidRequest, RetryLater, Unsupported
-from crm_integrations.core.types import FieldOption, RecordUpdate
+from crm_integrations.core.errors import CrmError, InvalidRequest, OutcomeUnknown, RetryLater, Unsupported
+from crm_integrations.core.types import BatchUpdateResult, CrmRecord, FieldOption, RecordUpdate
+from crm_integrations.core.write_once import send_once, settle
 
 from .models import Contract, NegotiationStatus, SyncState
 
@@ -69,15 +75,18 @@ class PushResult:
     written: tuple[int, ...] = ()  # the status versions written to the deal by this run
     retry_in: float | None = None  # seconds until the task should run again
     failed: bool = False  # a failure that no retry of this task will mend (shown on the contract)
+    unknown: bool = False  # the last write got no answer: the next try reads the deal back first
 
     def __str__(self) -> str:
         return self.detail
 
 
-def contract_status_push(*, contract_id: int, attempt: int = 1) -> PushResult:
+def contract_status_push(*, contract_id: int, attempt: int = 1, check_first: bool = False) -> PushResult:
     """Write the contract's current status to its deal unless it is there already (idempotent).
 
     ``attempt`` counts the task's tries (1 = first); it decides the backoff and when to give up.
+    ``check_first``: the last try's write got no answer (``PushResult.unknown``): read the deal
+    before writing.
     """
     written: list[int] = []
     while True:
@@ -92,15 +101,15 @@ def contract_status_push(*, contract_id: int, attempt: int = 1) -> PushResult:
                 "another worker is writing this contract's status", tuple(written), retry_in=wait + 1
             )
         try:
-            result = _push_while_behind(contract_id, attempt)
+            result = _push_while_behind(contract_id, attempt, check_first)
         finally:
             _release(contract_id, token)
         written.extend(result.written)
         if result.retry_in is not None or result.failed or not _behind(contract_id):
-            return PushResult(result.detail, tuple(written), result.retry_in, result.failed)
+            return PushResult(result.detail, tuple(written), result.retry_in, result.failed, result.unknown)
 
 
-def _push_while_behind(contract_id: int, attempt: int) -> PushResult:
+def _push_while_behind(contract_id: int, attempt: int, check_first: bool) -> PushResult:
     written: list[int] = []
     detail = "already written"
     while True:
@@ -111,7 +120,7 @@ def _push_while_behind(contract_id: int, attempt: int) -> PushResult:
             return PushResult(detail, tuple(written))
         version, status = contract.status_version, contract.negotiation_status
         try:
-            _write(contract, status)
+            _write(contract, status, check_first=check_first)
         except RetryLater as error:
             return _retry_later(contract, version, attempt, error, tuple(written))
         except CrmError as error:
@@ -119,27 +128,55 @@ def _push_while_behind(contract_id: int, attempt: int) -> PushResult:
             return PushResult(f"failed: {error}", tuple(written), failed=True)
         _record_written(contract.pk, version, status)
         written.append(version)
+        check_first = False
         detail = f"status {status} (version {version}) written"
 
 
-def _write(contract: Contract, status: str) -> None:
+def _write(contract: Contract, status: str, *, check_first: bool = False) -> None:
+    """Write ``status`` to the deal; ``check_first`` (the last try's write may have landed
+    unanswered): read the deal first and write nothing when it holds the status."""
     connection = contract.connection
     if connection is None:
         raise Unsupported("The contract has no CRM connection to write its status to.", code="unsupported")
     client = registry.get_client(connection)
     if not client.supports_deals:
         raise Unsupported(f"{connection.provider} connections have no deals.", code="unsupported")
-    update = [RecordUpdate(contract.external_id, {PROPERTY: status})]
-    echoes.remember(connection.pk, OBJECT_TYPE, [(contract.external_id, PROPERTY, status)])
-    result = client.batch_update(OBJECT_TYPE, update)
-    if not result.failed:
+    deal_id = contract.external_id
+
+    def read_back(ids: list[str]) -> dict[str, CrmRecord]:
+        deals = client.batch_read(OBJECT_TYPE, ids, properties=[PROPERTY])
+        return {deal.id: deal for deal in deals if deal.properties.get(PROPERTY) == status}
+
+    def send(ids: list[str]) -> BatchUpdateResult:
+        return client.batch_update(
+            OBJECT_TYPE, [RecordUpdate(deal_id, {PROPERTY: status}) for deal_id in ids]
+        )
+
+    echoes.remember(connection.pk, OBJECT_TYPE, [(deal_id, PROPERTY, status)])
+    if check_first and not settle([deal_id], read_back, {}):
+        return
+    result = _send_once(deal_id, send, read_back)
+    if result is None or not result.failed:
         return
     # Refused: most likely the portal lacks the property (or one of its options). Make sure of it.
     _ensure_property(client)
-    result = client.batch_update(OBJECT_TYPE, update)
-    if result.failed:
+    result = _send_once(deal_id, send, read_back)
+    if result is not None and result.failed:
         failure = result.failed[0]
         raise InvalidRequest(f"The CRM refused the value: {failure.message}", code=failure.code or None)
+
+
+def _send_once(
+    deal_id: str,
+    send: Callable[[list[str]], BatchUpdateResult],
+    read_back: Callable[[list[str]], dict[str, CrmRecord]],
+) -> BatchUpdateResult | None:
+    """The CRM's answer, or None when the deal was found holding the status after no answer came;
+    ``OutcomeUnknown`` (a ``RetryLater``) when it still is not found."""
+    sent = send_once([deal_id], send, read_back)
+    if sent.error is not None:
+        raise sent.error
+    return sent.answer
 
 
 def _ensure_property(client: CrmClient) -> None:
@@ -177,7 +214,9 @@ def _retry_later(
         f"Status “{status}” not written yet: try {attempt} of {attempts} failed: {error}; "
         f"tried again in {wait:.0f} s.",
     )
-    return PushResult(f"try {attempt} failed: {error}", written, retry_in=wait)
+    return PushResult(
+        f"try {attempt} failed: {error}", written, retry_in=wait, unknown=isinstance(error, OutcomeUnknown)
+    )
 
 
 def _record_written(contract_id: int, version: int, status: str) -> None:

@@ -25,14 +25,21 @@ def fetch_contract_files(self, contract_id: int) -> str:  # noqa: ANN001
 
 
 @shared_task(bind=True, max_retries=100, acks_late=True)
-def push_contract_status(self, contract_id: int) -> str:  # noqa: ANN001
+def push_contract_status(self, contract_id: int, check_first: bool = False) -> str:  # noqa: ANN001
     """Write the contract's current negotiation status to its deal (``status_sync``): queued after
     every status change commits; reads the status when it runs, so quick changes coalesce. Tries
     that fail for now run again with waits doubling from CONTRACT_STATUS_RETRY_SECONDS, up to
-    CONTRACT_STATUS_ATTEMPTS tries (the service gives up and shows it on the contract)."""
-    result = status_sync.contract_status_push(contract_id=contract_id, attempt=self.request.retries + 1)
+    CONTRACT_STATUS_ATTEMPTS tries (the service gives up and shows it on the contract); a try
+    after a write that got no answer reads the deal back before writing (``check_first``)."""
+    result = status_sync.contract_status_push(
+        contract_id=contract_id, attempt=self.request.retries + 1, check_first=check_first
+    )
     if result.retry_in is not None:
-        raise self.retry(countdown=result.retry_in)
+        raise self.retry(
+            countdown=result.retry_in,
+            args=(),
+            kwargs={"contract_id": contract_id, "check_first": result.unknown},
+        )
     return str(result)
 
 

@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 
 from crm_integrations import debugger_admin, selectors, services, workflow_secrets
+from crm_integrations.admin_scoping import OrganizationScopedAdmin, SuperuserOnlyAdmin
 from crm_integrations.models import (
     Integration,
     Membership,
@@ -19,27 +20,53 @@ from crm_integrations.models import (
 
 __all__ = ["debugger_admin"]  # imported for its registrations (the webhook debugger)
 
-admin.site.site_header = "Lead Routing"
-admin.site.site_title = "Lead Routing admin"
-admin.site.index_title = "Administration"
+
+def superuser_only(allowed: bool, request: HttpRequest) -> bool:
+    return allowed and request.user.is_superuser
 
 
 class MembershipInline(admin.TabularInline):
+    """Who belongs to the organization, and as what: shown to its staff, granted by superusers only
+    (an organization's administrator must not be able to pull any user into it)."""
+
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
 
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return superuser_only(super().has_add_permission(request, obj), request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return superuser_only(super().has_change_permission(request, obj), request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return superuser_only(super().has_delete_permission(request, obj), request)
+
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    """Members see their organizations; their administrators rename them; superusers create and
+    delete them."""
+
+    organization_path = "pk"
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return superuser_only(super().has_add_permission(request), request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return superuser_only(super().has_delete_permission(request, obj), request)
+
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
+    """The CRM catalogue: shared by every organization (offered in connection forms), switched on
+    and off by superusers."""
+
+    choices_for_everyone = True
     list_display = ["name", "provider", "enabled"]
     list_editable = ["enabled"]
     readonly_fields = ["provider"]
@@ -52,8 +79,10 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrganizationIntegration)
-class OrganizationIntegrationAdmin(admin.ModelAdmin):
+class OrganizationIntegrationAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     """Connections: credentials are never shown, only whether they are set and when they expire."""
+
+    organization_path = "organization"
 
     list_display = [
         "organization",
@@ -105,7 +134,7 @@ class OrganizationIntegrationAdmin(admin.ModelAdmin):
     def refresh_token_state(self, obj: OrganizationIntegration) -> str:
         return "set" if selectors.secret_is_set(obj, "refresh_token") else "not set"
 
-    @admin.action(description="Issue a workflow webhook secret (shown once)")
+    @admin.action(description="Issue a workflow webhook secret (shown once)", permissions=["change"])
     def issue_workflow_secret(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         """A new secret for one connection, shown on a page of its own (never in a message, which
         would sit in a cookie), with the URL and header to set in the CRM's workflow action."""
@@ -142,8 +171,9 @@ class OrganizationIntegrationAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the HTTP layer: staff look, nobody edits."""
+class ReadOnlyAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
+    """Records written by the HTTP layer, per provider account rather than per organization:
+    superusers look, nobody edits."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -179,8 +209,10 @@ class ProviderApiCallAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SyncCursor)
-class SyncCursorAdmin(admin.ModelAdmin):
+class SyncCursorAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     """Polling per connection: staff set how often; the cursor is read-only."""
+
+    organization_path = "connection__organization"
 
     list_display = ["connection", "object_type", "poll_every_minutes", "last_polled_at", "last_result"]
     fields = ["connection", "object_type", "poll_every_minutes", "last_polled_at", "last_result", "cursor"]

@@ -6,12 +6,14 @@ import json
 from typing import Any
 
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 
 from crm_integrations import webhooks
+from crm_integrations.admin_scoping import OrganizationScopedAdmin
 from crm_integrations.core.redaction import redact_text
 from crm_integrations.models import WebhookDelivery, WebhookEvent
 
@@ -41,7 +43,11 @@ class WebhookEventInline(admin.TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    """Deliveries of the user's organizations (a delivery refused before its organization was known
+    has none: superusers only)."""
+
+    organization_path = "organization"
     list_display = [
         "received_at",
         "provider",
@@ -85,6 +91,20 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("organization").prefetch_related("events")
 
+    def has_replay_permission(self, request: HttpRequest, obj: WebhookDelivery | None = None) -> bool:
+        """Replay runs the stored body through the pipeline again, a write to the organization's
+        data: the change permission on deliveries (which the read-only page never uses otherwise)
+        and the organization's administrator role."""
+        allowed = request.user.has_perm("crm_integrations.change_webhookdelivery")
+        return allowed and self.can_administer(request, obj)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        delivery = self.get_object(request, object_id)
+        extra = {"can_replay": delivery is not None and self.has_replay_permission(request, delivery)}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
     @admin.display(description="events")
     def event_count(self, delivery: WebhookDelivery) -> int:
         return len(delivery.events.all())
@@ -112,10 +132,12 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def replay_view(self, request: HttpRequest, delivery_id: int) -> HttpResponseRedirect:
         from crm_integrations.tasks import replay_webhook_delivery
 
-        delivery = get_object_or_404(WebhookDelivery, pk=delivery_id)
+        delivery = get_object_or_404(self.get_queryset(request), pk=delivery_id)
         target = reverse("admin:crm_integrations_webhookdelivery_change", args=[delivery.pk])
         if request.method != "POST":
             return HttpResponseRedirect(target)
+        if not self.has_replay_permission(request, delivery):
+            raise PermissionDenied
         if not webhooks.replayable(delivery):
             messages.error(
                 request, "Only a delivery we accepted can be replayed (this one was refused: see its status)."

@@ -7,9 +7,10 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from django.dispatch import Signal
+from django.utils import timezone
 
 from crm_integrations.core.errors import RetryLater
-from crm_integrations.models import EventOutcome, OrganizationIntegration
+from crm_integrations.models import EventOutcome, OrganizationIntegration, WebhookEvent
 from crm_integrations.signals import Outcome, records_changed, workflow_record_requested
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,30 @@ def hand_over(
             known = outcomes.get(external_id)
             if known is None or (known.outcome == EventOutcome.IGNORED != outcome.outcome):
                 outcomes[external_id] = outcome
+    _settle_earlier_failures(connection, object_type, outcomes, source)
     return outcomes
+
+
+def _settle_earlier_failures(
+    connection: OrganizationIntegration, object_type: str, outcomes: Mapping[str, Outcome], source: str
+) -> None:
+    """Webhook events that failed for a record now taken in (by polling, a replay, a later webhook)
+    say so in the debugger: what took it in and when, after the reason they failed."""
+    taken = {key: outcome for key, outcome in outcomes.items() if outcome.outcome == EventOutcome.INGESTED}
+    if not taken:
+        return
+    failed = list(
+        WebhookEvent.objects.filter(
+            connection=connection, object_type=object_type, object_id__in=taken, outcome=EventOutcome.ERROR
+        )
+    )
+    moment = timezone.now().strftime("%Y-%m-%d %H:%M:%S UTC")
+    for row in failed:
+        row.outcome, row.result_ref = EventOutcome.INGESTED, taken[row.object_id].result_ref
+        row.outcome_detail = (
+            f"taken in later by {source} at {moment}; this event had failed: {row.outcome_detail}"
+        )
+    WebhookEvent.objects.bulk_update(failed, ["outcome", "outcome_detail", "result_ref"])
 
 
 def hand_over_workflow(

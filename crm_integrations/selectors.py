@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm_integrations.core import registry
+from crm_integrations.core.environments import enabled_environment_choices
 from crm_integrations.core.provider import CrmProvider, ProviderAction
 from crm_integrations.core.webhooks import ACCOUNT_PARAMETER, ORGANIZATION_PARAMETER
 from crm_integrations.models import (
     ConnectionStatus,
-    Environment,
     Integration,
     Organization,
     OrganizationIntegration,
@@ -30,20 +30,37 @@ def secret_is_set(connection: OrganizationIntegration, field_name: str) -> bool:
     return bool(field.stored_value(connection))  # type: ignore[attr-defined]
 
 
-def organizations_for_user(user: object) -> QuerySet[Organization]:
+def organizations_for_user(user: object, *, role: str | None = None) -> QuerySet[Organization]:
+    """The organizations ``user`` is a member of (with ``role``: only those where the membership has
+    that role, e.g. ``Membership.Role.ADMIN``); a superuser: every organization; an anonymous or
+    inactive user: none.
+
+    The one "organizations of this user" selector: the contracts API (contracts/selectors.py), the
+    staff pages (crm_integrations/views/context.py), the mapping wizard and the admin's scoping
+    (crm_integrations/admin_scoping.py) all read it.
+    """
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return Organization.objects.none()
     if getattr(user, "is_superuser", False):
         return Organization.objects.all()
-    return Organization.objects.filter(memberships__user=user)
+    memberships = {"memberships__user": user, **({"memberships__role": role} if role else {})}
+    return Organization.objects.filter(**memberships)
 
 
-def connection_for_account(provider: str, external_account_id: str) -> OrganizationIntegration | None:
-    """The connection that owns a provider account (a HubSpot portal, a monday account)."""
-    return (
-        OrganizationIntegration.objects.select_related("organization", "integration")
-        .filter(integration__provider=provider, external_account_id=external_account_id)
-        .exclude(status="disconnected")
-        .first()
+def connection_for_account(
+    provider: str, external_account_id: str, *, environment: str = ""
+) -> OrganizationIntegration | None:
+    """The connection that owns a provider account (a HubSpot portal, a monday account).
+
+    ``environment``: the app environment whose secret verified the request, when known; a request
+    signed by the sandbox app then never reaches a production connection of the same account id.
+    """
+    rows = OrganizationIntegration.objects.select_related("organization", "integration").filter(
+        integration__provider=provider, external_account_id=external_account_id
     )
+    if environment:
+        rows = rows.filter(environment=environment)
+    return rows.exclude(status="disconnected").first()
 
 
 def workflow_webhook_capable(connection: OrganizationIntegration) -> bool:
@@ -95,7 +112,7 @@ def crm_choices(organization: Organization) -> list[CrmChoice]:
                 status=statuses.get((integration.provider, value), ""),
                 actions=tuple(provider.connect_actions(value)) if provider is not None else (),
             )
-            for value, label in Environment.choices
+            for value, label in enabled_environment_choices()
         )
         choices.append(
             CrmChoice(

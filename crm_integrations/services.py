@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -140,25 +141,38 @@ def connect_organization(
         raise AccountAlreadyConnected(Integration.objects.get(provider=provider), account_id) from None
 
 
-def disconnect_connection(connection: OrganizationIntegration) -> bool:
-    """Revoke the refresh token at the CRM (best effort) and wipe the stored tokens.
+class Revocation(enum.Enum):
+    """What the CRM said when we gave the connection's access back (``disconnect_connection``)."""
 
-    Returns whether the CRM confirmed the revocation; the tokens are wiped either way.
-    """
-    revoked = not connection.refresh_token or oauth.revoke_best_effort(
+    CONFIRMED = "confirmed"  # the CRM revoked the refresh token
+    UNCONFIRMED = "unconfirmed"  # we asked; the CRM did not confirm
+    NOT_POSSIBLE = "not_possible"  # no refresh token to revoke (monday's tokens, API tokens)
+
+
+def disconnect_connection(connection: OrganizationIntegration) -> Revocation:
+    """Revoke the refresh token at the CRM (best effort) and wipe the stored tokens either way."""
+    if not connection.refresh_token:
+        revocation = Revocation.NOT_POSSIBLE
+    elif oauth.revoke_best_effort(
         registry.get_provider(connection.provider).oauth_app(connection.environment),
         refresh_token=connection.refresh_token,
-    )
+    ):
+        revocation = Revocation.CONFIRMED
+    else:
+        revocation = Revocation.UNCONFIRMED
+    reasons = {
+        Revocation.CONFIRMED: "Disconnected by staff; the CRM revoked our access.",
+        Revocation.UNCONFIRMED: "Disconnected; the CRM did not confirm revocation.",
+        Revocation.NOT_POSSIBLE: "Disconnected; the token was deleted here (the CRM cannot revoke it).",
+    }
     upsert_organization_integration(
         connection.organization,
         connection.provider,
         connection.environment,
         status=ConnectionStatus.DISCONNECTED,
-        status_reason="Disconnected by staff."
-        if revoked
-        else "Disconnected; the CRM did not confirm revocation.",
+        status_reason=reasons[revocation],
         access_token="",
         refresh_token="",
         expires_at=None,
     )
-    return revoked
+    return revocation

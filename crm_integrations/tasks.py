@@ -121,3 +121,20 @@ def forget_old_own_writes() -> int:
     from crm_integrations import echoes
 
     return echoes.forget_old()
+
+
+@shared_task
+def roll_up_api_calls() -> int:
+    """Beat: roll the provider call records of the hours just ended up into minute and hour rollups."""
+    from crm_integrations import rollups
+
+    return rollups.roll_up()
+
+
+@shared_task
+def prune_old_data() -> dict[str, int]:
+    """Beat, daily: roll up what is left, then apply every retention in small batches (idempotent)."""
+    from crm_integrations import pruning, rollups
+
+    rollups.roll_up()
+    return pruning.run_all()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from crm_integrations import echoes, intake_batches, selectors
+from crm_integrations import echoes, intake_batches, refusals, selectors
 from crm_integrations.core import registry
-from crm_integrations.core.redaction import redact_mapping
+from crm_integrations.core.redaction import redact_mapping, redact_url
 from crm_integrations.core.webhooks import InboundEvent, MalformedWebhook
 from crm_integrations.models import (
     DeliveryStatus,
@@ -29,58 +30,115 @@ EVENTS, WORKFLOW = "events", "workflow"
 
 
 #: What ``receive`` decides about a stored request (the body and headers are written once, first).
-VERDICT_FIELDS = ["signature", "account_id", "organization", "status", "status_detail", "response_status"]
+VERDICT_FIELDS = [
+    "signature", "account_id", "environment", "organization", "status", "status_detail", "response_status",
+]  # fmt: skip
+
+
+#: How much of a refused request's body is kept: enough for the debugger to show why it was refused.
+REFUSED_BODY_KEPT = 4096
+
+
+@dataclass(frozen=True)
+class InboundRequest:
+    """A webhook request as the view read it: at most the size cap of its body, already in memory."""
+
+    provider: str
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    oversized: bool = False
+    #: The client's address, for the refused-request budget (crm_integrations/refusals.py).
+    client: str = ""
+    #: The size the client declared (Content-Length), else the bytes read.
+    size: int | None = None
 
 
 @dataclass(frozen=True)
 class WebhookAnswer:
     status: int
     message: str
-    delivery_id: int
+    delivery_id: int | None
     #: When set, the exact JSON to answer (a URL-verification challenge echoed back).
     payload: dict[str, str] | None = None
+    #: Seconds, for a 429 past the refused-request budget (nothing was stored).
+    retry_after: int | None = None
 
 
-def store_request(
-    *, provider: str, kind: str, method: str, url: str, headers: dict[str, str], body: bytes
-) -> WebhookDelivery:
-    """The request as received (credentials in headers masked), before anything is checked."""
+def store_request(request: InboundRequest, *, kind: str, whole: bool, **verdict: object) -> WebhookDelivery:
+    """The request as received, credentials in headers and the URL masked: the whole body when it is
+    correctly signed, else only its first bytes with the SHA-256 of all of it (a refusal is cheap)."""
+    body = request.body if whole else request.body[:REFUSED_BODY_KEPT]
     return WebhookDelivery.objects.create(
-        provider=provider,
+        provider=request.provider,
         kind=kind,
-        method=method,
-        url=url,
-        headers=redact_mapping(headers),
+        method=request.method,
+        url=redact_url(request.url),
+        headers=redact_mapping(request.headers),
         body=body.decode("utf-8", errors="replace"),
-        body_size=len(body),
+        body_size=request.size if request.size is not None else len(request.body),
+        body_sha256=hashlib.sha256(request.body).hexdigest(),
+        body_truncated=len(body) < len(request.body) or request.oversized,
+        **verdict,
     )
 
 
-def receive(
-    *, provider: str, method: str, url: str, headers: dict[str, str], body: bytes, oversized: bool
-) -> WebhookAnswer:
-    """Store the request, then check it; a correctly signed batch is accepted once stored."""
-    delivery = store_request(
-        provider=provider, kind=EVENTS, method=method, url=url, headers=headers, body=body
-    )
-    if oversized:
-        return reject(delivery, 413, "The body is larger than WEBHOOK_MAX_BODY_BYTES.")
-    source = registry.get_provider(provider)
-    handshake = source.webhook_handshake(body)
+def receive(request: InboundRequest) -> WebhookAnswer:
+    """Check the request in memory, then store it: whole when correctly signed (before it is
+    processed), as a short record when refused; a correctly signed batch is answered 200."""
+    if request.oversized:
+        return refuse(request, EVENTS, 413, "The body is larger than WEBHOOK_MAX_BODY_BYTES.")
+    source = registry.get_provider(request.provider)
+    handshake = source.webhook_handshake(request.body)
     if handshake is not None:  # it carries no event, so it is answered whatever its signature
-        delivery.status, delivery.response_status = DeliveryStatus.HANDSHAKE, 200
-        delivery.status_detail = "URL verification challenge echoed back."
-        delivery.save(update_fields=VERDICT_FIELDS)
-        return WebhookAnswer(200, "challenge", delivery.pk, payload=handshake)
-    check = source.verify_webhook(method=method, url=url, headers=headers, body=body)
-    delivery.signature, delivery.account_id = check.verdict, check.account_id
+        return refuse(
+            request,
+            EVENTS,
+            200,
+            "URL verification challenge echoed back.",
+            status=DeliveryStatus.HANDSHAKE,
+            payload=handshake,
+        )
+    check = source.verify_webhook(
+        method=request.method, url=request.url, headers=request.headers, body=request.body
+    )
     if not check.valid:
-        return reject(delivery, 401, f"Signature refused: {check.detail}.")
+        return refuse(request, EVENTS, 401, f"Signature refused: {check.detail}.", signature=check.verdict)
+    delivery = store_request(
+        request, kind=EVENTS, whole=True, signature=check.verdict, account_id=check.account_id,
+        environment=check.environment,
+    )  # fmt: skip
     try:
-        events = source.parse_webhook_events(body, account_id=check.account_id)
+        events = source.parse_webhook_events(request.body, account_id=check.account_id)
     except MalformedWebhook as error:
         return reject(delivery, 400, f"Malformed body: {error}.")
     return accept(delivery, f"{len(events)} event(s) queued.")
+
+
+def refuse(
+    request: InboundRequest,
+    kind: str,
+    answer: int,
+    message: str,
+    *,
+    payload: dict[str, str] | None = None,
+    **verdict: object,
+) -> WebhookAnswer:
+    """A request we do not take, answered ``answer``: recorded briefly (past the client's budget of
+    refusals, not at all: 429)."""
+    admission = refusals.admit_refusal(request.client)
+    if not admission.admitted:
+        return WebhookAnswer(
+            429, "Too many refused requests from this address.", None, retry_after=admission.retry_after
+        )
+    fields = {"status": DeliveryStatus.REJECTED, **verdict}
+    delivery = store_request(
+        request, kind=kind, whole=False, status_detail=message, response_status=answer, **fields
+    )
+    if answer >= 400:
+        logger.warning("Rejected %s webhook %s: %s", request.provider, delivery.pk, message)
+    return WebhookAnswer(answer, message, delivery.pk, payload=payload)
 
 
 def accept(delivery: WebhookDelivery, detail: str) -> WebhookAnswer:
@@ -92,6 +150,7 @@ def accept(delivery: WebhookDelivery, detail: str) -> WebhookAnswer:
 
 
 def reject(delivery: WebhookDelivery, status: int, message: str) -> WebhookAnswer:
+    """A stored (correctly signed) delivery we refuse to process: malformed, or not its tenant's."""
     delivery.status = DeliveryStatus.REJECTED
     delivery.status_detail = message
     delivery.response_status = status
@@ -142,7 +201,7 @@ def _process_events(delivery: WebhookDelivery, source: str) -> None:
     for event in events:
         if event.account_id not in connections:
             connections[event.account_id] = selectors.connection_for_account(
-                delivery.provider, event.account_id
+                delivery.provider, event.account_id, environment=delivery.environment
             )
     waiting = {
         row.connection_id
@@ -159,7 +218,10 @@ def _process_events(delivery: WebhookDelivery, source: str) -> None:
 def replayable(delivery: WebhookDelivery) -> bool:
     """Only a request we accepted runs through the pipeline: never one whose signature failed, nor
     one refused for another reason (a workflow naming another organization's portal, a malformed or
-    oversized body) — a replay must not get round the checks that refused it."""
+    oversized body) — a replay must not get round the checks that refused it; nor one whose body
+    retention has emptied (crm_integrations/retention.py)."""
+    if delivery.body_pruned_at is not None:  # retention emptied the body: nothing left to run
+        return False
     return delivery.signature == SignatureVerdict.VALID and delivery.status != DeliveryStatus.REJECTED
 
 
@@ -292,6 +354,8 @@ def _echoes(
 def _first_look(
     connection: OrganizationIntegration | None, event: InboundEvent, *, echo: bool = False
 ) -> tuple[str, str]:
+    if event.problem:
+        return EventOutcome.REJECTED, f"malformed event: {event.problem}"
     if connection is None:
         return EventOutcome.REJECTED, f"no organization connected account {event.account_id}"
     if connection.status != "connected":

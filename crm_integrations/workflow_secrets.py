@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from urllib.parse import parse_qs, urlsplit
 
 from crm_integrations.core.webhooks import SignatureCheck
 from crm_integrations.models import ConnectionStatus, OrganizationIntegration, SignatureVerdict
@@ -36,10 +37,16 @@ def issue_workflow_secret(connection: OrganizationIntegration) -> str:
     return secret
 
 
-def given_secret(headers: dict[str, str]) -> str | None:
-    """The secret header's value, or None when the request does not carry it."""
+def given_secret(headers: dict[str, str], url: str = "") -> str | None:
+    """The secret from its header, else from a query parameter of the same name (HubSpot's action
+    can put an API key in either), or None when the request carries neither. The stored URL has it
+    masked (crm_integrations/core/redaction.py: ``redact_url``)."""
     wanted = SECRET_HEADER.lower()
-    return next((value for key, value in headers.items() if key.lower() == wanted), None)
+    header = next((value for key, value in headers.items() if key.lower() == wanted), None)
+    if header is not None:
+        return header
+    query = parse_qs(urlsplit(url).query, keep_blank_values=True)
+    return next((values[0] for name, values in query.items() if name.lower() == wanted), None)
 
 
 def check_workflow_secret(
@@ -56,5 +63,8 @@ def check_workflow_secret(
     )
     if secret and connection is not None and hmac.compare_digest(connection.settings[SETTING], wanted):
         account = connection.external_account_id
-        return SignatureCheck(SignatureVerdict.VALID, f"{SECRET_HEADER} header", account), connection
+        check = SignatureCheck(
+            SignatureVerdict.VALID, SECRET_HEADER, account, environment=connection.environment
+        )
+        return check, connection
     return SignatureCheck(SignatureVerdict.INVALID, f"{SECRET_HEADER} matches no connection"), None

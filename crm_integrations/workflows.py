@@ -19,68 +19,77 @@ from crm_integrations import selectors, webhooks, workflow_secrets
 from crm_integrations.core import registry
 from crm_integrations.core.provider import CrmProvider
 from crm_integrations.core.webhooks import (
-    ACCOUNT_PARAMETER,
     InboundEvent,
     MalformedWebhook,
     SignatureCheck,
     dedupe_key,
 )
 from crm_integrations.handover import hand_over_workflow
-from crm_integrations.models import EventOutcome, OrganizationIntegration, WebhookDelivery
-from crm_integrations.webhooks import WORKFLOW, WebhookAnswer
+from crm_integrations.models import EventOutcome, OrganizationIntegration, SignatureVerdict, WebhookDelivery
+from crm_integrations.webhooks import WORKFLOW, InboundRequest, WebhookAnswer
 
 
-def receive_workflow(
-    *, provider: str, method: str, url: str, headers: dict[str, str], body: bytes, oversized: bool
-) -> WebhookAnswer:
-    delivery = webhooks.store_request(
-        provider=provider, kind=WORKFLOW, method=method, url=url, headers=headers, body=body
-    )
-    if oversized:
-        return webhooks.reject(delivery, 413, "The body is larger than WEBHOOK_MAX_BODY_BYTES.")
-    source = registry.get_provider(provider)
+def receive_workflow(request: InboundRequest) -> WebhookAnswer:
+    """Authenticate the request in memory, then store it (whole only when it is authenticated)."""
+    if request.oversized:
+        return webhooks.refuse(request, WORKFLOW, 413, "The body is larger than WEBHOOK_MAX_BODY_BYTES.")
+    source = registry.get_provider(request.provider)
     if not source.workflow_webhooks:
-        return webhooks.reject(delivery, 404, f"{source.name} workflows do not call this endpoint.")
-    check, by_secret = _authenticate(source, method=method, url=url, headers=headers, body=body)
-    delivery.signature, delivery.account_id = check.verdict, check.account_id
-    if not check.valid:
-        return webhooks.reject(delivery, 401, f"Signature refused: {check.detail}.")
+        return webhooks.refuse(request, WORKFLOW, 404, f"{source.name} workflows do not call this endpoint.")
+    check, connection = _authenticate(
+        source, method=request.method, url=request.url, headers=request.headers, body=request.body
+    )
+    if connection is None:
+        return webhooks.refuse(
+            request, WORKFLOW, 401, f"Signature refused: {check.detail}.", signature=check.verdict
+        )
+    delivery = webhooks.store_request(
+        request, kind=WORKFLOW, whole=True, signature=check.verdict, account_id=check.account_id,
+        environment=check.environment,
+    )  # fmt: skip
     try:
-        request = source.parse_workflow_webhook(url=url, body=body)
+        asked = source.parse_workflow_webhook(url=request.url, body=request.body)
     except MalformedWebhook as error:
         return webhooks.reject(delivery, 400, f"Malformed request: {error}.")
-    connection, status, refusal = _owner(source, request.account_id, request.organization_id, by_secret)
-    if connection is None:
+    owner, status, refusal = _owner(source, asked.account_id, asked.organization_id, connection)
+    if owner is None:
         return webhooks.reject(delivery, status, refusal)
-    delivery.account_id, delivery.organization_id = connection.external_account_id, connection.organization_id
-    return webhooks.accept(delivery, f"{request.object_type} {request.object_id} queued.")
+    delivery.account_id, delivery.organization_id = owner.external_account_id, owner.organization_id
+    return webhooks.accept(delivery, f"{asked.object_type} {asked.object_id} queued.")
 
 
 def _authenticate(
     source: CrmProvider, *, method: str, url: str, headers: dict[str, str], body: bytes
 ) -> tuple[SignatureCheck, OrganizationIntegration | None]:
-    """Our secret header when the request carries one (the connection it names), else the signature."""
-    secret = workflow_secrets.given_secret(headers)
-    if secret is not None:
-        return workflow_secrets.check_workflow_secret(source.key, secret)
-    return source.verify_workflow_webhook(method=method, url=url, headers=headers, body=body), None
+    """The connection whose workflow secret the request carries (header or query parameter).
+
+    The secret is required: the app's signature is the same for every portal that installed the
+    app, and a portal admin can type any app id into a workflow, so a signature alone cannot say
+    which organization a request is for. A signature that is present must verify as well.
+    """
+    secret = workflow_secrets.given_secret(headers, url)
+    if secret is None:
+        detail = (
+            f"no {workflow_secrets.SECRET_HEADER} (header or query parameter): a workflow request must "
+            "carry the secret issued for its connection"
+        )
+        return SignatureCheck(SignatureVerdict.MISSING, detail), None
+    check, connection = workflow_secrets.check_workflow_secret(source.key, secret)
+    if connection is None:
+        return check, None
+    signed = source.verify_workflow_webhook(method=method, url=url, headers=headers, body=body)
+    if signed.verdict != SignatureVerdict.MISSING and not signed.valid:
+        return signed, None
+    return check, connection
 
 
 def _owner(
-    source: CrmProvider, account_id: str, organization_id: str, by_secret: OrganizationIntegration | None
+    source: CrmProvider, account_id: str, organization_id: str, connection: OrganizationIntegration
 ) -> tuple[OrganizationIntegration | None, int, str]:
-    """The connection the request is for, or the answer (status, why) refusing it."""
-    account = f"{source.name} account {account_id}"
-    if by_secret is not None:
-        connection = by_secret
-        if account_id and account_id != connection.external_account_id:
-            return None, 403, f"The request names {account}, which is not the secret's account."
-    elif not account_id:
-        return None, 400, f"Malformed request: no '{ACCOUNT_PARAMETER}' (the {source.name} account)."
-    else:
-        connection = selectors.connection_for_account(source.key, account_id)
-        if connection is None:
-            return None, 403, f"No organization connected {account}."
+    """The secret's connection when the request names it, or the answer (status, why) refusing it."""
+    if account_id and account_id != connection.external_account_id:
+        account = f"{source.name} account {account_id}"
+        return None, 403, f"The request names {account}, which is not the secret's account."
     if str(connection.organization_id) != organization_id:
         owned = f"{source.name} account {connection.external_account_id}"
         return None, 403, f"Organization {organization_id} does not own {owned}."
@@ -91,7 +100,9 @@ def process_workflow(delivery: WebhookDelivery, source: str) -> None:
     """The request as one event (the same body again is a duplicate), handed to the app above."""
     body = delivery.body.encode()
     request = registry.get_provider(delivery.provider).parse_workflow_webhook(url=delivery.url, body=body)
-    connection = selectors.connection_for_account(delivery.provider, delivery.account_id)
+    connection = selectors.connection_for_account(
+        delivery.provider, delivery.account_id, environment=delivery.environment
+    )
     event = InboundEvent(
         dedupe_key=dedupe_key(
             delivery.provider,

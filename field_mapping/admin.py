@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
 
+from crm_integrations.admin_scoping import OrganizationScopedAdmin
+
 from . import wizard_views
 from .models import FieldMapping, FieldRule, Lead, StatusMapping
 
@@ -25,7 +27,8 @@ class StatusMappingInline(admin.TabularInline):
 
 
 @admin.register(FieldMapping)
-class FieldMappingAdmin(admin.ModelAdmin):
+class FieldMappingAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    organization_path = "connection__organization"
     list_display = ["connection", "object_type", "status_source", "updated_at", "updated_by"]
     readonly_fields = ["created_at", "updated_at", "updated_by"]
     inlines = [FieldRuleInline, StatusMappingInline]
@@ -57,8 +60,10 @@ class FieldMappingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     """Every lead taken in, including those whose mapping failed (state "mapping error")."""
+
+    organization_path = "organization"
 
     list_display = [
         "external_id",

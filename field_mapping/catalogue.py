@@ -62,6 +62,18 @@ class PropertyCatalogue:
     def lead_fields_known(self) -> bool:
         return self.object_type in self.fields
 
+    # Templates get lists, never the dicts: Django's ``catalogue.fields.items`` looks the key up
+    # first, and monday's lead object type is named "items".
+    @property
+    def field_groups(self) -> list[tuple[str, tuple[CrmField, ...]]]:
+        """``(object type, its fields)`` pairs, lead object first."""
+        return list(self.fields.items())
+
+    @property
+    def unavailable_kinds(self) -> list[tuple[str, str]]:
+        """``(object type, why its fields could not be read)`` pairs."""
+        return list(self.unavailable.items())
+
     def kind_at(self, association_path: str) -> str:
         """The object type an association path ends on (``""`` is the lead object)."""
         return association_path.rsplit(".", 1)[-1] if association_path else self.object_type

@@ -7,7 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from crm_integrations.core import registry
 from crm_integrations.core.errors import InvalidRequest, NotFound
 from crm_integrations.core.types import CrmField
-from crm_integrations.models import ConnectionStatus, OrganizationIntegration
+from crm_integrations.models import ConnectionStatus, Membership, OrganizationIntegration
 from crm_integrations.selectors import organizations_for_user
 
 from .catalogue import LEAD_OBJECT_TYPES
@@ -69,10 +69,12 @@ def mapping_problems(connection: OrganizationIntegration, spec: MappingSpec) -> 
 
 
 def wizard_connections(user: object) -> QuerySet[OrganizationIntegration]:
-    """Connected connections of the user's organizations (a superuser: every organization's)."""
+    """Connected connections of the organizations the user administers (a superuser: every
+    organization's): the wizard changes mappings, which a mere member may not."""
     return (
         OrganizationIntegration.objects.filter(
-            status=ConnectionStatus.CONNECTED, organization__in=organizations_for_user(user)
+            status=ConnectionStatus.CONNECTED,
+            organization__in=organizations_for_user(user, role=Membership.Role.ADMIN),
         )
         .select_related("organization", "integration")
         .order_by("organization__name", "integration__name", "environment")

@@ -6,6 +6,13 @@ takes everything that piled up meanwhile: a burst costs about N / batch size cal
 due rows with a token (a conditional UPDATE, so concurrent flushes on any database never send a row
 twice), writes them in batches, and records each result; failures retry with backoff and show in
 the admin and the lead's journey until they are written or given up.
+
+A lead's owner is written once. A batch update that gets no answer (``OutcomeUnknown``: a timeout
+on the shorter ``CRM_HTTP_WRITE_READ_TIMEOUT``, a connection cut after sending) is not sent again
+blindly: its records are read back (one batch read, ``crm_integrations/core/write_once.py``), those
+at their owner count as written and only the others are sent again. A row keeps
+``outcome_unknown`` from just before its send until its answer is recorded, so a later try (or a
+flush taking over a crashed one) reads it back before sending too.
 """
 
 from __future__ import annotations
@@ -23,12 +30,15 @@ from django.utils import timezone
 
 from crm_integrations import echoes
 from crm_integrations.core import registry
+from crm_integrations.core.client import CrmClient
 from crm_integrations.core.errors import CrmError
-from crm_integrations.core.types import FollowUpTask, RecordUpdate
+from crm_integrations.core.types import BatchUpdateResult, RecordUpdate
+from crm_integrations.core.write_once import send_once, settle
 from crm_integrations.models import OrganizationIntegration
 
 from . import journey
-from .models import JourneyKind, OwnerWrite, RoutingPolicy, WriteStatus
+from .models import JourneyKind, OwnerWrite, WriteStatus
+from .writeback_tasks import create_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -105,46 +115,107 @@ def flush(connection_id: object) -> int:
     return written
 
 
-def _send(connection: OrganizationIntegration, client: object, rows: list[OwnerWrite]) -> int:
+def _send(connection: OrganizationIntegration, client: CrmClient, rows: list[OwnerWrite]) -> int:
     by_type: dict[tuple[str, str], list[OwnerWrite]] = {}
     for row in rows:
         by_type.setdefault((row.object_type, row.owner_property), []).append(row)
-    written = 0
-    for (object_type, owner_property), group in by_type.items():
-        updates = [RecordUpdate(row.record_id, {owner_property: row.owner_external_id}) for row in group]
-        echoes.remember(
-            connection.pk,
-            object_type,
-            [(row.record_id, owner_property, row.owner_external_id) for row in group],
+    return sum(
+        _send_group(connection, client, object_type, owner_property, group)
+        for (object_type, owner_property), group in by_type.items()
+    )
+
+
+def _send_group(
+    connection: OrganizationIntegration,
+    client: CrmClient,
+    object_type: str,
+    owner_property: str,
+    group: list[OwnerWrite],
+) -> int:
+    """One batch update, never repeated blindly: rows whose last send got no answer, and rows of a
+    send that times out now, are read back first and only those not at their owner are sent."""
+    echoes.remember(
+        connection.pk,
+        object_type,
+        [(row.record_id, owner_property, row.owner_external_id) for row in group],
+    )
+
+    def read_back(rows: list[OwnerWrite]) -> dict[OwnerWrite, object]:
+        return owners_in_place(client, object_type, owner_property, rows)
+
+    def send(rows: list[OwnerWrite]) -> BatchUpdateResult:
+        OwnerWrite.objects.filter(pk__in=[row.pk for row in rows]).update(outcome_unknown=True)
+        updates = [RecordUpdate(row.record_id, {owner_property: row.owner_external_id}) for row in rows]
+        return client.batch_update(object_type, updates)
+
+    landed: dict[OwnerWrite, object] = {}
+    answered: list[OwnerWrite] = []
+    try:
+        unsure = [row for row in group if row.outcome_unknown]
+        pending = settle(unsure, read_back, landed) if unsure else []
+        pending += [row for row in group if not row.outcome_unknown]
+        sent = send_once(pending, send, read_back, landed=landed)
+    except CrmError as error:
+        _failed([row for row in group if row not in landed], f"{type(error).__name__}: {error}")
+    else:
+        if sent.answer is not None:
+            failures = {failure.id: failure.message for failure in sent.answer.failed}
+            answered = [row for row in sent.answered if row.record_id not in failures]
+            _written(answered, len(sent.answered))
+            _failed_each(
+                [(row, failures[row.record_id]) for row in sent.answered if row.record_id in failures]
+            )
+        if sent.unknown:
+            _failed(list(sent.unknown), f"{type(sent.error).__name__}: {sent.error}; not found written")
+    _written(list(landed), len(group), found=True)
+    done = [*landed, *answered]
+    create_tasks(connection, client, object_type, done)
+    return len(done)
+
+
+def owners_in_place(
+    client: CrmClient, object_type: str, owner_property: str, rows: Sequence[OwnerWrite]
+) -> dict[OwnerWrite, object]:
+    """The rows whose record already has their owner (one batch read through the provider contract)."""
+    records = {
+        record.id: record
+        for record in client.batch_read(
+            object_type, [row.record_id for row in rows], properties=[owner_property]
         )
-        try:
-            result = client.batch_update(object_type, updates)
-        except CrmError as error:
-            _failed(group, f"{type(error).__name__}: {error}")
-            continue
-        failures = {failure.id: failure for failure in result.failed}
-        done = [row for row in group if row.record_id not in failures]
-        _written(done, len(group))
-        _failed_each([(row, failures[row.record_id].message) for row in group if row.record_id in failures])
-        written += len(done)
-        _create_tasks(connection, client, object_type, done)
-    return written
+    }
+    return {
+        row: records[row.record_id]
+        for row in rows
+        if row.record_id in records
+        and str(records[row.record_id].properties.get(owner_property) or "") == str(row.owner_external_id)
+    }
 
 
-def _written(rows: Sequence[OwnerWrite], batch_size: int) -> None:
+def _written(rows: Sequence[OwnerWrite], batch_size: int, *, found: bool = False) -> None:
+    """Record rows as written; ``found``: by a read back after a send that got no answer."""
+    if not rows:
+        return
     now = timezone.now()
+    how = " (the CRM did not answer in time; read back: in place)" if found else ""
     with transaction.atomic():
         for row in rows:
             row.status, row.written_at, row.batch_size = WriteStatus.WRITTEN, now, batch_size
-            row.attempts, row.last_error = row.attempts + 1, ""
-        OwnerWrite.objects.bulk_update(rows, ["status", "written_at", "batch_size", "attempts", "last_error"])
+            row.attempts, row.last_error, row.outcome_unknown = row.attempts + 1, "", False
+        OwnerWrite.objects.bulk_update(
+            rows, ["status", "written_at", "batch_size", "attempts", "last_error", "outcome_unknown"]
+        )
         journey.record(
             journey.event(
                 row.decision.lead_id,
                 JourneyKind.WRITTEN,
                 f"owner {row.owner_external_id} ({row.decision.rep}) written to the CRM in "
-                f"{row.latency_ms:.0f} ms (batch of {batch_size})",
-                {"latency_ms": row.latency_ms, "batch_size": batch_size, "attempt": row.attempts},
+                f"{row.latency_ms:.0f} ms (batch of {batch_size}){how}",
+                {
+                    "latency_ms": row.latency_ms,
+                    "batch_size": batch_size,
+                    "attempt": row.attempts,
+                    "found": found,
+                },
                 row.decision,
             )
             for row in rows
@@ -188,63 +259,6 @@ def _failed_each(failures: Sequence[tuple[OwnerWrite, str]]) -> None:
             row.attempts,
             message,
         )
-
-
-def _create_tasks(
-    connection: OrganizationIntegration, client: object, object_type: str, rows: list[OwnerWrite]
-) -> None:
-    """The rep's follow-up task in the CRM, due within the lead's SLA (when the organization asks)."""
-    policy = RoutingPolicy.objects.filter(organization_id=connection.organization_id).first()
-    if not rows or policy is None or not policy.create_tasks:
-        return
-    if not getattr(client, "supports_tasks", False):
-        OwnerWrite.objects.filter(pk__in=[row.pk for row in rows]).update(task_status="unsupported")
-        return
-    due = timezone.now() + timedelta(minutes=policy.task_due_minutes)
-    tasks = [
-        FollowUpTask(
-            record_id=row.record_id,
-            owner_id=row.owner_external_id,
-            subject=f"Follow up: {row.decision.lead.name or row.decision.lead.email or 'new lead'}",
-            due_at=due,
-            body=f"Routed to you by rule '{row.decision.rule_name}'.",
-        )
-        for row in rows
-    ]
-    try:
-        result = client.create_follow_up_tasks(object_type, tasks)
-    except CrmError as error:
-        OwnerWrite.objects.filter(pk__in=[row.pk for row in rows]).update(
-            task_status="failed", task_error=str(error)
-        )
-        journey.record(
-            journey.event(row.decision.lead_id, JourneyKind.TASK, f"follow-up task failed: {error}")
-            for row in rows
-        )
-        return
-    failed = {failure.id: failure.message for failure in result.failed}
-    created = iter(result.created)
-    events = []
-    for row in rows:
-        if row.record_id in failed:
-            row.task_status, row.task_error = "failed", failed[row.record_id]
-            events.append(
-                journey.event(
-                    row.decision.lead_id, JourneyKind.TASK, f"follow-up task failed: {row.task_error}"
-                )
-            )
-        else:
-            task = next(created, None)
-            row.task_status, row.task_id = "created", task.id if task else ""
-            events.append(
-                journey.event(
-                    row.decision.lead_id,
-                    JourneyKind.TASK,
-                    f"follow-up task {row.task_id} due {due:%Y-%m-%d %H:%M} UTC",
-                )
-            )
-        row.save(update_fields=["task_status", "task_id", "task_error"])
-    journey.record(events)
 
 
 def flush_everything_due() -> int:

@@ -13,8 +13,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-#: Secrets added to an existing .env that lacks them (written by an older `make run`).
-LATER_SECRETS = {"MONDAY_SANDBOX_SIGNING_SECRET": lambda: secrets.token_urlsafe(32)}
+#: Settings added to an existing .env that lacks them (written by an older `make run`). The local
+#: sandboxes get secrets of their own: their public defaults are refused with DEBUG off.
+LATER_SECRETS = {
+    "MONDAY_SANDBOX_SIGNING_SECRET": lambda: secrets.token_urlsafe(32),
+    "HUBSPOT_SANDBOX_CLIENT_SECRET": lambda: secrets.token_urlsafe(32),
+    "CRM_SANDBOXES_ENABLED": lambda: "true",
+}
 
 
 def add_missing_secrets(target: Path) -> None:

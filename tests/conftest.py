@@ -1,4 +1,5 @@
 import os
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -7,6 +8,7 @@ from django.conf import settings
 
 from crm_integrations.catalogue import ensure_catalogue
 from crm_integrations.models import Integration, Organization
+from tests.browser_console import REPORT_VIOLATIONS, BrowserConsole
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -19,6 +21,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "concurrency" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """This run's own folder (config/settings/test.py: ``var/test/run-<pid>``) goes with it."""
+    folder = Path(settings.VAR_DIR).resolve()
+    if folder.name == f"run-{os.getpid()}" and folder.parent.name == "test":
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
@@ -60,13 +69,23 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium, request):
+def browser_console() -> BrowserConsole:
+    """What the test's pages printed; the ``page`` fixture fails the test on a CSP violation in it."""
+    return BrowserConsole()
+
+
+@pytest.fixture
+def page(chromium, request, browser_console):
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(REPORT_VIOLATIONS)
+    context.on("console", lambda message: browser_console.record(message.type, message.text))
     page = context.new_page()
     yield page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    if failure := browser_console.failure():
+        pytest.fail(failure)
 
 
 @pytest.fixture
@@ -83,9 +102,11 @@ def admin_page(page, live_server, django_user_model):
 # --- The HubSpot sandbox, over real HTTP ----------------------------------------------------------
 @pytest.fixture(scope="session")
 def hubspot_sandbox_server():
+    from django.conf import settings
+
     from crm_integrations.sandboxes.hubspot import start_sandbox
 
-    sandbox = start_sandbox(port=0)
+    sandbox = start_sandbox(port=0, client_secret=settings.HUBSPOT["sandbox"]["CLIENT_SECRET"])
     yield sandbox
     sandbox.stop()
 

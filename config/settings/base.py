@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from config.public_url import is_loopback_http, validate_public_base_url
 from config.schedule import BEAT_SCHEDULE
 
 
@@ -47,9 +49,10 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+validate_public_base_url(PUBLIC_BASE_URL, debug=DEBUG)  # https outside DEBUG, unless loopback (`make run`)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.LeadRoutingAdminConfig",  # django.contrib.admin with the scoped site (config/apps.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +63,8 @@ INSTALLED_APPS = [
     "knox",
     "drf_spectacular",
     "django_celery_beat",
+    "axes",
+    "csp",
     "crm_integrations",
     "field_mapping",
     "routing",
@@ -68,13 +73,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.session_timeout.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -136,8 +144,53 @@ STORAGES = {
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 LOGIN_URL = "admin:login"
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", False) else None
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG and False)
+# --- HTTPS, cookies, sessions, login throttling, CSP -----------------------------------------------
+# Production runs behind a TLS-terminating proxy (README "Production"): trust its X-Forwarded-Proto,
+# redirect http to https and send HSTS. `make run` serves http://127.0.0.1 with DEBUG off, so these
+# follow BEHIND_TLS_PROXY and cookies follow PUBLIC_BASE_URL, not DEBUG alone.
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=BEHIND_TLS_PROXY)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes that reach the app directly, over http
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if BEHIND_TLS_PROXY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# Session and CSRF cookies only over HTTPS outside DEBUG, unless the app is served on loopback http.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool(
+    "SECURE_COOKIES", default=not DEBUG and not is_loopback_http(PUBLIC_BASE_URL)
+)
+# Staff sessions end this long after login, and after this long without a request
+# (config/session_timeout.py).
+SESSION_COOKIE_AGE = env.int("SESSION_HOURS", default=8) * 3600
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+
+# django-axes: after LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that
+# pair is refused for LOGIN_LOCKOUT_MINUTES (config/lockout.py says so); staff unlock it sooner by
+# deleting the row under Axes → Access attempts. Behind a proxy the address is the one the proxy saw.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_TLS_PROXY else 0)
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+
+# Content-Security-Policy (django-csp): scripts only from our own static files, so an injected
+# inline <script>, on*= handler or javascript: URL does not run. Styles allow 'unsafe-inline'
+# because Django's admin writes inline <style> (admin/change_list.html) and style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Staff only by default; the contracts API (contracts/api/) also takes API tokens
 # (`manage.py create_api_token <username>`) and lets organization members in.
@@ -167,6 +220,8 @@ SPECTACULAR_SETTINGS = {
     },
     # The schema is for staff (drf-spectacular's own default would serve it to anyone).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAdminUser"],
+    # It describes the API, not itself (its `format`/`lang` switches are drf-spectacular's).
+    "SERVE_INCLUDE_SCHEMA": False,
 }
 
 # --- Celery -----------------------------------------------------------------------------------
@@ -252,16 +307,34 @@ CONTRACT_STATUS_RETRY_SECONDS = env.float("CONTRACT_STATUS_RETRY_SECONDS", defau
 # The currency of a deal whose CRM names none (ISO 4217).
 CONTRACT_DEFAULT_CURRENCY = env.str("CONTRACT_DEFAULT_CURRENCY", default="USD")
 
+# The "sandbox" environment of every CRM (our local fake CRMs by default) is offered and its webhooks
+# accepted only when this is on (default: DEBUG). Its built-in public secrets never count outside
+# DEBUG (crm_integrations/core/environments.py): `make run` writes generated ones to .env.
+CRM_SANDBOXES_ENABLED = env.bool("CRM_SANDBOXES_ENABLED", default=DEBUG)
+
 # HubSpot apps, one per environment. "sandbox" is our local HubSpot sandbox by default
 # (`make run` starts it); point it at a HubSpot developer test account's app if you prefer.
 # HubSpot signs app webhooks with v3 (timestamped); a v1-only request can be replayed forever.
 HUBSPOT_WEBHOOK_ALLOW_V1 = env.bool("HUBSPOT_WEBHOOK_ALLOW_V1", default=False)
 # Webhook bodies larger than this are refused with 413 (HubSpot sends at most 100 events).
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
+# Refused webhook requests (bad signature, too large...) per client address and minute: past it they
+# are answered 429 and not stored (crm_integrations/refusals.py). Correctly signed ones never count.
+WEBHOOK_REFUSED_PER_MINUTE = env.int("WEBHOOK_REFUSED_PER_MINUTE", default=60)
 # Webhook events are taken in by batch: at once when no batch of their connection is under way, else
 # by that batch's next round or one trailing task a window later, up to WEBHOOK_INTAKE_BATCH a round.
 WEBHOOK_INTAKE_WINDOW = env.float("WEBHOOK_INTAKE_WINDOW", default=1.0)
 WEBHOOK_INTAKE_BATCH = env.int("WEBHOOK_INTAKE_BATCH", default=1000)
+# Hosts (and their subdomains) that HubSpot's signed file URLs may point at; anything else, any
+# non-https URL and any host resolving to a private address is refused (crm_integrations/hubspot/files.py).
+HUBSPOT_FILE_HOSTS = env.list(
+    "HUBSPOT_FILE_HOSTS",
+    default=[
+        "hubspotusercontent.com", "hubspotusercontent.net", "hubspotusercontent-na1.net",
+        "hubspotusercontent-na2.net", "hubspotusercontent-eu1.net", "hubspotusercontent-ap1.net",
+        "hubspot.com", "hubspot.net", "hubapi.com",
+    ],
+)  # fmt: skip
 HUBSPOT_CALLBACK_PATH = "/api/v1/integrations/hubspot/callback"
 HUBSPOT_SANDBOX_URL = env.str("HUBSPOT_SANDBOX_URL", default="http://127.0.0.1:8100")
 HUBSPOT = {
@@ -319,6 +392,9 @@ MONDAY = {
 CRM_HTTP = {
     "CONNECT_TIMEOUT": env.float("CRM_HTTP_CONNECT_TIMEOUT", default=3.05),
     "READ_TIMEOUT": env.float("CRM_HTTP_READ_TIMEOUT", default=30.0),
+    # Batch writes' own read timeout (HubSpot answers them well under a second): a write stuck at
+    # the CRM holds a worker this long, then its records are read back (OutcomeUnknown).
+    "WRITE_READ_TIMEOUT": env.float("CRM_HTTP_WRITE_READ_TIMEOUT", default=5.0),
     "MAX_ATTEMPTS": env.int("CRM_HTTP_MAX_ATTEMPTS", default=4),
     "BACKOFF_BASE": env.float("CRM_HTTP_BACKOFF_BASE", default=0.5),
     "BACKOFF_MAX": env.float("CRM_HTTP_BACKOFF_MAX", default=8.0),
@@ -338,6 +414,21 @@ CRM_RATE_LIMITS = {
     "hubspot:search": env.json("HUBSPOT_SEARCH_RATE_LIMIT", default=[[4, 1]]),  # 5 / s
     "monday": env.json("MONDAY_RATE_LIMIT", default=[[5_000_000, 60]]),  # complexity per minute
     "salesforce": env.json("SALESFORCE_RATE_LIMIT", default=[[25, 1]]),
+}
+
+# Retention (crm_integrations/retention.py, routing/retention.py): pruned daily by beat in batches
+# of RETENTION_BATCH_SIZE rows, each its own short transaction; `manage.py prune_data --dry-run`
+# shows what each would remove. 0 keeps that data for ever. Raw call records are rolled up
+# (crm_integrations/rollups.py) before they are pruned; the rollups keep the health history.
+DATA_RETENTION = {
+    "WEBHOOK_BODY_DAYS": env.int("WEBHOOK_BODY_RETENTION_DAYS", default=30),
+    "WEBHOOK_DAYS": env.int("WEBHOOK_RETENTION_DAYS", default=180),
+    "API_CALL_DAYS": env.int("API_CALL_RETENTION_DAYS", default=14),
+    "API_ROLLUP_MINUTE_DAYS": env.int("API_ROLLUP_MINUTE_RETENTION_DAYS", default=30),
+    "API_ROLLUP_HOUR_DAYS": env.int("API_ROLLUP_HOUR_RETENTION_DAYS", default=400),
+    "JOURNEY_DAYS": env.int("JOURNEY_RETENTION_DAYS", default=180),
+    "DECISION_DAYS": env.int("DECISION_RETENTION_DAYS", default=180),
+    "BATCH_SIZE": env.int("RETENTION_BATCH_SIZE", default=1000),
 }
 
 # --- Logging and errors -------------------------------------------------------------------------
@@ -360,6 +451,9 @@ if SENTRY_DSN:
     sentry_sdk.init(
         dsn=SENTRY_DSN,
         send_default_pii=False,
+        # Frame locals and request bodies may hold OAuth tokens, webhook payloads and passwords.
+        include_local_variables=False,
+        max_request_body_size="never",
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
         environment=env.str("SENTRY_ENVIRONMENT", default="production"),
     )

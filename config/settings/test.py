@@ -11,7 +11,15 @@ os.environ.setdefault(
     "ENCRYPTION_KEYS",
     "test-2:hRpGazyEkwz5jAgAFERThgHyw4YWmR64WY93fxarCxM=,test-1:fUI6YcnwL1cRxX9XFtWqesnYLNuC_mtfzGLj4ro6JPk=",
 )
-os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "var", "test"))
+# The local sandboxes are on, with an app secret of the tests' own: the sandboxes' public defaults
+# count only with DEBUG on (crm_integrations/core/environments.py), and tests run with DEBUG off.
+os.environ.setdefault("CRM_SANDBOXES_ENABLED", "true")
+os.environ.setdefault("HUBSPOT_SANDBOX_CLIENT_SECRET", "test-hubspot-sandbox-client-secret")
+# A folder per test run (database, file broker, cache), so that two runs on one machine never share
+# a database; processes a test starts inherit VAR_DIR from the environment and so find this run's.
+os.environ.setdefault(
+    "VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "var", "test", f"run-{os.getpid()}")
+)
 
 from .base import *
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from contracts.models import Contract, ContractFile, NegotiationStatus, SyncState
+from contracts.models import Contract, ContractFile, NegotiationStatus
 
 
 class ContractFileSerializer(serializers.ModelSerializer):
@@ -90,23 +90,3 @@ class ErrorSerializer(serializers.Serializer):
     """DRF's error body for 401, 403 and 404 (for the schema)."""
 
     detail = serializers.CharField()
-
-
-class ContractFilterSerializer(serializers.Serializer):
-    """The list's query parameters; a value that is not one of the choices is a 400, not ignored."""
-
-    negotiation_status = serializers.ChoiceField(
-        choices=NegotiationStatus.choices, required=False, help_text="Only contracts in this status"
-    )
-    sync_state = serializers.ChoiceField(
-        choices=SyncState.choices, required=False, help_text="Only contracts in this sync state"
-    )
-    organization = serializers.IntegerField(
-        min_value=1, required=False, help_text="Only this organization's contracts (its id)"
-    )
-    q = serializers.CharField(
-        max_length=200,
-        required=False,
-        allow_blank=True,
-        help_text="Text in the title, the counterparty or the CRM deal id (case-insensitive)",
-    )

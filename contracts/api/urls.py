@@ -9,7 +9,7 @@ app_name = "contracts_api"
 urlpatterns = [
     path("", ContractViewSet.as_view({"get": "list"}), name="contract-list"),
     path(
-        "<int:pk>/",
+        "<str:pk>/",  # any text: ContractViewSet.get_object answers a bad id with a JSON 400
         ContractViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
         name="contract-detail",
     ),

@@ -7,11 +7,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from knox.auth import TokenAuthentication
 from rest_framework import mixins, viewsets
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,15 +17,12 @@ from contracts.models import Contract
 from contracts.selectors import contracts_for_user
 from contracts.services import contract_status_set
 
-from . import schema  # noqa: F401  (registers the schema extension)
+from .authentication import API_AUTHENTICATION
 from .pagination import ContractPagination
+from .parameters import CONTRACT_ID, ContractFilterSerializer, ContractPathSerializer, validated
 from .permissions import IsOrganizationMember
-from .serializers import (
-    ContractFilterSerializer,
-    ContractSerializer,
-    ContractStatusUpdateSerializer,
-    ErrorSerializer,
-)
+from .schema import BAD_REQUEST_BODY  # and registers the schema extensions
+from .serializers import ContractSerializer, ContractStatusUpdateSerializer, ErrorSerializer
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such contract in your organizations.")
 NOT_ALLOWED = OpenApiResponse(
@@ -36,6 +30,9 @@ NOT_ALLOWED = OpenApiResponse(
 )
 NOT_AUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid session or token.")
 ACCESS = {401: NOT_AUTHENTICATED, 403: NOT_ALLOWED}
+BAD_ID = OpenApiResponse(
+    BAD_REQUEST_BODY, description="The id is not a whole number in range (`id` says why)."
+)
 
 
 @extend_schema_view(
@@ -43,12 +40,25 @@ ACCESS = {401: NOT_AUTHENTICATED, 403: NOT_ALLOWED}
         summary="List contracts",
         description="The contracts of your organizations (a superuser: all), newest first, paginated.",
         parameters=[ContractFilterSerializer],
-        responses={200: ContractSerializer(many=True), 400: OpenApiTypes.OBJECT, **ACCESS},
+        responses={
+            200: ContractSerializer(many=True),
+            400: OpenApiResponse(
+                BAD_REQUEST_BODY,
+                description=(
+                    "A parameter that is not valid, named with what is wrong: a value that is not "
+                    "one of the choices or not a whole number in range, an empty value (except "
+                    "`q`), or a parameter given twice."
+                ),
+            ),
+            **ACCESS,
+            404: OpenApiResponse(ErrorSerializer, description="No such page (past the last one)."),
+        },
     ),
     retrieve=extend_schema(
         summary="Get a contract",
         description="One contract of your organizations, with its files.",
-        responses={200: ContractSerializer, **ACCESS, 404: NOT_FOUND},
+        parameters=[CONTRACT_ID],
+        responses={200: ContractSerializer, 400: BAD_ID, **ACCESS, 404: NOT_FOUND},
     ),
     partial_update=extend_schema(
         summary="Set a contract's negotiation status",
@@ -58,11 +68,16 @@ ACCESS = {401: NOT_AUTHENTICATED, 403: NOT_ALLOWED}
             "deal after the request (see `in_sync`, `sync_state` and `sync_detail`). Any member of "
             "the contract's organization may set it."
         ),
+        parameters=[CONTRACT_ID],
         request=ContractStatusUpdateSerializer,
         responses={
             200: ContractSerializer,
             400: OpenApiResponse(
-                OpenApiTypes.OBJECT, description="Not a negotiation status, or a field that cannot change."
+                BAD_REQUEST_BODY,
+                description=(
+                    "Not a negotiation status, a field that cannot change, a body that is not "
+                    "JSON or form data (`detail`), or an id that is not valid (`id`)."
+                ),
             ),
             **ACCESS,
             404: NOT_FOUND,
@@ -73,13 +88,13 @@ ACCESS = {401: NOT_AUTHENTICATED, 403: NOT_ALLOWED}
 class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Contracts of the caller's organizations: read them, and set their negotiation status.
 
-    Authentication: an API token (``Authorization: Token <token>``, django-rest-knox, for API
-    clients) or the staff session (whose writes need the CSRF token, DRF's rule). Who may do
-    what: ``IsOrganizationMember``.
+    Authentication: ``API_AUTHENTICATION`` (an API token or the staff session). Who may do what:
+    ``IsOrganizationMember``. Every URL parameter is checked first (``parameters.py``): a bad one
+    is a 400 naming it.
     """
 
     serializer_class = ContractSerializer
-    authentication_classes = [TokenAuthentication, SessionAuthentication]  # token first: 401s say "Token"
+    authentication_classes = API_AUTHENTICATION
     permission_classes = [IsOrganizationMember]
     pagination_class = ContractPagination
     queryset = Contract.objects.none()  # the model, for the schema; get_queryset scopes to the caller
@@ -89,6 +104,11 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             return Contract.objects.none()
         filters = self._list_filters() if self.action == "list" else {}
         return contracts_for_user(self.request.user, **filters).defer("deal_snapshot")
+
+    def get_object(self) -> Contract:
+        pk = self.kwargs[self.lookup_field]
+        self.kwargs[self.lookup_field] = validated(ContractPathSerializer, {"id": pk})["id"]
+        return super().get_object()
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         contract = self.get_object()
@@ -103,6 +123,8 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(self.get_serializer(stored).data)
 
     def _list_filters(self) -> dict[str, Any]:
-        filters = ContractFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        return dict(filters.validated_data)
+        """The filters for ``contracts_for_user``; ``page`` and ``page_size`` are checked here too,
+        and then read by ``ContractPagination``."""
+        parameters = validated(ContractFilterSerializer, self.request.query_params)
+        paging = {ContractPagination.page_query_param, ContractPagination.page_size_query_param}
+        return {name: value for name, value in parameters.items() if name not in paging}

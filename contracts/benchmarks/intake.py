@@ -27,6 +27,7 @@ from crm_integrations.benchmarks.web_server import serve_app
 from crm_integrations.benchmarks.worker import broker_name, broker_notes, run_worker
 from crm_integrations.models import OrganizationIntegration, ProviderApiCall, WebhookDelivery
 from crm_integrations.sandboxes.hubspot import RunningSandbox
+from crm_integrations.workflow_secrets import SECRET_HEADER, issue_workflow_secret
 
 from ..models import Contract, ContractFile, FileState
 from .portal import benchmark_portal
@@ -73,7 +74,8 @@ def _run(
         run_worker(var_dir, options.workers, extra_env=env),
     ):
         parameters = {"organization": str(connection.organization_id), "account": str(PORTAL)}
-        action = {"targetUrl": base_url + path, "stageId": STAGE, "queryParams": parameters}
+        key = {"name": SECRET_HEADER, "value": issue_workflow_secret(connection), "location": "header"}
+        action = {"targetUrl": base_url + path, "stageId": STAGE, "queryParams": parameters, "apiKey": key}
         sandbox.control.configure_workflows(actions=[action], timeout=30)
         _enroll(sandbox, warm_up)
         _wait(connection, [warm_up], with_files=options.with_files, timeout=60)

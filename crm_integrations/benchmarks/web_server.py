@@ -68,10 +68,12 @@ def serve_app(
     *,
     var_dir: str | None = None,
     extra_env: Mapping[str, str] | None = None,
+    access_log: bool = False,
 ) -> Iterator[str]:
     """Run ``gunicorn config.wsgi:application`` (sync workers, like the Procfile) on a free loopback
     port; yields its base URL once ``ready_path`` answers, and stops it afterwards. Without
-    ``var_dir``, a temporary one of its own (see the module's docstring)."""
+    ``var_dir``, a temporary one of its own (see the module's docstring). ``access_log``: gunicorn's
+    access log (secrets masked, as in the Procfile) goes to ``gunicorn.log`` there too."""
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="lead-routing-benchmark-") as own_var_dir:
         var_dir = var_dir or own_var_dir
@@ -79,7 +81,10 @@ def serve_app(
         command = [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--graceful-timeout", "5",
+            "--logger-class", "config.gunicorn_logging.RedactingLogger",
         ]  # fmt: skip
+        if access_log:
+            command += ["--access-logfile", "-"]
         log_path = Path(var_dir) / "gunicorn.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(  # noqa: S603 (a fixed command: this interpreter's gunicorn)

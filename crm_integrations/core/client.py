@@ -103,10 +103,17 @@ class CrmClient(ABC):
         ``record_id``; ``created`` holds the tasks made, each with ``associations[object_type]``
         naming its record. Raises ``Unsupported`` when ``supports_tasks`` is False.
         """
-        raise Unsupported(
-            f"{self.provider} connections cannot create follow-up tasks (supports_tasks is False).",
-            code="unsupported",
-        )
+        raise self._no_tasks()
+
+    def find_follow_up_tasks(self, object_type: str, tasks: Sequence[FollowUpTask]) -> dict[str, CrmRecord]:
+        """The tasks already created for these items, by ``FollowUpTask.key``, each with
+        ``associations[object_type]`` naming its record; items without one are left out.
+
+        Read after a create whose outcome is unknown (``OutcomeUnknown``), so that no record gets
+        a second task for one key; it reads the CRM itself, not a search index that lags behind.
+        Raises ``Unsupported`` when ``supports_tasks`` is False.
+        """
+        raise self._no_tasks()
 
     def accounts_by_id(self, ids: Sequence[str]) -> list[CrmAccount]:
         """Accounts (companies) by id, in the order of ``ids``; unknown ids are left out."""
@@ -172,6 +179,12 @@ class CrmClient(ABC):
         """
         raise Unsupported(
             f"{self.provider} connections keep no property history (supports_property_history is False).",
+            code="unsupported",
+        )
+
+    def _no_tasks(self) -> Unsupported:
+        return Unsupported(
+            f"{self.provider} connections cannot create follow-up tasks (supports_tasks is False).",
             code="unsupported",
         )
 

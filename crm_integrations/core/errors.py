@@ -76,6 +76,17 @@ class ProviderUnavailable(RetryLater):
     """5xx, timeouts, connection errors, or our circuit breaker is open for this account."""
 
 
+class OutcomeUnknown(ProviderUnavailable):
+    """A write was sent but its answer never came (the read timed out, or the connection broke
+    after the request went out): the CRM may or may not have applied it.
+
+    Never send it again blindly: read the records back (``CrmClient.batch_read``, or
+    ``find_follow_up_tasks`` for tasks) and send only what did not land. The HTTP layer
+    (``crm_integrations/core/http/client.py``) raises it for non-idempotent calls only and does not
+    repeat them; ``crm_integrations/core/write_once.py`` does the reading back.
+    """
+
+
 class NotFound(CrmError):
     """The record or endpoint does not exist (or is archived)."""
 

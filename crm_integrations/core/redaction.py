@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "[redacted]"
 
@@ -21,7 +22,7 @@ _PATTERNS = [
     # key=value in query strings and form bodies
     (
         re.compile(
-            r"(?i)\b((?:access|refresh|id)_token|client_secret|code_verifier|api_key|apikey|password|code)"
+            r"(?i)\b([\w.-]*(?:token|secret|signature|password|api[_-]?key|apikey)[\w.-]*|code_verifier|code)"
             r"=[^&\s\"']+"
         ),
         r"\1=" + MASK,
@@ -37,6 +38,21 @@ _PATTERNS = [
     # our own envelopes never need to be read by a person either
     (re.compile(r"enc1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_=-]+"), MASK),
 ]
+
+
+#: Query parameters whose values are masked in stored, shown and logged URLs: anything named like a
+#: key, token, secret, signature or password (a workflow action may put its API key in the URL).
+SECRET_PARAMETER = re.compile(r"(key|token|secret|signature|password|passwd|auth|code)", re.IGNORECASE)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the value of every secret-sounding query parameter masked (names kept)."""
+    scheme, netloc, path, query, fragment = urlsplit(url)
+    if not query:
+        return url
+    pairs = parse_qsl(query, keep_blank_values=True)
+    masked = [(name, MASK if SECRET_PARAMETER.search(name) else value) for name, value in pairs]
+    return urlunsplit((scheme, netloc, path, urlencode(masked, safe="[]"), fragment))
 
 
 def redact_text(text: str) -> str:

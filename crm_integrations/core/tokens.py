@@ -9,9 +9,10 @@ rejects marks the connection ``needs_reauth`` once, and nothing retries it in a 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import requests
@@ -27,7 +28,8 @@ from .errors import AuthExpired, AuthRevoked, RetryLater
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-LEASE_SECONDS = 30
+#: Added to the slowest a token call can take (connect + read timeout) for the lease's length.
+LEASE_MARGIN_SECONDS = 15
 WAIT_FOR_OTHER_REFRESHER_SECONDS = 20
 
 
@@ -58,7 +60,8 @@ def refresh_tokens(
         _raise_if_unusable(connection)
         if not _still_needed(connection, if_token_is=if_token_is, force=force):
             return connection
-        if _take_lease(connection_id):
+        lease = _take_lease(connection_id)
+        if lease is not None:
             break
         if time.monotonic() > deadline:
             raise RetryLater("Another process is still refreshing this connection.", retry_after=5)
@@ -70,7 +73,7 @@ def refresh_tokens(
             return connection
         return _refresh(connection)
     finally:
-        OrganizationIntegration.objects.filter(pk=connection_id).update(refresh_lease_until=None)
+        _release_lease(connection_id, lease)
 
 
 def _still_needed(connection: OrganizationIntegration, *, if_token_is: str | None, force: bool) -> bool:
@@ -79,12 +82,31 @@ def _still_needed(connection: OrganizationIntegration, *, if_token_is: str | Non
     return force or needs_refresh(connection)
 
 
-def _take_lease(connection_id: object) -> bool:
+def lease_seconds() -> float:
+    """Longer than the slowest token call (connect + read timeout) plus a margin: a lease that ran
+    out while its holder still waited for the CRM would let a second process refresh with the same
+    rotating refresh token, and the loser would mark the connection ``needs_reauth``."""
+    http = settings.CRM_HTTP
+    return float(http["CONNECT_TIMEOUT"]) + float(http["READ_TIMEOUT"]) + LEASE_MARGIN_SECONDS
+
+
+def _take_lease(connection_id: object) -> datetime | None:
+    """The lease's end, which is also its owner's mark (a few random microseconds make it one of a
+    kind), or None when another process holds it."""
     now = timezone.now()
-    return bool(
+    until = now + timedelta(seconds=lease_seconds(), microseconds=1 + secrets.randbelow(999_999))
+    taken = (
         OrganizationIntegration.objects.filter(pk=connection_id)
         .filter(Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lt=now))
-        .update(refresh_lease_until=now + timedelta(seconds=LEASE_SECONDS))
+        .update(refresh_lease_until=until)
+    )
+    return until if taken else None
+
+
+def _release_lease(connection_id: object, lease: datetime) -> None:
+    """Only our own lease: one that ran out and was taken by another process stays theirs."""
+    OrganizationIntegration.objects.filter(pk=connection_id, refresh_lease_until=lease).update(
+        refresh_lease_until=None
     )
 
 

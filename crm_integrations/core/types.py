@@ -158,6 +158,9 @@ class FollowUpTask:
     due_at: datetime  # tz-aware
     body: str = ""
     priority: str = "HIGH"  # one of TASK_PRIORITIES
+    #: What the task is for (routing: its assignment), kept with the task so that
+    #: ``CrmClient.find_follow_up_tasks`` finds it again after a create of unknown outcome.
+    key: str = ""
 
     def __post_init__(self) -> None:
         if self.due_at.tzinfo is None or self.due_at.utcoffset() is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from crm_integrations.models import SignatureVerdict
@@ -16,6 +16,9 @@ class SignatureCheck:
     detail: str = ""
     #: The CRM account the signature vouches for, when the body does not say (monday's JWT).
     account_id: str = ""
+    #: The app environment ("production", "sandbox") whose secret verified the request: the
+    #: connection is looked up in that environment only.
+    environment: str = ""
 
     @property
     def valid(self) -> bool:
@@ -35,6 +38,9 @@ class InboundEvent:
     occurred_at: datetime | None
     property_name: str = ""
     property_value: str = ""
+    #: Why the event cannot be taken in (an id or time out of range...): recorded with this reason
+    #: while the rest of its batch goes on (crm_integrations/webhooks.py ``_first_look``).
+    problem: str = ""
 
 
 #: Static query parameters of a workflow action's URL: our organization id and the CRM account id.
@@ -68,6 +74,57 @@ class WebhookSource(Protocol):
     def parse_webhook_events(self, body: bytes, *, account_id: str = "") -> list[InboundEvent]: ...
 
     def webhook_handshake(self, body: bytes) -> dict[str, str] | None: ...
+
+
+#: CRM ids are 64-bit integers at most: 19 digits (20 leaves room for an unsigned one).
+MAX_ID_DIGITS = 20
+#: Event times outside these bounds are malformed: before 2000 or more than a day ahead of us.
+EARLIEST_EVENT = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_EVENT_AHEAD = timedelta(days=1)
+
+
+def external_id(value: object, name: str) -> str:
+    """An id from a CRM's webhook as text: digits only, at most ``MAX_ID_DIGITS``; "" when absent.
+
+    Raises ``MalformedWebhook`` naming the field for anything else (an id is stored, looked up and
+    sent back to the CRM, so a 10,000-character "id" must stop here)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | str | float):
+        raise MalformedWebhook(f"{name} is not an id")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise MalformedWebhook(f"{name} is not a whole number")
+        value = int(value)
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > MAX_ID_DIGITS:
+        raise MalformedWebhook(f"{name} is not an id of at most {MAX_ID_DIGITS} digits")
+    return text
+
+
+def event_moment(value: object, name: str, *, per_second: int) -> datetime | None:
+    """An epoch time (``per_second`` units a second: 1000 for milliseconds) as a datetime, range
+    checked before any arithmetic; None when absent; ``MalformedWebhook`` naming the field else."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise MalformedWebhook(f"{name} is not a time")
+    try:
+        number = float(value)
+    except ValueError:
+        raise MalformedWebhook(f"{name} is not a time") from None
+    latest = datetime.now(tz=UTC) + LATEST_EVENT_AHEAD
+    if not (EARLIEST_EVENT.timestamp() <= number / per_second <= latest.timestamp()):
+        raise MalformedWebhook(f"{name} is out of range (before 2000 or more than a day ahead)")
+    return datetime.fromtimestamp(number / per_second, tz=UTC)
+
+
+def bounded_text(value: object, name: str, limit: int) -> str:
+    """A short text field from outside, refused (not cut) when longer than ``limit``."""
+    text = "" if value is None else str(value)
+    if len(text) > limit:
+        raise MalformedWebhook(f"{name} is longer than {limit} characters")
+    return text
 
 
 def dedupe_key(*parts: object) -> str:

@@ -64,8 +64,10 @@ class HubSpotApi:
         json: Any = None,
         search: bool = False,
         idempotent: bool | None = None,
+        write: bool = False,
     ) -> requests.Response:
-        """One call; ``search=True`` uses the search budget and may be repeated (it only reads)."""
+        """One call; ``search=True`` uses the search budget and may be repeated (it only reads);
+        ``write=True`` (batch update and create) gets the shorter write read timeout."""
         extra: dict[str, Any] = (
             {"rate_limit_key": SEARCH_RATE_LIMIT_KEY, "idempotent": True} if search else {}
         )
@@ -73,7 +75,7 @@ class HubSpotApi:
             extra["idempotent"] = idempotent
         return self.auth.call(
             lambda: self.http.request(
-                method, endpoint, path_params=path_params, params=params, json=json, **extra
+                method, endpoint, path_params=path_params, params=params, json=json, write=write, **extra
             )
         )
 

@@ -54,7 +54,9 @@ def _create_chunk(
         {**create_input(name, item.properties, item.associations), TRACE_ID: trace} for trace, item in chunk
     ]
     try:
-        response = api.call("POST", BATCH_CREATE, path_params={"objectType": name}, json={"inputs": inputs})
+        response = api.call(
+            "POST", BATCH_CREATE, path_params={"objectType": name}, json={"inputs": inputs}, write=True
+        )
     except InvalidRequest as error:
         if error.status != 400:
             raise

@@ -39,7 +39,7 @@ from .objects import BATCH_LIMIT, ObjectsApi
 from .owners import list_owners
 from .properties import PropertiesApi, PropertySpec, options_from
 from .search import ChangeFeed
-from .tasks import create_follow_up_tasks
+from .tasks import create_follow_up_tasks, find_follow_up_tasks
 
 if TYPE_CHECKING:
     from crm_integrations.models import OrganizationIntegration
@@ -158,6 +158,10 @@ class HubSpotClient(CrmClient):
     def create_follow_up_tasks(self, object_type: str, tasks: Sequence[FollowUpTask]) -> BatchCreateResult:
         """HubSpot tasks (batch create, 100 per call), each associated inline with its record."""
         return create_follow_up_tasks(self.api, object_type, tasks)
+
+    def find_follow_up_tasks(self, object_type: str, tasks: Sequence[FollowUpTask]) -> dict[str, CrmRecord]:
+        """The records' associated tasks carrying the items' keys (see ``tasks``): two calls or so."""
+        return find_follow_up_tasks(self.associations, self.objects, object_type, tasks)
 
     def accounts_by_id(self, ids: Sequence[str]) -> list[CrmAccount]:
         """Companies by id (batch read, 100 per call)."""

@@ -7,18 +7,23 @@ from datetime import datetime
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
+from django.conf import settings
 
+from crm_integrations.core.environments import SANDBOX, environment_enabled
 from crm_integrations.core.errors import InvalidRequest, ProviderUnavailable
 from crm_integrations.core.http import ProviderHttpClient, build_session
+from crm_integrations.core.http.outbound_urls import check_redirects, check_url
 
 from . import normalize
 from .api import HubSpotApi, hubspot_policy
 from .associations import AssociationsApi
+from .config import hubspot_settings
 from .errors import parse_hubspot_error
 from .objects import ObjectsApi
 
 SIGNED_URL = "/files/v3/files/{fileId}/signed-url"
 CHUNK_BYTES = 64 * 1024
+MAX_REDIRECTS = 5
 NOTE_PROPERTIES = ("hs_attachment_ids", "hs_timestamp")
 
 
@@ -92,6 +97,8 @@ class FilesApi:
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http") or not parts.netloc:
             raise InvalidRequest("A file URL must be an http(s) URL.", code="invalid_url")
+        allowed, trusted = file_hosts()
+        check_url(url, allowed_hosts=allowed, trusted_origins=trusted)
         directory, _, name = parts.path.rpartition("/")
         if quote(unquote(name), safe="") == name:  # recorded as a template, the file name left out
             endpoint, path_params = "/{fileName}", {"fileName": unquote(name)}
@@ -101,6 +108,8 @@ class FilesApi:
         session = build_session(policy.timeout)
         session.stream = True
         session.headers["Accept"] = "*/*"
+        session.max_redirects = MAX_REDIRECTS
+        session.hooks["response"].append(check_redirects(allowed, trusted))
         http = ProviderHttpClient(
             "hubspot",
             f"{self.api.account}:files",
@@ -117,6 +126,14 @@ class FilesApi:
                 response.close()
         finally:
             http.close()
+
+
+def file_hosts() -> tuple[list[str], list[str]]:
+    """The hosts signed file URLs may point at (``HUBSPOT_FILE_HOSTS``, subdomains included), and the
+    sandbox's origin when the sandbox environment is enabled (its files are served over http on
+    loopback, which nothing else may be)."""
+    trusted = [hubspot_settings(SANDBOX)["API_BASE_URL"]] if environment_enabled(SANDBOX) else []
+    return list(settings.HUBSPOT_FILE_HOSTS), trusted
 
 
 def _too_large(max_bytes: int) -> InvalidRequest:

@@ -131,7 +131,7 @@ class ObjectsApi:
         ]
         try:
             response = self.api.call(
-                "POST", BATCH_UPDATE, path_params={"objectType": name}, json={"inputs": inputs}
+                "POST", BATCH_UPDATE, path_params={"objectType": name}, json={"inputs": inputs}, write=True
             )
         except InvalidRequest as error:
             if error.status != 400:

@@ -2,6 +2,7 @@ from .connections import ConnectionStatus, Environment, Integration, Organizatio
 from .echoes import OwnWrite
 from .http import BreakerState, ProviderApiCall, ProviderCircuitBreaker
 from .organizations import Membership, Organization
+from .rollups import ApiCallRollup, ApiCallRollupCursor, BucketSize, StatusClass
 from .webhooks import (
     DeliveryStatus,
     EventOutcome,
@@ -12,7 +13,10 @@ from .webhooks import (
 )
 
 __all__ = [
+    "ApiCallRollup",
+    "ApiCallRollupCursor",
     "BreakerState",
+    "BucketSize",
     "ConnectionStatus",
     "DeliveryStatus",
     "Environment",
@@ -25,6 +29,7 @@ __all__ = [
     "ProviderApiCall",
     "ProviderCircuitBreaker",
     "SignatureVerdict",
+    "StatusClass",
     "SyncCursor",
     "WebhookDelivery",
     "WebhookEvent",

@@ -65,6 +65,10 @@ class OrganizationIntegration(models.Model):
     # with a conditional UPDATE), and when the tokens were last renewed (for the keep-alive).
     refresh_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     last_refreshed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set while the shared rate limiter of this account cannot be used, so calls are held back
+    # (crm_integrations/core/http/limiter_health.py); cleared by the next call that gets through.
+    rate_limiter_failing_since = models.DateTimeField(null=True, blank=True, editable=False)
+    rate_limiter_error = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -36,6 +36,13 @@ class WebhookDelivery(models.Model):
     headers = models.JSONField(default=dict, help_text="Request headers, credentials masked")
     body = models.TextField(blank=True, help_text="The raw body (cut at the size limit when oversized)")
     body_size = models.PositiveIntegerField(default=0)
+    body_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the whole body as received (hex)"
+    )
+    body_truncated = models.BooleanField(
+        default=False,
+        help_text="Only the first bytes of a refused request's body are kept (crm_integrations/webhooks.py)",
+    )
     signature = models.CharField(
         max_length=20, choices=SignatureVerdict.choices, default=SignatureVerdict.NOT_CHECKED
     )
@@ -45,9 +52,18 @@ class WebhookDelivery(models.Model):
     account_id = models.CharField(
         max_length=100, blank=True, help_text="The CRM account the signature vouched for (monday's JWT)"
     )
+    environment = models.CharField(
+        max_length=40, blank=True, help_text="The app environment whose secret verified the request"
+    )
     organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.SET_NULL)
     processed_at = models.DateTimeField(null=True, blank=True)
     replays = models.PositiveIntegerField(default=0)
+    body_pruned_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When retention emptied the raw body (crm_integrations/retention.py); size and digest stay",
+    )
 
     class Meta:
         ordering = ["-received_at"]
@@ -102,6 +118,13 @@ class WebhookEvent(models.Model):
                 fields=["connection", "created_at"],
                 condition=models.Q(outcome="pending"),
                 name="pending_webhook_events",
+            ),
+            # The few events that failed, found again when the record is taken in another way
+            # (crm_integrations/handover.py: ``_settle_earlier_failures``).
+            models.Index(
+                fields=["connection", "object_type", "object_id"],
+                condition=models.Q(outcome="error"),
+                name="failed_webhook_events",
             ),
         ]
         constraints = [

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from crm_integrations.core.environments import accepted_secrets
+
 #: Budget in ``settings.CRM_RATE_LIMITS``, in complexity points (reference §6).
 RATE_LIMIT_KEY = "monday"
 #: The API version every request pins (reference §1: "always send an explicit version").
@@ -52,21 +54,18 @@ def monday_settings(environment: str) -> dict[str, Any]:
     return merged
 
 
-def signing_secrets() -> list[str]:
-    """Every configured app's signing secret: a delivery may come from the production or the sandbox app.
+def signing_secrets() -> list[tuple[str, str]]:
+    """``(environment, signing secret)`` of each app whose webhooks this deployment accepts.
 
     The sandbox's built-in default secret is public (it is in this file), so it only counts with
-    ``DEBUG`` on; anywhere else a webhook signed with it would be accepted from anyone.
+    ``DEBUG`` on, and the sandbox environment only where it is enabled
+    (crm_integrations/core/environments.py); anywhere else a webhook signed with it would be
+    accepted from anyone.
     """
     configured = getattr(settings, "MONDAY", {}) or {}
-    environments = set(DEFAULTS) | set(configured)
-    found = [monday_settings(environment)["SIGNING_SECRET"] for environment in sorted(environments)]
-    public = {DEFAULTS["sandbox"]["SIGNING_SECRET"]}
-    return [
-        secret
-        for secret in dict.fromkeys(found)
-        if secret and (secret not in public or getattr(settings, "DEBUG", False))
-    ]
+    environments = sorted(set(DEFAULTS) | set(configured))
+    found = ((environment, monday_settings(environment)["SIGNING_SECRET"]) for environment in environments)
+    return accepted_secrets(found, public={DEFAULTS["sandbox"]["SIGNING_SECRET"]})
 
 
 def api_endpoint(environment: str) -> tuple[str, str]:

@@ -231,6 +231,8 @@ query ItemsById($ids: [ID!], $limit: Int{selection.declare()}) {{
             # Not repeated inline after a 5xx: a document of 25 writes is split instead (see below).
             result = self.api.execute(query, variables, estimate=estimate, idempotent=False)
         except ProviderUnavailable as error:
+            # A timeout or a cut connection after sending (``OutcomeUnknown``, no status) goes up
+            # as it is: the writes may have landed, the caller reads the items back.
             if error.status != 500 or error.code == "circuit_open":
                 raise
             if len(chunk) == 1:

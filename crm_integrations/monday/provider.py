@@ -69,10 +69,17 @@ class MondayProvider(CrmProvider):
         self, *, method: str, url: str, headers: dict[str, str], body: bytes
     ) -> SignatureCheck:
         lowered = {key.lower(): value for key, value in headers.items()}
-        check = webhooks.verify_jwt(lowered.get("authorization"), signing_secrets(), audience=url)
+        accepted = signing_secrets()
+        secrets = [secret for _, secret in accepted]
+        check = webhooks.verify_jwt(lowered.get("authorization"), secrets, audience=url)
         if not check.valid:
             return SignatureCheck(check.verdict, check.detail)
-        return SignatureCheck(check.verdict, f"jwt accountId={check.account_id}", account_id=check.account_id)
+        return SignatureCheck(
+            check.verdict,
+            f"jwt accountId={check.account_id}",
+            account_id=check.account_id,
+            environment=accepted[check.matched][0],
+        )
 
     def parse_webhook_events(self, body: bytes, *, account_id: str = "") -> list[InboundEvent]:
         """monday's body does not name the account: it comes from the verified JWT's ``accountId``."""

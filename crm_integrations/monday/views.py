@@ -13,10 +13,11 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from crm_integrations.core.environments import enabled_environment_choices
 from crm_integrations.core.errors import CrmError
-from crm_integrations.models import Environment, OrganizationIntegration
+from crm_integrations.models import OrganizationIntegration
 from crm_integrations.services import AccountAlreadyConnected
-from crm_integrations.views.context import current_organization, page_context
+from crm_integrations.views.context import administered_organization, page_context
 
 from .client import MondayClient
 from .connect import connect_with_api_token, use_lead_board
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 
 class ApiTokenForm(forms.Form):
-    environment = forms.ChoiceField(choices=Environment.choices)
+    environment = forms.ChoiceField(choices=enabled_environment_choices)
     api_token = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         help_text="monday → your avatar → Developers → My access tokens. Stored encrypted, never shown.",
@@ -37,7 +38,7 @@ class ApiTokenForm(forms.Form):
 
 @staff_member_required
 def connect_token(request: HttpRequest) -> HttpResponse:
-    organization = current_organization(request)
+    organization = administered_organization(request)
     form = ApiTokenForm(request.POST or None, initial={"environment": request.GET.get("environment")})
     if request.method == "POST" and form.is_valid():
         try:
@@ -63,7 +64,7 @@ def connect_token(request: HttpRequest) -> HttpResponse:
 
 @staff_member_required
 def choose_board(request: HttpRequest, connection_id: str) -> HttpResponse:
-    organization = current_organization(request)
+    organization = administered_organization(request)
     connection = get_object_or_404(
         OrganizationIntegration, pk=connection_id, organization=organization, integration__provider="monday"
     )

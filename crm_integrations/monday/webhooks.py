@@ -26,7 +26,14 @@ from typing import Any
 
 import jwt
 
-from crm_integrations.core.webhooks import InboundEvent, MalformedWebhook, dedupe_key
+from crm_integrations.core.webhooks import (
+    InboundEvent,
+    MalformedWebhook,
+    bounded_text,
+    dedupe_key,
+    event_moment,
+    external_id,
+)
 from crm_integrations.models import SignatureVerdict
 
 from .normalize import OBJECT_TYPE, parse_datetime
@@ -74,6 +81,8 @@ class JwtCheck:
     verdict: str  # a SignatureVerdict value
     detail: str = ""
     claims: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    #: The position in ``secrets`` of the secret that verified the token (-1: none did).
+    matched: int = -1
 
     @property
     def valid(self) -> bool:
@@ -121,7 +130,7 @@ def verify_jwt(
     options = {"require": ["exp"], "verify_aud": audiences is not None}
     expired = False
     last = "signature does not match"
-    for secret in secrets:
+    for index, secret in enumerate(secrets):
         try:
             claims = jwt.decode(
                 token, secret, algorithms=ALGORITHMS, audience=audiences, leeway=leeway, options=options
@@ -135,7 +144,7 @@ def verify_jwt(
         except jwt.InvalidTokenError as error:
             last = f"not a valid JWT ({type(error).__name__})"
         else:
-            return JwtCheck(SignatureVerdict.VALID, "jwt", claims)
+            return JwtCheck(SignatureVerdict.VALID, "jwt", claims, matched=index)
     if expired:
         return JwtCheck(SignatureVerdict.STALE, "the JWT has expired")
     return JwtCheck(SignatureVerdict.INVALID, last)
@@ -191,12 +200,13 @@ class MondayEvent:
 
 
 def _id(value: Any) -> str:
-    """Ids come as ints in monday's samples and as strings in newer payloads."""
+    """Ids come as ints in monday's samples and as strings in newer payloads (at most 100 characters:
+    trigger ids are UUIDs; a longer one is cut, as it only serves to tell events apart)."""
     if value is None or isinstance(value, bool):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return str(value).strip()[:100]
 
 
 def plain_value(value: Any) -> str | None:
@@ -209,10 +219,11 @@ def plain_value(value: Any) -> str | None:
     if isinstance(label, Mapping):  # status: {"label": {"index", "text", "style"}, "post_id"}
         return str(label.get("text") or "") or None
     if "personsAndTeams" in value:
+        people = value.get("personsAndTeams") or []
         ids = [
             _id(p.get("id"))
-            for p in value.get("personsAndTeams") or []
-            if p.get("kind", "person") == "person"
+            for p in (people if isinstance(people, list) else [])
+            if isinstance(p, Mapping) and p.get("kind", "person") == "person"
         ]
         return ",".join(ids) or None
     if "date" in value:
@@ -220,7 +231,9 @@ def plain_value(value: Any) -> str | None:
             return None
         return f"{value['date']}T{value['time']}Z" if value.get("time") else str(value["date"])
     if "chosenValues" in value:
-        return ", ".join(str(v.get("name")) for v in value.get("chosenValues") or []) or None
+        chosen = value.get("chosenValues") or []
+        names = [str(v.get("name")) if isinstance(v, Mapping) else str(v) for v in chosen]
+        return ", ".join(names if isinstance(chosen, list) else [str(chosen)]) or None
     for key in ("email", "phone", "url", "name", "countryName", "text", "value", "checked"):
         if key in value and value[key] not in (None, ""):
             return str(value[key])
@@ -228,20 +241,30 @@ def plain_value(value: Any) -> str | None:
 
 
 def _moment(event: Mapping[str, Any]) -> datetime | None:
-    moment = parse_datetime(event.get("triggerTime"))
-    if moment is None and isinstance(event.get("changedAt"), int | float):
-        moment = datetime.fromtimestamp(float(event["changedAt"]), tz=UTC)
-    return moment
+    """``triggerTime`` (ISO 8601), else ``changedAt`` (epoch seconds), range-checked."""
+    trigger_time = event.get("triggerTime")
+    if isinstance(trigger_time, str) and trigger_time:
+        try:
+            moment = parse_datetime(trigger_time)
+        except ValueError:
+            raise MalformedWebhook("triggerTime is not a valid time") from None
+        if moment is not None:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            return event_moment(moment.timestamp(), "triggerTime", per_second=1)
+    if isinstance(event.get("changedAt"), int | float):
+        return event_moment(event["changedAt"], "changedAt", per_second=1)
+    return None
 
 
 def parse_event(event: Mapping[str, Any]) -> MondayEvent:
     raw_type = str(event.get("type") or "")
     event_type = EVENT_TYPES.get(raw_type, raw_type)
-    board_id = _id(event.get("boardId"))
-    item_id = _id(event.get("pulseId") or event.get("itemId"))
+    board_id = external_id(event.get("boardId"), "boardId")
+    item_id = external_id(event.get("pulseId") or event.get("itemId"), "pulseId")
     if not raw_type or not board_id or not item_id:
         raise MalformedWebhook("a monday event needs type, boardId and pulseId")
-    column_id = str(event.get("columnId") or "")
+    column_id = bounded_text(event.get("columnId") or "", "columnId", 200)
     original = _id(event.get("originalTriggerUuid")) or _id(event.get("triggerUuid"))
     value = plain_value(event.get("value"))
     column_values = event.get("columnValues") if isinstance(event.get("columnValues"), Mapping) else {}
@@ -281,8 +304,8 @@ def parse_payload(body: bytes | str | Mapping[str, Any]) -> list[MondayEvent]:
     if isinstance(body, bytes | str):
         try:
             body = json.loads(body)
-        except (UnicodeDecodeError, ValueError) as error:
-            raise MalformedWebhook(f"the body is not JSON: {error}") from None
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
+            raise MalformedWebhook(f"the body is not JSON: {type(error).__name__}") from None
     if not isinstance(body, Mapping):
         raise MalformedWebhook("monday sends a JSON object")
     if challenge_response(body) is not None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from crm_integrations import selectors
-from crm_integrations.models import Organization
+from crm_integrations.models import Membership, Organization
 
 SESSION_ORGANIZATION = "current_organization_id"
 
@@ -22,6 +23,16 @@ def current_organization(request: HttpRequest) -> Organization:
     if organization is None:
         raise Http404("You do not belong to any organization.")
     request.session[SESSION_ORGANIZATION] = organization.pk
+    return organization
+
+
+def administered_organization(request: HttpRequest) -> Organization:
+    """``current_organization`` for the pages that change it (connect, choose a board, disconnect):
+    only its administrators (or a superuser) may; a member is refused (403)."""
+    organization = current_organization(request)
+    administered = selectors.organizations_for_user(request.user, role=Membership.Role.ADMIN)
+    if not administered.filter(pk=organization.pk).exists():
+        raise PermissionDenied("Only the organization's administrators can connect or disconnect a CRM.")
     return organization
 
 

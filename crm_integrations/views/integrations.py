@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from crm_integrations import selectors, services
 from crm_integrations.models import OrganizationIntegration
 
-from .context import current_organization, page_context
+from .context import administered_organization, current_organization, page_context
 
 
 @staff_member_required
@@ -48,14 +48,22 @@ def integrations(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_POST
 def disconnect(request: HttpRequest, connection_id: str) -> HttpResponse:
-    organization = current_organization(request)
+    organization = administered_organization(request)
     connection = get_object_or_404(OrganizationIntegration, pk=connection_id, organization=organization)
-    if services.disconnect_connection(connection):
-        messages.success(request, f"{connection.integration.name} disconnected; its access was revoked.")
+    name = connection.integration.name
+    revocation = services.disconnect_connection(connection)
+    if revocation is services.Revocation.CONFIRMED:
+        messages.success(request, f"{name} disconnected; {name} revoked our access.")
+    elif revocation is services.Revocation.NOT_POSSIBLE:
+        messages.warning(
+            request,
+            f"{name} disconnected here and its token deleted, but {name} offers no way to revoke it "
+            f"from outside: uninstall the app (or regenerate the personal API token) in {name} as well.",
+        )
     else:
         messages.warning(
             request,
-            f"{connection.integration.name} disconnected here, but it did not confirm the revocation: "
+            f"{name} disconnected here, but it did not confirm the revocation: "
             "remove the app in the CRM's settings as well.",
         )
     return redirect("crm_integrations:integrations")

@@ -7,16 +7,17 @@ import logging
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET
 
-from crm_integrations import services
+from crm_integrations import selectors, services
 from crm_integrations.core import oauth, registry
+from crm_integrations.core.environments import enabled_environment_choices
 from crm_integrations.core.errors import CrmError
 from crm_integrations.core.provider import CrmProvider
-from crm_integrations.models import Environment, Organization, OrganizationIntegration
+from crm_integrations.models import Environment, Membership, Organization, OrganizationIntegration
 
-from .context import current_organization
+from .context import administered_organization
 
 logger = logging.getLogger(__name__)
 
@@ -25,10 +26,10 @@ logger = logging.getLogger(__name__)
 @require_GET
 def authorize(request: HttpRequest, provider: str) -> HttpResponse:
     """Send staff to the CRM's consent page for the chosen organization and environment."""
-    organization = current_organization(request)
+    organization = administered_organization(request)
     environment = request.GET.get("environment", Environment.PRODUCTION)
-    if environment not in Environment.values:
-        messages.error(request, f"Unknown environment '{environment}'.")
+    if environment not in dict(enabled_environment_choices()):
+        messages.error(request, f"Unknown or disabled environment '{environment}'.")
         return redirect("crm_integrations:select_crm")
     try:
         app = registry.get_provider(provider).oauth_app(environment)
@@ -63,7 +64,8 @@ def callback(request: HttpRequest, provider: str) -> HttpResponse:
         return redirect("crm_integrations:integrations")
 
     provider_impl = registry.get_provider(provider)
-    organization = Organization.objects.get(pk=pending.organization_id)
+    administered = selectors.organizations_for_user(request.user, role=Membership.Role.ADMIN)
+    organization = get_object_or_404(administered, pk=pending.organization_id)
     try:
         app = provider_impl.oauth_app(pending.environment)
         tokens = oauth.exchange_code(app, code=code, code_verifier=pending.code_verifier)

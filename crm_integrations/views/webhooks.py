@@ -27,24 +27,32 @@ def workflow(request: HttpRequest, provider: str) -> JsonResponse:
 
 
 def _receive(
-    request: HttpRequest, provider: str, receive: Callable[..., webhooks.WebhookAnswer]
+    request: HttpRequest, provider: str, receive: Callable[[webhooks.InboundRequest], webhooks.WebhookAnswer]
 ) -> JsonResponse:
     try:
         registry.get_provider(provider)
     except registry.UnknownProvider:
         return JsonResponse({"status": "error", "message": f"unknown provider {provider}"}, status=404)
-    body, oversized = _read_body(request, settings.WEBHOOK_MAX_BODY_BYTES)
+    limit = settings.WEBHOOK_MAX_BODY_BYTES
+    try:
+        body, oversized, size = _read_body(request, limit)
+    except LengthRequired as error:
+        return JsonResponse({"status": "error", "message": str(error)}, status=411)
     answer = receive(
-        provider=provider,
-        method=request.method or "POST",
-        url=request.build_absolute_uri(),
-        headers=dict(request.headers),
-        body=body,
-        oversized=oversized,
+        webhooks.InboundRequest(
+            provider=provider,
+            method=request.method or "POST",
+            url=request.build_absolute_uri(),
+            headers=dict(request.headers),
+            body=body,
+            oversized=oversized,
+            client=request.META.get("REMOTE_ADDR", ""),
+            size=size,
+        )
     )
     if answer.payload is not None:
         return JsonResponse(answer.payload, status=answer.status)
-    return JsonResponse(
+    response = JsonResponse(
         {
             "status": "ok" if answer.status < 400 else "error",
             "message": answer.message,
@@ -52,12 +60,35 @@ def _receive(
         },
         status=answer.status,
     )
+    if answer.retry_after is not None:
+        response["Retry-After"] = str(answer.retry_after)
+    return response
 
 
-def _read_body(request: HttpRequest, limit: int) -> tuple[bytes, bool]:
-    """At most ``limit`` bytes of the body (read from the stream, so a huge body is never loaded)."""
+class LengthRequired(Exception):
+    """A chunked body the server in front cannot hand over whole (no end-of-input marker)."""
+
+
+def _read_body(request: HttpRequest, limit: int) -> tuple[bytes, bool, int]:
+    """At most ``limit`` bytes of the body, whether it was larger, and its size as far as known.
+
+    Read from the stream, so a huge body is never loaded. A chunked body has no Content-Length,
+    which Django reads as an empty body: it is read from the WSGI input under the same cap when the
+    server marks the input as terminated (gunicorn does), and refused with 411 otherwise.
+    """
     declared = request.META.get("CONTENT_LENGTH") or ""
-    if declared.isdigit() and int(declared) > limit:
-        return request.read(limit), True
-    body = request.read(limit + 1)
-    return body[:limit], len(body) > limit
+    if declared.isdigit():
+        length = int(declared)
+        if length > limit:  # what the debugger shows of it is read, no more than the cap
+            return request.read(limit), True, length
+        body = request.read(limit + 1)
+        return body[:limit], len(body) > limit, length
+    if "chunked" not in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        body = request.read(limit + 1)
+        return body[:limit], len(body) > limit, len(body)
+    if not request.META.get("wsgi.input_terminated"):
+        raise LengthRequired(
+            "A chunked body cannot be read here: send the request with a Content-Length header."
+        )
+    body = request.META["wsgi.input"].read(limit + 1)
+    return body[:limit], len(body) > limit, len(body)

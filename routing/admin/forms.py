@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ..engine.types import Op, as_decimal
-from ..models import Condition, Rep, Rule, RuleSet, Team
+from ..models import Condition, Rep, Rule
 from ..rulesets import condition_value
 from ..simulation import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -63,9 +63,13 @@ def value_problem(op: Op, value: Any) -> str:
 
 class OrganizationScopedForm(forms.ModelForm):
     """Limits rep/team choices to one organization (``organization_id()``, None: not known yet)
-    and refuses, on save, reps or teams of another organization."""
+    and refuses, on save, reps or teams of another organization.
 
-    scoped_fields: dict[str, type] = {}
+    It narrows the choices the admin gave the field (those of the user's organizations,
+    crm_integrations/admin_scoping.py), never widens them: a rule set of another organization named
+    in the add page's query string cannot bring its reps into the choices."""
+
+    scoped_fields: tuple[str, ...] = ()  # rep/team fields, each with an organization
 
     def organization_id(self) -> int | None:
         raise NotImplementedError
@@ -75,9 +79,11 @@ class OrganizationScopedForm(forms.ModelForm):
         organization_id = self.organization_id()
         if organization_id is None:
             return
-        for name, model in self.scoped_fields.items():
+        for name in self.scoped_fields:
             if name in self.fields:
-                self.fields[name].queryset = model.objects.filter(organization_id=organization_id)
+                self.fields[name].queryset = self.fields[name].queryset.filter(
+                    organization_id=organization_id
+                )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -90,7 +96,7 @@ class OrganizationScopedForm(forms.ModelForm):
 
 
 class RuleForm(OrganizationScopedForm):
-    scoped_fields = {"pool_reps": Rep, "pool_teams": Team, "fallback_reps": Rep, "fallback_teams": Team}
+    scoped_fields = ("pool_reps", "pool_teams", "fallback_reps", "fallback_teams")
 
     class Meta:
         model = Rule
@@ -111,13 +117,13 @@ class RuleForm(OrganizationScopedForm):
     def organization_id(self) -> int | None:
         ruleset = self.cleaned_data.get("ruleset") if hasattr(self, "cleaned_data") else None
         ruleset = ruleset or (self.instance.ruleset if self.instance.ruleset_id else None)
-        if ruleset is None and self.initial.get("ruleset"):
-            ruleset = RuleSet.objects.filter(pk=self.initial["ruleset"]).first()
+        if ruleset is None and self.initial.get("ruleset") and "ruleset" in self.fields:
+            ruleset = self.fields["ruleset"].queryset.filter(pk=self.initial["ruleset"]).first()
         return ruleset.organization_id if ruleset is not None else None
 
 
 class RepForm(OrganizationScopedForm):
-    scoped_fields = {"teams": Team}
+    scoped_fields = ("teams",)
 
     class Meta:
         model = Rep

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 
+from crm_integrations.admin_scoping import OrganizationScopedAdmin
 from field_mapping.models import Lead
 
 from ..models import Decision, DecisionOutcome, LeadJourney, OwnerWrite, WriteStatus
@@ -61,8 +62,10 @@ class WriteStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(LeadJourney)
-class LeadJourneyAdmin(admin.ModelAdmin):
+class LeadJourneyAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     """Read-only; "Reprocess" routes the chosen leads again (a new decision beside the old)."""
+
+    organization_path = "organization"
 
     list_display = [
         "lead_name",
@@ -135,8 +138,9 @@ class LeadJourneyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_reprocess_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("routing.reprocess_leadjourney")
+    def has_reprocess_permission(self, request: HttpRequest, obj: Lead | None = None) -> bool:
+        allowed = request.user.has_perm("routing.reprocess_leadjourney")
+        return allowed and self.can_administer(request, obj)
 
     @admin.display(description="name", ordering="name")
     def lead_name(self, lead: Lead) -> str:
@@ -160,7 +164,7 @@ class LeadJourneyAdmin(admin.ModelAdmin):
         lead = self.get_object(request, object_id)
         extra = {
             "timeline": timeline(lead) if lead is not None else None,
-            "can_reprocess": self.has_reprocess_permission(request),
+            "can_reprocess": lead is not None and self.has_reprocess_permission(request, lead),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra)
@@ -177,12 +181,12 @@ class LeadJourneyAdmin(admin.ModelAdmin):
         ]
 
     def reprocess_view(self, request: HttpRequest, object_id: str) -> HttpResponseRedirect:
-        target = reverse("admin:routing_leadjourney_change", args=[object_id])
+        lead = get_object_or_404(self.get_queryset(request), pk=object_id)
+        target = reverse("admin:routing_leadjourney_change", args=[lead.pk])
         if request.method != "POST":
             return HttpResponseRedirect(target)
-        if not self.has_reprocess_permission(request):
+        if not self.has_reprocess_permission(request, lead):
             raise PermissionDenied
-        lead = get_object_or_404(LeadJourney, pk=object_id)
         report(request, reprocess([lead], request.user))
         return HttpResponseRedirect(target)
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from crm_integrations.admin_scoping import OrganizationScopedAdmin
+
 from ..models import RoutingPolicy
 
 
 @admin.register(RoutingPolicy)
-class RoutingPolicyAdmin(admin.ModelAdmin):
+class RoutingPolicyAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    organization_path = "organization"
     list_display = ["organization", "enabled", "owner_policy", "create_tasks", "sla_reroute_minutes"]
     list_filter = ["enabled", "owner_policy", "create_tasks"]
     search_fields = ["organization__name"]

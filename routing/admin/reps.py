@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html_join
 
+from crm_integrations.admin_scoping import OrganizationScopedAdmin, organization_ids
 from crm_integrations.core.errors import CrmError
 from crm_integrations.core.registry import UnknownProvider
 from crm_integrations.models import ConnectionStatus, OrganizationIntegration
@@ -60,7 +61,8 @@ def _open_load() -> Subquery:
 
 
 @admin.register(Rep)
-class RepAdmin(admin.ModelAdmin):
+class RepAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    organization_path = "organization"
     form = RepForm
     list_display = [
         "name",
@@ -118,7 +120,9 @@ class RepAdmin(admin.ModelAdmin):
         )
         return format_html_join(", ", "{} {}{}", rows) or EMPTY
 
-    @admin.action(description="Sync reps from the CRM (the selected reps' organizations)")
+    @admin.action(
+        description="Sync reps from the CRM (the selected reps' organizations)", permissions=["change"]
+    )
     def sync_from_crm(self, request: HttpRequest, queryset: QuerySet[Rep]) -> None:
         organizations = set(queryset.values_list("organization_id", flat=True))
         sync_and_report(request, connected(organizations))
@@ -131,7 +135,7 @@ class RepAdmin(admin.ModelAdmin):
         """Choose a connected CRM (or all) and read its owners/users into reps."""
         if not self.has_change_permission(request):
             raise PermissionDenied
-        connections = connected()
+        connections = connected(organization_ids(request, administered=True))
         if request.method == "POST":
             chosen = request.POST.get("connection", "all")
             sync_and_report(request, [c for c in connections if chosen in ("all", str(c.pk))])
@@ -168,7 +172,8 @@ def sync_and_report(request: HttpRequest, connections: Iterable[OrganizationInte
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    organization_path = "organization"
     list_display = ["name", "organization", "auto_join", "member_count"]
     list_filter = ["organization", "auto_join"]
     search_fields = ["name"]

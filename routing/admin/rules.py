@@ -12,6 +12,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from crm_integrations.admin_scoping import OrganizationScopedAdmin
+
 from .. import rulesets
 from ..models import Condition, Rule, RuleSet, RuleSetVersion
 from . import ruleset_views
@@ -65,7 +67,8 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(RuleSet)
-class RuleSetAdmin(admin.ModelAdmin):
+class RuleSetAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    organization_path = "organization"
     list_display = ["name", "organization", "rule_count", "live", "draft_updated_at", "draft_updated_by"]
     search_fields = ["name", "organization__name"]
     fields = ["organization", "name", "live", "unpublished", "draft_updated_at", "draft_updated_by"]
@@ -125,7 +128,8 @@ class ConditionInline(admin.TabularInline):
 
 
 @admin.register(Rule)
-class RuleAdmin(admin.ModelAdmin):
+class RuleAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    organization_path = "ruleset__organization"
     form = RuleForm
     list_display = ["name", "ruleset", "position", "enabled", "match", "strategy"]
     list_filter = ["enabled", "strategy", "ruleset__organization"]

@@ -32,7 +32,11 @@ def unpublished_changes(ruleset: RuleSet) -> list[str]:
 
 
 def _ruleset(model_admin: ModelAdmin, request: HttpRequest, object_id: str, *, change: bool) -> RuleSet:
-    ruleset = get_object_or_404(RuleSet.objects.select_related("organization"), pk=object_id)
+    """The rule set through the admin's queryset (another organization's is not found), if the
+    user may view it (Simulate) or change it (Publish: an organization administrator)."""
+    ruleset = get_object_or_404(
+        model_admin.get_queryset(request).select_related("organization"), pk=object_id
+    )
     allowed = model_admin.has_change_permission if change else model_admin.has_view_permission
     if not allowed(request, ruleset):
         raise PermissionDenied

@@ -9,14 +9,18 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import Truncator
 
+from crm_integrations.admin_scoping import OrganizationScopedAdmin
+
 from ..models import LeadJourney, OwnerWrite
 from ..writeback_retry import retry_now
 from .display import EMPTY, admin_link, latency_text
 
 
 @admin.register(OwnerWrite)
-class OwnerWriteAdmin(admin.ModelAdmin):
+class OwnerWriteAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     """Read-only: rows change only through the flush (and "Retry now")."""
+
+    organization_path = "connection__organization"
 
     list_display = [
         "created_at",

@@ -94,6 +94,10 @@ class OwnerWrite(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claim_token = models.CharField(max_length=36, blank=True, editable=False)
     last_error = models.TextField(blank=True)
+    outcome_unknown = models.BooleanField(
+        default=False,
+        help_text="The last send got no answer (timeout): the record is read back before any new send",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     written_at = models.DateTimeField(null=True, blank=True)
     batch_size = models.PositiveIntegerField(

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from crm_integrations.hubspot.workflows import signature_v2
 
 WORKFLOW_PATH = "/api/v1/integrations/hubspot/webhook"
-SECRET = "sandbox-client-secret"  # the "sandbox" HubSpot app's client secret (settings default)
+SECRET = settings.HUBSPOT["sandbox"]["CLIENT_SECRET"]  # the "sandbox" app's secret (config/settings/test.py)
 PORTAL = "24000001"
 #: The deal stage our test workflows enroll deals at ("Legal Review" in a real portal).
 STAGE = "contractsent"
@@ -35,13 +36,16 @@ def post_workflow(
     body: dict | bytes,
     *,
     secret: str | None = SECRET,
+    workflow_secret: str | None = None,
     headers: dict[str, str] | None = None,
 ):
-    """POST as HubSpot's workflow action does: the deal as JSON, signed v2 over method, URL and body."""
+    """POST as HubSpot's workflow action does: the deal as JSON, signed v2 over method, URL and body
+    (``secret``: the app's secret, None for no signature), with the connection's ``X-Workflow-Secret``
+    header when given (crm_integrations/workflow_secrets.py)."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    signed = {}
+    signed = {} if workflow_secret is None else {"HTTP_X_WORKFLOW_SECRET": workflow_secret}
     if secret is not None:
-        signed = {
+        signed |= {
             "HTTP_X_HUBSPOT_SIGNATURE": signature_v2(secret, "POST", url, raw),
             "HTTP_X_HUBSPOT_SIGNATURE_VERSION": "v2",
         }

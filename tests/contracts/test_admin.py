@@ -23,8 +23,8 @@ def make_contract(connection, sandbox):
 
 @pytest.fixture
 def staff(client, django_user_model):
-    django_user_model.objects.create_superuser("staff", "staff@example.com", "correct-horse-battery")
-    client.login(username="staff", password="correct-horse-battery")
+    staff = django_user_model.objects.create_superuser("staff", "staff@example.com", "correct-horse-battery")
+    client.force_login(staff)  # django-axes refuses client.login(): it has no request to lock out by
     return client
 
 

@@ -21,6 +21,7 @@ from contracts.tasks import push_contract_status
 from crm_integrations.models import Membership, Organization
 
 LIST = "/api/v1/contracts/"
+SCHEMA = "/api/v1/schema/"
 SNAPSHOT_SECRET = "snapshot-only-value-9f3a"
 STORED_PATH = "contracts/1/1/file-42-storage-only-name.pdf"
 
@@ -251,6 +252,78 @@ def test_an_unknown_filter_value_is_a_400_naming_the_parameter(api, contract):
     assert api.get(LIST, {"sync_state": "synced"}).status_code == 400
 
 
+LARGEST_ID = 9223372036854775807  # BigAutoField's column, on SQLite and PostgreSQL alike
+
+
+@pytest.mark.parametrize(
+    "value", [str(LARGEST_ID + 1), "99999999999999999999", "0", "-1", "1.0", " 1", "1e3"]
+)
+def test_an_organization_id_out_of_range_or_not_a_whole_number_is_a_400(api, contract, value):
+    response = api.get(LIST, {"organization": value})  # 2**63 was a 500 on SQLite ("too large")
+    assert response.status_code == 400
+    assert list(response.json()) == ["organization"]
+
+
+def test_the_largest_organization_id_the_database_holds_is_accepted(api, contract):
+    assert ids(api.get(LIST, {"organization": str(LARGEST_ID)})) == []
+
+
+@pytest.mark.parametrize("name", ["negotiation_status", "sync_state", "organization", "page", "page_size"])
+def test_an_empty_parameter_is_a_400_not_an_ignored_filter(api, contract, foreign, name):
+    response = api.get(f"{LIST}?{name}=")
+    assert response.status_code == 400
+    assert response.json() == {name: ["Must not be empty: leave the parameter out instead."]}
+
+
+def test_a_parameter_given_twice_is_a_400(api, contract):
+    response = api.get(f"{LIST}?sync_state=failed&sync_state=in_sync&q=a&q=b")
+    assert response.status_code == 400
+    assert response.json() == {
+        "sync_state": ["Give this parameter once."],
+        "q": ["Give this parameter once."],
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [("page=abc", "page"), ("page=0", "page"), ("page_size=0", "page_size"), ("page_size=5.0", "page_size")],
+)
+def test_a_page_or_page_size_that_is_not_a_whole_number_from_1_is_a_400(api, contract, query, name):
+    response = api.get(f"{LIST}?{query}")
+    assert response.status_code == 400
+    assert list(response.json()) == [name]
+
+
+def test_a_page_past_the_last_is_a_404_in_json(api, contract):
+    response = api.get(LIST, {"page": "99999999999999999999"})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid page."}
+
+
+def test_a_search_with_a_nul_character_is_a_400(api, contract):
+    response = api.get(LIST, {"q": "Acme\x00"})  # PostgreSQL cannot compare NUL: a 500 there
+    assert response.status_code == 400
+    assert list(response.json()) == ["q"]
+
+
+@pytest.mark.parametrize("path", [str(LARGEST_ID + 1), "99999999999999999999", "0", "abc", "1.0", "-5"])
+def test_a_contract_id_out_of_range_or_not_a_whole_number_is_a_400_in_json(api, contract, queued, path):
+    for response in (
+        api.get(f"{LIST}{path}/"),
+        api.patch(f"{LIST}{path}/", {"negotiation_status": "signed"}, format="json"),
+    ):
+        assert response.status_code == 400
+        assert response["Content-Type"] == "application/json"
+        assert list(response.json()) == ["id"]
+    queued.assert_not_called()
+
+
+def test_the_largest_contract_id_the_database_holds_is_not_found(api, contract):
+    response = api.get(f"{LIST}{LARGEST_ID}/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No Contract matches the given query."}
+
+
 def test_the_selector_gives_nothing_to_anonymous_or_inactive_users(member, contract):
     from django.contrib.auth.models import AnonymousUser
 
@@ -470,9 +543,55 @@ def test_the_schema_documents_the_contracts_endpoints_for_staff(django_user_mode
 
 
 def test_the_schema_is_not_served_to_anonymous_users_or_non_staff(client, member):
-    assert client.get("/api/v1/schema/").status_code == 403
+    assert client.get(SCHEMA).status_code == 401  # no credentials: asked for a token
     client.force_login(member)
-    assert client.get("/api/v1/schema/").status_code == 403
+    assert client.get(SCHEMA).status_code == 403
+
+
+def token_client(user) -> APIClient:
+    _, token = AuthToken.objects.create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def test_the_schema_is_served_to_a_staff_members_api_token(django_user_model, member):
+    staff = django_user_model.objects.create_user("stan", "stan@example.com", "pw", is_staff=True)
+    response = token_client(staff).get(SCHEMA, {"format": "json"})
+    assert response.status_code == 200
+    assert "/api/v1/contracts/{id}/" in json.loads(response.content)["paths"]
+
+
+def test_the_schema_refuses_the_api_token_of_a_non_staff_member_or_an_inactive_staff_user(
+    django_user_model, member
+):
+    assert token_client(member).get(SCHEMA).status_code == 403
+    staff = django_user_model.objects.create_user("gone", "gone@example.com", "pw", is_staff=True)
+    client = token_client(staff)
+    staff.is_active = False
+    staff.save()
+    assert client.get(SCHEMA).status_code == 401
+
+
+def test_the_schema_bounds_every_parameter_and_documents_the_400s(django_user_model, client):
+    staff = django_user_model.objects.create_user("staff", "staff@example.com", "pw", is_staff=True)
+    client.force_login(staff)
+    schema = json.loads(client.get(SCHEMA, {"format": "json"}).content)
+    assert "/api/v1/schema/" not in schema["paths"]  # the schema describes the API, not itself
+    listing, one = schema["paths"]["/api/v1/contracts/"]["get"], schema["paths"]["/api/v1/contracts/{id}/"]
+    query = {parameter["name"]: parameter["schema"] for parameter in listing["parameters"]}
+    assert (query["organization"]["minimum"], query["organization"]["maximum"]) == (1, LARGEST_ID)
+    assert query["page"]["minimum"] == query["page_size"]["minimum"] == 1
+    text, empty = query["q"]["oneOf"]  # text without NUL characters, or empty
+    assert (text["pattern"], text["maxLength"], empty["maxLength"]) == ("^[^\\u0000]+$", 200, 0)
+    assert {"400", "404"} <= set(listing["responses"])
+    for operation in (one["get"], one["patch"]):
+        (path_id,) = operation["parameters"]
+        assert (path_id["name"], path_id["in"]) == ("id", "path")
+        assert (path_id["schema"]["minimum"], path_id["schema"]["maximum"]) == (1, LARGEST_ID)
+        assert "400" in operation["responses"]
+    body = one["patch"]["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert schema["components"]["schemas"][body]["additionalProperties"] is False
 
 
 def test_the_whole_projects_schema_validates_without_warnings(tmp_path):

@@ -225,8 +225,8 @@ def test_a_change_during_a_write_is_written_after_it_never_before(contract, hubs
     real_write = status_sync._write
     seen: dict[str, object] = {}
 
-    def write_then_interleave(row: Contract, status: str) -> None:
-        real_write(row, status)
+    def write_then_interleave(row: Contract, status: str, **options: bool) -> None:
+        real_write(row, status, **options)
         if "b" not in seen:
             contract_status_set(contract, "approved", by="code")
             seen["b"] = contract_status_push(contract_id=contract.pk)
@@ -365,3 +365,77 @@ def test_an_unknown_status_is_refused(contract):
 
     with pytest.raises(ValidationError):
         contract_status_set(contract, "won", by="code")
+
+
+# --- writes whose answer never comes --------------------------------------------------------------
+
+
+@pytest.fixture
+def short_writes(settings):
+    """The client gives up on a write after 0.3 s (the sandbox answers after 1.5 s)."""
+    settings.CRM_HTTP = {**settings.CRM_HTTP, "WRITE_READ_TIMEOUT": 0.3, "BREAKER_FAIL_MAX": 100}
+
+
+def test_a_status_write_that_times_out_after_landing_is_read_back_not_written_again(
+    contract, hubspot_sandbox, short_writes
+):
+    contract_status_set(contract, "in_review", by="code")
+    contract_status_push(contract_id=contract.pk)  # the property exists from here on
+    contract_status_set(contract, "approved", by="code")
+    hubspot_sandbox.control.set_faults(
+        timeoutShare=1.0, timeoutSeconds=1.5, timeoutAfterWork=True, pathPrefix=WRITES
+    )
+    hubspot_sandbox.control.clear_requests()
+
+    result = contract_status_push(contract_id=contract.pk)
+
+    assert result.written == (2,) and result.retry_in is None
+    assert written_values(hubspot_sandbox, contract.external_id) == ["in_review", "approved"]  # once each
+    assert calls(hubspot_sandbox, WRITES) == 1
+    assert calls(hubspot_sandbox, "/crm/v3/objects/deals/batch/read") == 1  # read back instead
+    contract.refresh_from_db()
+    assert (contract.sync_state, contract.status_pushed_version) == ("in_sync", 2)
+
+
+def test_the_next_try_after_an_unanswered_write_reads_the_deal_first(
+    contract, hubspot_sandbox, short_writes, settings
+):
+    """The write lands unanswered and the read back fails: the task's next try reads before writing."""
+    settings.CRM_HTTP = {**settings.CRM_HTTP, "READ_TIMEOUT": 0.3, "MAX_ATTEMPTS": 1}
+    contract_status_set(contract, "in_review", by="code")
+    contract_status_push(contract_id=contract.pk)  # the property exists from here on
+    contract_status_set(contract, "signed", by="code")
+    hubspot_sandbox.control.set_faults(
+        timeoutShare=1.0, timeoutSeconds=1.5, timeoutAfterWork=True, pathPrefix="/crm/v3/objects/deals/batch"
+    )
+
+    unanswered = contract_status_push(contract_id=contract.pk)
+
+    assert unanswered.retry_in is not None and not unanswered.written
+    assert unanswered.unknown and "reading back a write that got no answer" in unanswered.detail
+    hubspot_sandbox.control.clear_faults()
+    hubspot_sandbox.control.clear_requests()
+    retried = contract_status_push(contract_id=contract.pk, attempt=2, check_first=True)
+
+    assert retried.written == (2,)
+    assert calls(hubspot_sandbox, WRITES) == 0  # found on the deal: not written again
+    assert written_values(hubspot_sandbox, contract.external_id) == ["in_review", "signed"]
+
+
+def test_the_task_tells_its_next_try_to_read_back_first(contract, eager):
+    """The task passes ``PushResult.unknown`` on to its retry as ``check_first``."""
+    from contracts.tasks import push_contract_status
+
+    answers = [
+        status_sync.PushResult("try 1 failed: no answer", retry_in=0, unknown=True),
+        status_sync.PushResult("try 2 failed: 503", retry_in=0),
+        status_sync.PushResult("written"),
+    ]
+    with mock.patch.object(status_sync, "contract_status_push", side_effect=answers) as push:
+        push_contract_status.delay(contract.pk)
+
+    assert [(c.kwargs["attempt"], c.kwargs["check_first"]) for c in push.call_args_list] == [
+        (1, False),
+        (2, True),
+        (3, False),
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from crm_integrations.core.webhooks import MalformedWebhook, WorkflowRequest
 from crm_integrations.hubspot.workflows import parse_workflow, signature_v2, verify_workflow
@@ -41,11 +42,13 @@ def check(headers: dict[str, str], url: str = URL, body: bytes = BODY) -> tuple[
 
 
 def test_a_v2_signature_with_the_apps_secret_is_valid():
-    assert check(v2_headers(signature_v2("sandbox-client-secret", "POST", URL, BODY))) == ("valid", "v2")
+    assert check(
+        v2_headers(signature_v2(settings.HUBSPOT["sandbox"]["CLIENT_SECRET"], "POST", URL, BODY))
+    ) == ("valid", "v2")
 
 
 def test_the_signature_covers_the_url_with_its_parameters_and_the_body():
-    signature = signature_v2("sandbox-client-secret", "POST", URL, BODY)
+    signature = signature_v2(settings.HUBSPOT["sandbox"]["CLIENT_SECRET"], "POST", URL, BODY)
     assert check(v2_headers(signature), url=URL.replace("organization=7", "organization=8"))[0] == "invalid"
     assert check(v2_headers(signature), body=BODY.replace(b"9001", b"9002"))[0] == "invalid"
     assert check(v2_headers(signature_v2("another-secret", "POST", URL, BODY)))[0] == "invalid"
@@ -77,7 +80,7 @@ def test_the_deal_and_organization_are_read_from_the_body_or_the_query(body, url
         (b"{not json", URL, "not JSON"),
         (b"[1, 2]", URL, "one JSON object"),
         (b'{"properties": {}}', URL, "no deal id"),
-        (b'{"id": "abc"}', URL, "no deal id"),
+        (b'{"id": "abc"}', URL, "the deal id is not an id"),
         (BODY, URL.split("?")[0], "no 'organization'"),
     ],
 )

@@ -3,6 +3,7 @@ against the portal's connection; each answer picked for HubSpot's retry rules, e
 
 from __future__ import annotations
 
+import hashlib
 import json
 from unittest import mock
 
@@ -19,9 +20,19 @@ from .conftest import PORTAL, deal_body, post_workflow, workflow_url
 
 @pytest.fixture
 def connection(organization):
-    return upsert_organization_integration(
+    """The portal's connection, with a workflow secret issued (``.workflow_secret``)."""
+    connection = upsert_organization_integration(
         organization, "hubspot", "sandbox", status="connected", external_account_id=PORTAL, access_token="t"
     )
+    secret = issue_workflow_secret(connection)
+    connection.refresh_from_db()
+    connection.workflow_secret = secret
+    return connection
+
+
+def post(client, connection, url, body, **options):
+    """As the connection's workflow action sends it: its secret header and the v2 signature."""
+    return post_workflow(client, url, body, workflow_secret=connection.workflow_secret, **options)
 
 
 @pytest.fixture
@@ -57,7 +68,7 @@ def test_a_signed_request_is_stored_raw_answered_200_and_queued(
     client, connection, queued, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = post_workflow(client, workflow_url(connection.organization_id), deal_body(9001))
+        response = post(client, connection, workflow_url(connection.organization_id), deal_body(9001))
 
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
@@ -71,8 +82,8 @@ def test_a_signed_request_is_stored_raw_answered_200_and_queued(
 
 def test_processing_asks_the_app_above_once_per_request(client, connection, queued, contracts_intake):
     url = workflow_url(connection.organization_id)
-    post_workflow(client, url, deal_body(9001))
-    post_workflow(client, url, deal_body(9001))  # HubSpot's retry: the same request
+    post(client, connection, url, deal_body(9001))
+    post(client, connection, url, deal_body(9001))  # HubSpot's retry: the same request
     first, second = WebhookDelivery.objects.order_by("pk")
 
     assert webhooks.process(first.pk) == {"ingested": 1}
@@ -90,35 +101,50 @@ def test_processing_asks_the_app_above_once_per_request(client, connection, queu
 
 def test_a_changed_deal_sent_again_is_asked_for_again(client, connection, queued, contracts_intake):
     url = workflow_url(connection.organization_id)
-    post_workflow(client, url, deal_body(9001))
-    post_workflow(client, url, deal_body(9001, dealname="Renamed"))
+    post(client, connection, url, deal_body(9001))
+    post(client, connection, url, deal_body(9001, dealname="Renamed"))
     for delivery in WebhookDelivery.objects.order_by("pk"):
         webhooks.process(delivery.pk)
     assert [asked[2] for asked in contracts_intake] == ["9001", "9001"]
 
 
-def test_a_bad_signature_gets_401_and_is_recorded(client, connection, queued):
-    response = post_workflow(client, workflow_url(connection.organization_id), deal_body(9001), secret="nope")
+def test_a_bad_signature_gets_401_and_only_a_short_record(client, connection, queued):
+    url = workflow_url(connection.organization_id)
+    body = deal_body(9001, note="x" * 10_000)
+
+    response = post(client, connection, url, body, secret="nope")
 
     assert response.status_code == 401
     assert recorded() == ("workflow", "invalid", "rejected", 401)
-    assert WebhookDelivery.objects.get().status_detail == "Signature refused: v2 signature does not match."
-    assert json.loads(WebhookDelivery.objects.get().body)["id"] == "9001"  # stored all the same
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status_detail == "Signature refused: v2 signature does not match."
+    raw = json.dumps(body).encode()
+    assert (delivery.body_size, delivery.body_sha256) == (len(raw), hashlib.sha256(raw).hexdigest())
+    assert delivery.body_truncated and delivery.body.encode() == raw[: webhooks.REFUSED_BODY_KEPT]
     queued.assert_not_called()
 
 
-def test_an_unsigned_request_gets_401(client, connection, queued):
-    assert (
-        post_workflow(client, workflow_url(connection.organization_id), deal_body(1), secret=None).status_code
-        == 401
-    )
+def test_a_request_without_the_secret_gets_401_even_when_correctly_signed(client, connection, queued):
+    """The app's signature is the same for every portal (and any portal's workflow can be made to
+    sign with our app id): it must not choose the organization a request is for."""
+    response = post_workflow(client, workflow_url(connection.organization_id), deal_body(9001))
+
+    assert response.status_code == 401
     assert recorded() == ("workflow", "missing", "rejected", 401)
+    assert "X-Workflow-Secret" in WebhookDelivery.objects.get().status_detail
+    queued.assert_not_called()
+
+
+def test_the_secret_alone_authenticates_an_unsigned_request(client, connection, queued):
+    response = post(client, connection, workflow_url(connection.organization_id), deal_body(1), secret=None)
+    assert response.status_code == 200
+    assert recorded() == ("workflow", "valid", "queued", 200)
 
 
 def test_another_organization_gets_403_and_is_recorded(client, connection, queued):
     other = Organization.objects.create(name="Globex", slug="globex")
 
-    response = post_workflow(client, workflow_url(other.pk), deal_body(9001))
+    response = post(client, connection, workflow_url(other.pk), deal_body(9001))
 
     assert response.status_code == 403
     assert recorded() == ("workflow", "valid", "rejected", 403)
@@ -132,7 +158,7 @@ def test_a_refused_request_is_never_processed_not_even_by_a_replay(client, conne
     """A replay must not get round the organization check that refused the request."""
     other = Organization.objects.create(name="Globex", slug="globex")
     with mock.patch("crm_integrations.tasks.process_webhook_delivery.delay"):
-        post_workflow(client, workflow_url(other.pk), deal_body(9001))
+        post(client, connection, workflow_url(other.pk), deal_body(9001))
     delivery = WebhookDelivery.objects.get()
 
     assert not webhooks.replayable(delivery)
@@ -141,19 +167,12 @@ def test_a_refused_request_is_never_processed_not_even_by_a_replay(client, conne
     assert WebhookDelivery.objects.get().status == "rejected"
 
 
-def test_a_portal_nobody_connected_gets_403(client, connection, queued):
-    response = post_workflow(client, workflow_url(connection.organization_id, account="555"), deal_body(1))
-    assert response.status_code == 403
-    assert WebhookDelivery.objects.get().status_detail == "No organization connected HubSpot account 555."
-
-
 @pytest.mark.parametrize(
     ("url", "body", "detail"),
     [
         ("org", b"{oops", "the body is not JSON"),
         ("org", {"properties": {}}, "no deal id"),
         ("no-org", deal_body(1), "no 'organization'"),
-        ("no-account", deal_body(1), "no 'account'"),
     ],
 )
 def test_a_malformed_request_gets_400(client, connection, queued, url, body, detail):
@@ -161,16 +180,17 @@ def test_a_malformed_request_gets_400(client, connection, queued, url, body, det
     urls = {
         "org": workflow_url(connection.organization_id),
         "no-org": f"{base}?account={PORTAL}",
-        "no-account": f"{base}?organization={connection.organization_id}",
     }
-    response = post_workflow(client, urls[url], body)
+    response = post(client, connection, urls[url], body)
     assert response.status_code == 400
     assert detail in WebhookDelivery.objects.get().status_detail
 
 
 def test_an_oversize_body_gets_413_and_is_recorded(client, connection, queued, settings):
     settings.WEBHOOK_MAX_BODY_BYTES = 100
-    response = post_workflow(client, workflow_url(connection.organization_id), deal_body(1, note="x" * 500))
+    response = post(
+        client, connection, workflow_url(connection.organization_id), deal_body(1, note="x" * 500)
+    )
     assert response.status_code == 413
     assert recorded() == ("workflow", "not_checked", "rejected", 413)
 
@@ -185,7 +205,7 @@ def test_a_crm_without_workflows_gets_404(client, connection, queued):
 
 
 def test_the_secret_header_authenticates_and_names_the_connection(client, connection, queued):
-    secret = issue_workflow_secret(connection)
+    secret = connection.workflow_secret
     url = workflow_url(connection.organization_id).split("&account=")[0]  # the secret says which portal
 
     response = post_workflow(
@@ -203,7 +223,6 @@ def test_the_secret_header_authenticates_and_names_the_connection(client, connec
 
 
 def test_a_wrong_secret_gets_401_even_with_a_good_signature(client, connection, queued):
-    issue_workflow_secret(connection)
     response = post_workflow(
         client,
         workflow_url(connection.organization_id),
@@ -218,7 +237,7 @@ def test_a_wrong_secret_gets_401_even_with_a_good_signature(client, connection, 
 
 
 def test_a_secret_used_for_another_organization_or_portal_gets_403(client, connection, queued):
-    secret = issue_workflow_secret(connection)
+    secret = connection.workflow_secret
     other = Organization.objects.create(name="Globex", slug="globex")
     header = {"HTTP_X_WORKFLOW_SECRET": secret}
 

@@ -230,7 +230,7 @@ def test_step_one_lists_only_connected_connections_of_the_users_organizations(
     upsert_organization_integration(organization, "monday", "sandbox", status="pending")
     staff = django_user_model.objects.create_user("member", password="pw", is_staff=True)
     staff.user_permissions.add(*_mapping_permissions())
-    organization.memberships.create(user=staff)
+    organization.memberships.create(user=staff, role="admin")
     assert list(wizard_connections(staff)) == [sandbox_connection]
 
     client.force_login(staff)

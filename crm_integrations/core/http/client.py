@@ -6,6 +6,11 @@ one ``ProviderApiCall`` row. Around the attempts: tenacity retries 429, 5xx, con
 and timeouts with full-jitter backoff or the provider's wait hint, never sleeping longer than
 ``max_inline_wait``.
 
+A non-idempotent call (POST, PATCH: a batch update is a POST) is repeated only when it cannot
+have reached the provider (connect timeout, refused connection) or was refused with a 429. A read
+timeout or a connection cut after sending raises ``OutcomeUnknown``: the caller reads back what
+landed instead of sending it again (``crm_integrations/core/write_once.py``).
+
 Do not call it inside ``transaction.atomic()``: the breaker's shared row would stay locked (and
 its counts unpublished) until the caller's transaction ends.
 """
@@ -21,15 +26,22 @@ from urllib.parse import quote
 
 import requests
 
-from crm_integrations.core.errors import CrmError, ProviderUnavailable, RateLimited, RetryLater
+from crm_integrations.core.errors import (
+    CrmError,
+    OutcomeUnknown,
+    ProviderUnavailable,
+    RateLimited,
+    RetryLater,
+)
 
+from . import limiter_health
 from .breaker import AccountBreaker, ProviderFailure
 from .limiter import SharedRateLimiter
 from .mapping import ErrorDetails, ErrorParser, ResponseHook, error_for_response, parse_error_body, wait_hint
 from .policy import HttpPolicy
 from .recording import CallRecord, error_kind, record_call
 from .retry import RetryableFailure, Sleep, build_retrying
-from .session import TRANSIENT_TRANSPORT_ERRORS, build_session
+from .session import TRANSIENT_TRANSPORT_ERRORS, build_session, may_have_been_sent
 
 logger = logging.getLogger("crm_integrations.http")
 
@@ -54,6 +66,7 @@ class _Call:
     weight: int
     budget: str | None
     idempotent: bool
+    timeout: tuple[float, float]
 
 
 class ProviderHttpClient:
@@ -131,6 +144,7 @@ class ProviderHttpClient:
         weight: int = 1,
         rate_limit_key: str | None = _DEFAULT,
         idempotent: bool | None = None,
+        write: bool = False,
     ) -> requests.Response:
         """Send ``method endpoint`` and return the successful response, or raise a ``CrmError``.
 
@@ -139,7 +153,9 @@ class ProviderHttpClient:
         ``weight`` is what the call costs against the rate budget (monday: complexity points);
         ``rate_limit_key`` overrides the client's budget (e.g. ``"hubspot:search"``).
         ``idempotent`` (default: by method) allows retrying a 5xx or read timeout, after which
-        the provider may have done the work; 429 and connect timeouts are always retried.
+        the provider may have done the work; 429 and connect timeouts are always retried. A
+        non-idempotent call that timed out or broke after it was sent raises ``OutcomeUnknown``.
+        ``write`` marks a batch write: the shorter ``policy.write_read_timeout`` applies.
         """
         method = method.upper()
         call = _Call(
@@ -153,6 +169,7 @@ class ProviderHttpClient:
             weight=weight,
             budget=self.rate_limit_key if rate_limit_key is _DEFAULT else rate_limit_key,
             idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
+            timeout=self.policy.write_timeout if write else self.policy.timeout,
         )
         try:
             for attempt in build_retrying(self.policy, sleep=self._sleep):
@@ -200,13 +217,13 @@ class ProviderHttpClient:
     def _run(self, call: _Call, record: CallRecord) -> requests.Response:
         record.breaker_state = self.breaker.check()
         if call.budget and call.weight:
-            self.limiter.acquire(call.budget, self.account, call.weight)
+            self._take_budget(call)
         prepared = self._prepare(call)
         started = time.monotonic()
         try:
             with self.breaker.protect() as breaker_state:
                 record.breaker_state = breaker_state
-                response = self._send(prepared)
+                response = self._send(prepared, call.timeout)
         except ProviderFailure as failure:
             if failure.response is not None:
                 record.status_code = failure.response.status_code
@@ -215,6 +232,16 @@ class ProviderHttpClient:
             record.latency_ms = int((time.monotonic() - started) * 1000)
         record.status_code = response.status_code
         return self._check(response, call)
+
+    def _take_budget(self, call: _Call) -> None:
+        """Queue on the shared limiter; a limiter that cannot be reached is reported, not just retried."""
+        try:
+            self.limiter.acquire(call.budget or "", self.account, call.weight)
+        except RateLimited as error:
+            if error.code == "rate_limiter_unavailable":
+                limiter_health.health.failed(self.provider, self.account, error)
+            raise
+        limiter_health.health.worked(self.provider, self.account)
 
     def _prepare(self, call: _Call) -> requests.PreparedRequest:
         request = requests.Request(
@@ -225,13 +252,11 @@ class ProviderHttpClient:
             prepared = self.auth(prepared) or prepared
         return prepared
 
-    def _send(self, prepared: requests.PreparedRequest) -> requests.Response:
+    def _send(self, prepared: requests.PreparedRequest, timeout: tuple[float, float]) -> requests.Response:
         """Inside the breaker: only what counts against the provider raises ProviderFailure."""
         environment = self.session.merge_environment_settings(prepared.url, {}, None, None, None)
         try:
-            response = self.session.send(
-                prepared, timeout=self.policy.timeout, allow_redirects=True, **environment
-            )
+            response = self.session.send(prepared, timeout=timeout, allow_redirects=True, **environment)
         except TRANSIENT_TRANSPORT_ERRORS as exc:
             raise ProviderFailure(type(exc).__name__) from exc
         if response.status_code >= 500:
@@ -265,14 +290,17 @@ class ProviderHttpClient:
             cause = failure.__cause__
             hint = None
             kind = "timeout" if isinstance(cause, requests.Timeout) else "connection_error"
-            error = ProviderUnavailable(
-                f"{self._context(call)}: {type(cause).__name__}",
+            sent = cause is None or may_have_been_sent(cause)
+            unknown = sent and not call.idempotent
+            error = (OutcomeUnknown if unknown else ProviderUnavailable)(
+                f"{self._context(call)}: {type(cause).__name__}"
+                + (" after the request was sent: it may have been applied" if unknown else ""),
                 retry_after=self.policy.backoff_max,
                 code=kind,
             )
             error.__cause__ = cause
-            # A connect timeout never reached the provider; anything else may have been processed.
-            retry_inline = call.idempotent or isinstance(cause, requests.ConnectTimeout)
+            # A connection that never opened sent nothing; anything else may have been processed.
+            retry_inline = call.idempotent or not sent
         if retry_inline and isinstance(error, RetryLater):
             return RetryableFailure(error, hint)
         return error

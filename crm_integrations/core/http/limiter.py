@@ -13,6 +13,12 @@ caller *would* wait before sleeping it, which the inline/reschedule decision nee
 * larger budgets (monday's millions of complexity points) use GCRA in a ``StateBucket``, a few
   numbers per account however heavy the calls, in ``RedisStateStore`` or the SQLite store below.
 
+Each bucket is stored under a key naming its form and rates (``bucket_key``): processes that
+disagree on a budget (a deploy raising it, a benchmark lifting it) then keep separate buckets
+instead of one reading the other's data, which in Redis is a sorted set against a hash and fails
+every call with ``WRONGTYPE``. A limiter whose storage keeps failing is reported on the
+connection by ``limiter_health`` and logged, never a silent stall.
+
 SQLite: one file per machine, every check-and-insert under an exclusive ``flock`` so processes
 queue on it (pyrate-limiter's own file lock needs the ``filelock`` package, not a dependency here).
 Redis: the check-and-insert is one Lua script; the clock is the Redis server's, so machines with
@@ -124,6 +130,16 @@ def _uses_log(rates: list[Rate]) -> bool:
     return all(rate.limit <= LOG_MAX_UNITS for rate in rates)
 
 
+def bucket_key(name: str, rates: list[Rate]) -> str:
+    """``log:100x10000:hubspot:12345``: the form and the rates first, the bucket name last.
+
+    A log (sorted set) and GCRA state (hash) never share a key, and neither do two budgets; the
+    fixed-shape prefix keeps keys of different names distinct whatever ``:`` the name holds.
+    """
+    form = "log" if _uses_log(rates) else "gcra"
+    return f"{form}:{'_'.join(f'{rate.limit}x{rate.interval}' for rate in rates)}:{name}"
+
+
 class SQLiteStateStore(StateStore):
     """GCRA state of one key in a SQLite row; read-modify-write under the storage's file lock."""
 
@@ -186,9 +202,10 @@ class SQLiteStorage:
         return f"rl_{readable}_{hashlib.sha256(name.encode()).hexdigest()[:10]}"
 
     def bucket(self, name: str, rates: list[Rate]) -> AbstractBucket:
+        key = bucket_key(name, rates)
         if not _uses_log(rates):
-            return StateBucket(rates, GCRA(), SQLiteStateStore(self.conn, self.lock, name))
-        table = self.table_name(name)
+            return StateBucket(rates, GCRA(), SQLiteStateStore(self.conn, self.lock, key))
+        table = self.table_name(key)
         with self.lock:
             self.conn.execute(Queries.CREATE_BUCKET_TABLE.format(table=table))
             self.conn.execute(
@@ -213,10 +230,21 @@ class RedisServerClock(AbstractClock):
 
 
 class _RedisLogBucket(RedisBucket):
-    """pyrate-limiter's sliding-window log in Redis, on the server clock, surviving a script flush."""
+    """pyrate-limiter's sliding-window log in Redis, on the server clock, surviving a script flush.
+
+    Each trim also sets the key to expire: every process using the bucket trims it at least every
+    ``LEAK_EVERY`` seconds, so a key nobody trimmed for its longest window plus two of those
+    holds nothing still counted, and a bucket left behind by a changed budget goes away.
+    """
 
     def now(self) -> int:
         return RedisServerClock(self.redis).now()
+
+    def leak(self, current_timestamp: int | None = None) -> Any:
+        removed = super().leak(current_timestamp)
+        longest_window_ms = max(rate.interval for rate in self.rates)
+        self.redis.pexpire(self.bucket_key, longest_window_ms + int(2 * LEAK_EVERY * 1000))
+        return removed
 
     def put(self, item: RateItem) -> Any:
         from redis.exceptions import NoScriptError
@@ -241,7 +269,7 @@ class RedisStorage:
     def bucket(self, name: str, rates: list[Rate]) -> AbstractBucket:
         from pyrate_limiter import RedisStateStore
 
-        key = self.PREFIX + name
+        key = self.PREFIX + bucket_key(name, rates)
         if not _uses_log(rates):
             return StateBucket(
                 rates, GCRA(), RedisStateStore(self.redis, key), clock=RedisServerClock(self.redis)

@@ -6,6 +6,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
 #: Transport failures worth another attempt (and counted by the circuit breaker). ConnectionError
 #: covers ConnectTimeout and SSL errors; ChunkedEncodingError is a connection cut mid-body.
@@ -14,6 +15,25 @@ TRANSIENT_TRANSPORT_ERRORS: tuple[type[Exception], ...] = (
     requests.Timeout,
     requests.exceptions.ChunkedEncodingError,
 )
+
+
+def may_have_been_sent(error: BaseException) -> bool:
+    """Whether a failed request may have reached the provider (and been acted on).
+
+    False only when the connection never opened: a connect timeout, or a refused / unresolvable
+    host (urllib3 reports those as ``MaxRetryError`` over ``NewConnectionError``, a
+    ``ConnectTimeoutError``). A read timeout, a reset or cut connection after the request went out
+    (``ProtocolError``, ``ChunkedEncodingError``) and anything unrecognised count as sent: for a
+    write, its outcome is unknown.
+    """
+    if isinstance(error, requests.ConnectTimeout):
+        return False
+    if isinstance(error, requests.ConnectionError) and not isinstance(error, requests.exceptions.SSLError):
+        reason = error.args[0] if error.args else None
+        if isinstance(reason, MaxRetryError):
+            reason = reason.reason
+        return not isinstance(reason, ConnectTimeoutError)
+    return True
 
 
 class TimeoutSession(requests.Session):

@@ -15,6 +15,7 @@ import pytest
 
 from crm_integrations.core.errors import InvalidRequest, RateLimited
 from crm_integrations.core.http import SharedRateLimiter
+from crm_integrations.core.http.limiter import LEAK_EVERY, RedisStorage, bucket_key, rates_from_budget
 
 from .support import FakeSleep
 
@@ -135,3 +136,74 @@ def test_huge_budgets_use_constant_size_state(limiter_url, tmp_path):
         tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         assert tables == ["crm_rate_state"]
         assert conn.execute("SELECT COUNT(*) FROM crm_rate_state").fetchone() == (1,)
+
+
+def _run_workers(
+    storage_url: str, account: str, budgets: list[list], calls: int, stagger: float
+) -> list[dict]:
+    """Each budget in its own OS process, started ``stagger`` seconds apart; returns what each took."""
+    start_at = time.time() + 2.5
+    command = [sys.executable, "-m", "tests.crm_integrations.http.limiter_worker", storage_url, account]
+    workers = [
+        subprocess.Popen(
+            [*command, str(calls), str(start_at + i * stagger), json.dumps(budget)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i, budget in enumerate(budgets)
+    ]
+    runs = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=60)
+        assert worker.returncode == 0, err
+        runs.append(json.loads(out))
+    return runs
+
+
+@pytest.mark.parametrize("storage_url", STORAGES, indirect=True)
+def test_processes_holding_different_budgets_both_keep_working(storage_url):
+    """Issue 12 §11: a process on the default budget (a per-unit log) and one with the budget lifted
+    (GCRA state) on the same account. In Redis they once shared one key, and whichever came second
+    failed every call with WRONGTYPE: intake stalled for good."""
+    account = f"acct-{uuid.uuid4().hex[:8]}"
+    default_run, lifted_run = _run_workers(
+        storage_url, account, [[[5, 1]], [[100_000, 10]]], calls=8, stagger=0.3
+    )
+    assert len(default_run["taken"]) == len(lifted_run["taken"]) == 8
+    # Each still keeps to its own budget: the small one queued, the lifted one never had to.
+    assert any(t["waited"] > 0 for t in default_run["taken"])
+    assert all(t["waited"] == 0 for t in lifted_run["taken"])
+    stamps = sorted(t["ts"] for t in default_run["taken"])
+    for i in range(len(stamps) - 5):
+        assert stamps[i + 5] - stamps[i] > 1000, stamps
+
+
+def test_buckets_are_keyed_by_form_and_rates():
+    log, gcra = rates_from_budget([[5, 1]]), rates_from_budget([[100_000, 10]])
+    keys = {
+        bucket_key("hubspot:1", log),
+        bucket_key("hubspot:1", gcra),
+        bucket_key("hubspot:1", rates_from_budget([[6, 1]])),
+    }
+    assert len(keys) == 3
+    assert bucket_key("hubspot:1", log) == "log:5x1000:hubspot:1"
+    assert bucket_key("hubspot:1", gcra) == "gcra:100000x10000:hubspot:1"
+    # The fixed-shape prefix keeps names with colons apart from the form and rates.
+    assert bucket_key("a:log:5x1000:b", log) != bucket_key("b", log)
+
+
+@pytest.mark.skipif(_redis_url() is None, reason="Redis variant: set REDIS_URL (or CACHE_URL=redis://...)")
+def test_a_redis_log_bucket_expires_once_nobody_uses_it():
+    """A bucket left behind by a changed budget must not stay in Redis for ever."""
+    import redis
+
+    url = _redis_url()
+    account = f"acct-{uuid.uuid4().hex[:8]}"
+    SharedRateLimiter(url, {"hubspot": [[5, 10]]}, max_inline_wait=10, sleep=FakeSleep()).acquire(
+        "hubspot", account
+    )
+    key = RedisStorage.PREFIX + bucket_key(f"hubspot:{account}", rates_from_budget([[5, 10]]))
+    ttl_ms = redis.Redis.from_url(url).pttl(key)
+    assert 10_000 < ttl_ms <= 10_000 + 2 * LEAK_EVERY * 1000

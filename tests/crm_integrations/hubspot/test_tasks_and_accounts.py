@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -219,3 +220,25 @@ def test_accounts_by_id_read_name_domain_and_owner(hubspot, sandbox):
 @pytest.mark.parametrize("flag", ["supports_tasks", "supports_accounts"])
 def test_hubspot_declares_both_capabilities(hubspot, flag):
     assert getattr(hubspot, flag) is True
+
+
+def test_tasks_are_found_again_by_their_key_on_their_own_record(hubspot, sandbox):
+    """``find_follow_up_tasks`` reads the records' tasks (no search index): keyed tasks only."""
+    leads = [str(i) for i in sorted(sandbox.state.portal().records["leads"])[:3]]
+    owner = owner_ids(sandbox)[0]
+    due = datetime(2030, 3, 4, 9, 30, tzinfo=UTC)
+    keyed = [
+        FollowUpTask(lead, owner, "Call", due, body="Inbound", key=f"decision-{n}")
+        for n, lead in enumerate(leads)
+    ]
+    created = hubspot.create_follow_up_tasks("leads", [keyed[0], replace(keyed[1], key="")])
+    sandbox.control.clear_requests()
+
+    found = hubspot.find_follow_up_tasks("leads", keyed)
+
+    assert list(found) == ["decision-0"]  # the unkeyed task and the lead without a task: nothing
+    assert found["decision-0"].id == created.created[0].id
+    assert found["decision-0"].associations == {"leads": (leads[0],)}
+    assert sum(calls(sandbox).values()) == 2  # the leads' tasks, then the tasks' bodies
+    body = hubspot.batch_read("tasks", [created.created[0].id], properties=["hs_task_body"])[0]
+    assert body.properties["hs_task_body"] == "Inbound\n\n[lead-routing:decision-0]"

@@ -8,11 +8,22 @@ import pytest
 import responses
 
 from crm_integrations.core.errors import InvalidRequest
+from crm_integrations.core.http import outbound_urls
 from crm_integrations.models import ProviderApiCall
 
 from .conftest import OFFLINE_API
 
-CDN = "https://cdn.hubspot-files.test/hubfs/101/attachments"
+CDN = "https://cdn2.hubspotusercontent-na1.net/hubfs/101/attachments"
+#: What the file hosts resolve to here (no DNS in tests): a public address, unless a test says otherwise.
+PUBLIC_ADDRESS = "93.184.216.34"
+
+
+@pytest.fixture(autouse=True)
+def resolved(monkeypatch):
+    """Host -> addresses as the download's SSRF check sees them (core/http/outbound_urls.py)."""
+    addresses: dict[str, list[str]] = {}
+    monkeypatch.setattr(outbound_urls, "_resolve", lambda host, port: addresses.get(host, [PUBLIC_ADDRESS]))
+    return addresses
 
 
 def test_a_small_file_is_returned_without_sending_the_bearer_token(offline_client, mocked):
@@ -109,3 +120,57 @@ def test_a_signed_url_names_the_file_and_its_expiry(offline_client, mocked):
     assert (signed.name, signed.extension, signed.size) == ("a", "pdf", 12)
     assert signed.expires_at.isoformat() == "2026-01-01T00:05:00+00:00"
     assert signed.url not in repr(signed)
+
+
+# --- no request to our own network (SSRF) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://cdn2.hubspotusercontent-na1.net/hubfs/a.pdf", "only https"),
+        ("https://attacker.example/a.pdf", "not one of the CRM's file hosts"),
+        ("https://hubspotusercontent-na1.net.attacker.example/a.pdf", "not one of the CRM's file hosts"),
+        ("https://user:pw@cdn2.hubspotusercontent-na1.net/a.pdf", "carries credentials"),
+    ],
+)
+def test_a_url_off_the_crms_file_hosts_is_refused_before_any_request(offline_client, mocked, url, reason):
+    with pytest.raises(InvalidRequest, match=reason) as raised:
+        offline_client.download(url, max_bytes=100)
+    assert raised.value.code == "unsafe_url" and not mocked.calls
+
+
+@pytest.mark.parametrize(
+    "address", ["127.0.0.1", "10.1.2.3", "172.16.0.5", "192.168.1.1", "169.254.169.254", "::1", "224.0.0.1",
+                "::ffff:127.0.0.1", "0.0.0.0", "fd00::1"],  # noqa: S104
+)  # fmt: skip
+def test_a_file_host_resolving_to_a_private_address_is_refused(offline_client, mocked, resolved, address):
+    resolved["cdn2.hubspotusercontent-na1.net"] = [PUBLIC_ADDRESS, address]
+    with pytest.raises(InvalidRequest, match="non-public address") as raised:
+        offline_client.download(f"{CDN}/a.pdf", max_bytes=100)
+    assert raised.value.code == "unsafe_url" and not mocked.calls
+
+
+def test_a_redirect_is_checked_at_every_hop(offline_client, mocked, resolved):
+    resolved["evil.hubspotusercontent-na1.net"] = ["169.254.169.254"]
+    mocked.get(
+        f"{CDN}/a.pdf", status=302, headers={"Location": "https://cdn2.hubspotusercontent-na1.net/b.pdf"}
+    )
+    mocked.get(
+        "https://cdn2.hubspotusercontent-na1.net/b.pdf",
+        status=302,
+        headers={"Location": "https://evil.hubspotusercontent-na1.net/meta"},
+    )
+
+    with pytest.raises(InvalidRequest, match="non-public address"):
+        offline_client.download(f"{CDN}/a.pdf", max_bytes=100)
+    assert [call.request.url for call in mocked.calls] == [
+        f"{CDN}/a.pdf",
+        "https://cdn2.hubspotusercontent-na1.net/b.pdf",
+    ]
+
+
+def test_a_redirect_to_another_file_host_is_followed(offline_client, mocked):
+    mocked.get(f"{CDN}/a.pdf", status=301, headers={"Location": "https://f.hubspotusercontent-eu1.net/a.pdf"})
+    mocked.get("https://f.hubspotusercontent-eu1.net/a.pdf", body=b"%PDF moved")
+    assert offline_client.download(f"{CDN}/a.pdf", max_bytes=100) == b"%PDF moved"

@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import responses
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
@@ -50,7 +51,7 @@ def refresh_at_sandbox(sandbox, refresh_token):
         data={
             "grant_type": "refresh_token",
             "client_id": "sandbox-client-id",
-            "client_secret": "sandbox-client-secret",
+            "client_secret": settings.HUBSPOT["sandbox"]["CLIENT_SECRET"],
             "refresh_token": refresh_token,
         },
         timeout=10,
@@ -304,3 +305,24 @@ def test_disconnect_when_hubspot_fails_to_revoke_warns_and_still_wipes_the_token
     assert connection.status_reason == "Disconnected; the CRM did not confirm revocation."
     hubspot_sandbox.control.clear_faults()
     assert refresh_at_sandbox(hubspot_sandbox, refresh_token).status_code == 200  # the revoke really failed
+
+
+def test_disconnecting_a_connection_without_a_refresh_token_does_not_claim_a_revocation(
+    staff_client, organization
+):
+    """monday's tokens (and API tokens) cannot be revoked by us: the page must not say they were."""
+    connection = upsert_organization_integration(
+        organization, "monday", "sandbox", status="connected", external_account_id="77", access_token="tok"
+    )
+
+    response = staff_client.post(
+        reverse("crm_integrations:disconnect", args=[connection.pk]),
+        {"organization": organization.pk},
+        follow=True,
+    )
+
+    [(level, text)] = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert level == "warning" and "revoked our access" not in text and "offers no way to revoke" in text
+    connection.refresh_from_db()
+    assert (connection.status, connection.access_token) == ("disconnected", "")
+    assert connection.status_reason == "Disconnected; the token was deleted here (the CRM cannot revoke it)."

@@ -1,5 +1,6 @@
 """Connect and forget: refresh ahead of expiry and on a 401, keep what must be kept, stop on a dead grant."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -166,3 +167,29 @@ def test_a_held_lease_makes_others_wait_then_use_the_stored_tokens(connection, m
     monkeypatch.setattr(tokens.time, "sleep", another_process_finishes)
     assert tokens.access_token(connection) == "from-the-lease-holder"
     assert len(waits) == 1 and len(responses.calls) == 0
+
+
+def test_the_lease_outlasts_the_slowest_token_call(settings):
+    settings.CRM_HTTP = {**settings.CRM_HTTP, "CONNECT_TIMEOUT": 3.05, "READ_TIMEOUT": 30}
+    assert tokens.lease_seconds() > 3.05 + 30
+
+
+@responses.activate
+def test_a_refresher_whose_lease_ran_out_does_not_release_the_next_holders_lease(connection, monkeypatch):
+    """The first refresher's call outlives its lease; a second process takes the lease meanwhile.
+    When the first one finishes, the second one's lease must still be there."""
+    theirs = {}
+
+    def slow_refresh(request):
+        OrganizationIntegration.objects.filter(pk=connection.pk).update(refresh_lease_until=timezone.now())
+        taken = tokens._take_lease(connection.pk)  # another process, now that ours ran out
+        theirs["lease"] = taken
+        return 200, {}, json.dumps(token_body("new-access"))
+
+    responses.add_callback(responses.POST, TOKEN_URL, callback=slow_refresh)
+
+    tokens.refresh_tokens(connection.pk)
+
+    assert theirs["lease"] is not None
+    stored = OrganizationIntegration.objects.get(pk=connection.pk).refresh_lease_until
+    assert stored == theirs["lease"]

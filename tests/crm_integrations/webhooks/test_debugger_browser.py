@@ -5,13 +5,14 @@ import time
 from unittest import mock
 
 import pytest
+from django.conf import settings
 
 from crm_integrations import webhooks
 from crm_integrations.hubspot.webhooks import signature_v3
 from crm_integrations.models import WebhookDelivery
 from crm_integrations.services import upsert_organization_integration
 
-SECRET = "sandbox-client-secret"
+SECRET = settings.HUBSPOT["sandbox"]["CLIENT_SECRET"]  # the "sandbox" app's secret (config/settings/test.py)
 LEADS = "leads"
 
 
@@ -20,16 +21,17 @@ def deliver(body: list, secret: str = SECRET) -> WebhookDelivery:
     url = "http://testserver/api/v1/integrations/hubspot/events"
     timestamp = str(int(time.time() * 1000))
     answer = webhooks.receive(
-        provider="hubspot",
-        method="POST",
-        url=url,
-        headers={
-            "X-HubSpot-Signature-v3": signature_v3(secret, "POST", url, raw, timestamp),
-            "X-HubSpot-Request-Timestamp": timestamp,
-            "Authorization": "Bearer should-be-masked",
-        },
-        body=raw,
-        oversized=False,
+        webhooks.InboundRequest(
+            provider="hubspot",
+            method="POST",
+            url=url,
+            headers={
+                "X-HubSpot-Signature-v3": signature_v3(secret, "POST", url, raw, timestamp),
+                "X-HubSpot-Request-Timestamp": timestamp,
+                "Authorization": "Bearer should-be-masked",
+            },
+            body=raw,
+        )
     )
     return WebhookDelivery.objects.get(pk=answer.delivery_id)
 

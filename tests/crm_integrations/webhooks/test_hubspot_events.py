@@ -5,15 +5,15 @@ import time
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from crm_integrations import webhooks
+from crm_integrations.handover import hand_over
 from crm_integrations.hubspot.webhooks import signature_v1, signature_v3
 from crm_integrations.models import WebhookDelivery, WebhookEvent
-from crm_integrations.services import upsert_organization_integration
-from crm_integrations.signals import Outcome, records_changed
 
-SECRET = "sandbox-client-secret"
+SECRET = settings.HUBSPOT["sandbox"]["CLIENT_SECRET"]  # the "sandbox" app's secret (config/settings/test.py)
 URL = "http://testserver/api/v1/integrations/hubspot/events"
 PORTAL = 24000001
 
@@ -47,37 +47,6 @@ def post(client, body, *, secret=SECRET, timestamp=None, headers=None):
         content_type="application/json",
         **(signed if headers is None else headers),
     )
-
-
-@pytest.fixture
-def connection(organization):
-    return upsert_organization_integration(
-        organization,
-        "hubspot",
-        "sandbox",
-        status="connected",
-        external_account_id=str(PORTAL),
-        access_token="t",
-    )
-
-
-@pytest.fixture
-def intake(without_lead_intake):
-    """Stands in for the lead intake above crm_integrations: records what it is handed."""
-    calls = []
-    failing = {"error": None}
-
-    def receiver(sender, connection, object_type, external_ids, source, **kwargs):
-        if failing["error"]:
-            raise failing["error"]
-        calls.append((connection.pk, object_type, list(external_ids), source))
-        return {
-            external_id: Outcome("ingested", result_ref=f"lead:{external_id}") for external_id in external_ids
-        }
-
-    records_changed.connect(receiver, dispatch_uid="test-intake")
-    yield calls, failing
-    records_changed.disconnect(dispatch_uid="test-intake")
 
 
 def test_the_reference_signature_test_values_are_reproduced():
@@ -243,3 +212,22 @@ def test_replay_retries_failed_events_and_leaves_done_ones(client, connection, i
     assert calls == [(connection.pk, "leads", ["101"], "replay")]
     delivery.refresh_from_db()
     assert (delivery.replays, WebhookEvent.objects.count()) == (2, 1)
+
+
+def test_a_failed_event_says_when_polling_took_its_record_in_later(client, connection, intake):
+    _, failing = intake
+    post(client, [event(101), event(102, event_id=2)])
+    failing["error"] = RuntimeError("the connection needs reconnecting")
+    webhooks.process(WebhookDelivery.objects.get().pk)
+    assert set(WebhookEvent.objects.values_list("outcome", flat=True)) == {"error"}
+
+    failing["error"] = None
+    hand_over(connection, "leads", ["101"], "poll")  # polling brings one of the two leads in
+
+    taken, still = WebhookEvent.objects.get(object_id="101"), WebhookEvent.objects.get(object_id="102")
+    assert (taken.outcome, taken.result_ref) == ("ingested", "lead:101")
+    assert taken.outcome_detail.startswith("taken in later by poll at ")
+    assert taken.outcome_detail.endswith(
+        "this event had failed: intake failed: RuntimeError: the connection needs reconnecting"
+    )
+    assert still.outcome == "error"

@@ -138,12 +138,13 @@ def test_reprocess_service_says_when_nothing_could_be_routed(setup, organization
 
 @pytest.mark.django_db
 def test_the_journey_is_read_only_and_the_button_needs_the_reprocess_permission(
-    setup, django_user_model, client
+    setup, organization, django_user_model, client
 ):
     from django.contrib.auth.models import Permission
 
     viewer = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_leadjourney"))
+    organization.memberships.create(user=viewer, role="admin")  # the role is not the permission
     client.force_login(viewer)
     lead = setup.leads[0]
 

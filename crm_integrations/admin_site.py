@@ -1,0 +1,31 @@
+"""The admin site: every registration is organization-scoped or superuser-only.
+
+``config/apps.py`` makes this the default ``admin.site``, so ``@admin.register`` and third-party
+apps' own ``admin.py`` (auth, knox, django-celery-beat, django-axes...) register here, and an admin
+that declares neither kind of ``crm_integrations/admin_scoping.py`` is closed to everyone but
+superusers instead of showing every organization's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model
+
+from crm_integrations.admin_scoping import closed_unless_scoped
+
+
+class ScopedAdminSite(admin.AdminSite):
+    site_header = "Lead Routing"
+    site_title = "Lead Routing admin"
+    index_title = "Administration"
+
+    def register(
+        self,
+        model_or_iterable: type[Model] | Iterable[type[Model]],
+        admin_class: type[admin.ModelAdmin] | None = None,
+        **options: Any,
+    ) -> None:
+        super().register(model_or_iterable, closed_unless_scoped(admin_class or admin.ModelAdmin), **options)
