@@ -11,9 +11,9 @@ from werkzeug.exceptions import HTTPException
 
 from . import associations, control, crm, files, oauth, owners, pipelines, properties, seed
 from .config import SandboxConfig
-from .errors import ApiError, error_body, ten_secondly_limit
+from .errors import ApiError, error_body
 from .faults import ERROR_TEXT
-from .guard import EXTENSION_KEY, sandbox
+from .guard import EXTENSION_KEY, bucket_of, rate_limited, sandbox
 from .http import reply
 from .services import Services
 from .state import SandboxState
@@ -54,6 +54,7 @@ def create_app(config: SandboxConfig | None = None, **options: Any) -> Flask:
     app.register_blueprint(files.signed_blueprint)
     app.register_blueprint(control.blueprint, url_prefix="/_sandbox")
     app.before_request(_inject_faults)
+    app.after_request(_hold_answer)  # after requests run in reverse: logged first, then held
     app.after_request(_finish)
     if services.persistence is not None:
         app.after_request(_note_change)
@@ -73,13 +74,24 @@ def _inject_faults() -> Response | None:
     if fault is None:
         return None
     g.fault = fault.kind
-    if fault.kind == "rate_limit":
-        return reply(ten_secondly_limit(str(now_ms())), 429)
+    if fault.kind == "rate_limit":  # the limiter's own 429 for this path's bucket, headers included
+        raise rate_limited(state, bucket_of(request.path))
     if fault.kind == "error":
         category, message = ERROR_TEXT[fault.status]
         return reply(error_body(category, message), fault.status)
+    if fault.after_work:
+        g.hold_answer = fault.delay
+        return None
     state.stop_event.wait(fault.delay)  # "timeout" holds past the client's patience, "slow" adds latency
     return None
+
+
+def _hold_answer(response: Response) -> Response:
+    """A "timeout" after the work: the request was carried out (and logged); its answer waits."""
+    delay = getattr(g, "hold_answer", None)
+    if delay:
+        sandbox().stop_event.wait(delay)
+    return response
 
 
 def _finish(response: Response) -> Response:

@@ -29,7 +29,13 @@ def services() -> Services:
 
 
 def _body() -> dict[str, Any]:
-    return request.get_json(silent=True) or {}
+    """The JSON object sent (``{}`` for none); anything else is the caller's mistake, a 400."""
+    body = request.get_json(silent=True)
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise validation_error("the request body must be a JSON object")
+    return body
 
 
 def _bad_input(exc: Exception) -> Exception:
@@ -113,9 +119,7 @@ def seed_leads() -> Response:
     """Seeded leads with contacts and companies; ``fresh``: created now by a user (creation webhooks),
     ``unowned``: leads and their contacts without an owner."""
     body = _body()
-    count = int(body.get("count", 100))
-    if not 0 < count <= 50_000:
-        raise validation_error("count must be between 1 and 50000")
+    count = _seed_count(body.get("count", 100))
     state = sandbox()
     with state.lock:
         portal = state.portal(body.get("portalId"))
@@ -126,6 +130,14 @@ def seed_leads() -> Response:
     return reply(
         {"created": len(ids), "firstId": str(ids[0]), "lastId": str(ids[-1]), "totalLeads": total}, 201
     )
+
+
+def _seed_count(raw: Any) -> int:
+    """A whole number of leads (or its digits as a string) within 1..50000, else a 400 naming ``count``."""
+    text = "" if isinstance(raw, bool) else str(raw).strip()
+    if not text.isdigit() or not 0 < int(text) <= 50_000:
+        raise validation_error(f"count must be a whole number between 1 and 50000, not {raw!r}")
+    return int(text)
 
 
 @blueprint.get("/requests")

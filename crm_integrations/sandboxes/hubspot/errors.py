@@ -102,24 +102,21 @@ def oauth_error(
     return ApiError(http_status, body)
 
 
-def ten_secondly_limit(request_id: str) -> dict[str, Any]:
-    return {
-        "status": "error",
-        "message": "You have reached your ten_secondly_rolling limit.",
-        "errorType": "RATE_LIMIT",
-        "correlationId": correlation_id(),
-        "policyName": "TEN_SECONDLY_ROLLING",
-        "requestId": request_id,
-    }
+# HubSpot's 429 messages per policy; the body carries two UUIDs, ``correlationId`` and ``requestId``
+# (HubSpot's own answers, e.g. "You have reached your secondly limit." with a UUID ``requestId``).
+RATE_LIMIT_MESSAGES = {
+    "TEN_SECONDLY_ROLLING": "You have reached your ten_secondly_rolling limit.",
+    "SECONDLY": "You have reached your secondly limit.",  # the search endpoints' own 5/s bucket
+}
 
 
-def secondly_limit(request_id: str) -> dict[str, Any]:
-    """The search bucket (5/s per account): no documented body, so ours mirrors the ten-secondly one."""
+def rate_limit_body(policy: str) -> dict[str, Any]:
+    """HubSpot's 429 body for ``policy``: status, message, errorType, correlationId, policyName, requestId."""
     return {
         "status": "error",
-        "message": "You have reached your secondly limit.",
+        "message": RATE_LIMIT_MESSAGES[policy],
         "errorType": "RATE_LIMIT",
         "correlationId": correlation_id(),
-        "policyName": "SECONDLY",
-        "requestId": request_id,
+        "policyName": policy,
+        "requestId": correlation_id(),
     }

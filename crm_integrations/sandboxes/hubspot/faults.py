@@ -1,5 +1,9 @@
 """Fault injection: a share of requests answered with 429 or 5xx, held past a client timeout, or slowed down.
 
+A "timeout" holds the request before it is carried out (the client gives up; the write lands
+later), or, with ``timeout_after_work``, carries it out and then holds the answer: the client
+times out on a write that was applied, as when HubSpot's answer is lost.
+
 Each request to a HubSpot path (not ``/_sandbox``) draws one number from a seeded generator, so a sequential
 client sees the same faults on every run with the same seed.
 """
@@ -27,6 +31,7 @@ class FaultSettings:
     error_statuses: tuple[int, ...] = (502, 503, 504)
     timeout_share: float = 0.0
     timeout_seconds: float = 30.0  # how long a "timeout" holds the response (then answers normally)
+    timeout_after_work: bool = False  # hold the answer after carrying the request out, not before
     slow_share: float = 0.0
     slow_seconds: float = 1.0  # extra latency of a "slow" response
     path_prefix: str | None = None  # only paths starting with this
@@ -47,6 +52,7 @@ class Fault:
     kind: str  # "rate_limit", "error", "timeout", "slow"
     status: int | None = None
     delay: float = 0.0
+    after_work: bool = False  # a "timeout" that holds the answer, the request already carried out
 
 
 class FaultInjector(SeededFaults[FaultSettings]):
@@ -73,4 +79,6 @@ class FaultInjector(SeededFaults[FaultSettings]):
             return Fault(kind, 429)
         if kind == "error":
             return Fault(kind, self._rng.choice(settings.error_statuses))
-        return Fault(kind, None, settings.timeout_seconds if kind == "timeout" else settings.slow_seconds)
+        if kind == "timeout":
+            return Fault(kind, None, settings.timeout_seconds, bool(settings.timeout_after_work))
+        return Fault(kind, None, settings.slow_seconds)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import records
+from .checkpoint import all_or_nothing
 from .config import SandboxConfig
 from .object_types import object_type
 from .pipelines import default_pipelines
@@ -57,6 +58,7 @@ LEAD_STAGE_WEIGHTS = (
     ("unqualified-stage-id", 5),
 )
 LEAD_TYPE_WEIGHTS = (("NEW_BUSINESS", 70), ("UPSELL", 20), ("RE_ATTEMPTING", 10))
+EMAIL_DOMAIN = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")  # a company domain usable in an email address
 
 
 def populate(state: SandboxState) -> None:
@@ -127,6 +129,14 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower())
 
 
+def _email_domain(company: Record) -> str:
+    """The domain of its contacts' emails: its own if usable, else a reserved ``example.com`` one."""
+    domain = company.properties.get("domain", "").strip().lower()
+    if EMAIL_DOMAIN.fullmatch(domain):
+        return domain
+    return f"{_slug(company.properties.get('name', '')) or f'company{company.id}'}.example.com"
+
+
 @dataclass(frozen=True)
 class Fresh:
     """Seed records created now, as a user creating them would: each creation is emitted (webhooks)."""
@@ -169,7 +179,10 @@ class _Seeder:
             self.portal.associations.add(from_type, from_id, to_type, to_id, type_id)
 
     def phone(self, country: str) -> str:
-        return f"{COUNTRIES[country][3]} {self.rng.randint(200, 999)} {self.rng.randint(1000000, 9999999)}"
+        """A number in the country's format; none for a country the word lists do not know (same draws)."""
+        number = f"{self.rng.randint(200, 999)} {self.rng.randint(1000000, 9999999)}"
+        known = COUNTRIES.get(country)
+        return f"{known[3]} {number}" if known else ""
 
     def company(self) -> Record:
         rng = self.rng
@@ -209,18 +222,21 @@ class _Seeder:
         return email
 
     def contact(self, company: Record, owner: str | None = None) -> Record:
+        """A contact at ``company``, which may be any company of the portal: one made through the API can
+        lack a name, domain, city or website, or name a country the word lists do not know."""
         rng, props = self.rng, company.properties
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        country = props.get("country", "")
         values = {
             "firstname": first,
             "lastname": last,
-            "email": self.email(first, last, props["domain"]),
-            "phone": self.phone(props["country"]),
-            "company": props["name"],
+            "email": self.email(first, last, _email_domain(company)),
+            "phone": self.phone(country),
+            "company": props.get("name", ""),
             "jobtitle": rng.choice(JOB_TITLES),
-            "country": props["country"],
-            "city": props["city"],
-            "website": props["website"],
+            "country": country,
+            "city": props.get("city", ""),
+            "website": props.get("website", ""),
             "lifecyclestage": rng.choice(
                 ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead")
             ),
@@ -326,9 +342,18 @@ def seed_leads(
 
     Every call is its own deterministic batch: the n-th call with a given seed always adds the same leads.
     ``fresh``: created now, with creation events (a burst of new leads); ``unowned``: no owners.
+    All or nothing: if any lead fails, every record and link the call added is taken back (and no
+    creation event is sent), so a portal is never left half-seeded.
     """
-    rng = random.Random(f"{seed}:{portal.portal_id}:leads:{portal.lead_batches}")
-    seeder = _Seeder(portal, rng, fresh, unowned)
-    portal.lead_batches += 1
-    companies = list(portal.records["companies"].values())
-    return [seeder.lead(companies) for _ in range(count)]
+    events: list[RecordChange] = []
+    with all_or_nothing(portal):
+        rng = random.Random(f"{seed}:{portal.portal_id}:leads:{portal.lead_batches}")
+        held = Fresh(events.append, fresh.source) if fresh else None
+        seeder = _Seeder(portal, rng, held, unowned)
+        portal.lead_batches += 1
+        companies = [company for company in portal.records["companies"].values() if not company.archived]
+        ids = [seeder.lead(companies) for _ in range(count)]
+    if fresh is not None:
+        for event in events:
+            fresh.emit(event)
+    return ids

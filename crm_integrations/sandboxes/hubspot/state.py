@@ -189,6 +189,8 @@ class SandboxState:
         return next(iter(self.portals))
 
     def portal(self, portal_id: int | str | None = None) -> Portal:
+        if portal_id not in (None, "") and not str(portal_id).strip().isdigit():
+            raise api_error(400, "VALIDATION_ERROR", f"portalId must be a whole number, not {portal_id!r}")
         key = self.default_portal_id if portal_id in (None, "") else int(portal_id)
         if key not in self.portals:
             raise api_error(404, "OBJECT_NOT_FOUND", f"portal {key} does not exist in this sandbox")

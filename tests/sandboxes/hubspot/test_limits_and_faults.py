@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 import requests
@@ -92,11 +93,48 @@ def test_faults_limited_to_a_path_prefix(sandbox, api):
     assert api.get("/crm/v3/objects/deals").status_code == 200
 
 
-def test_rate_limit_fault_uses_hubspots_429_body(sandbox, api):
+def rate_limit_headers(response: requests.Response) -> dict[str, str]:
+    return {name: value for name, value in response.headers.items() if name.startswith("X-HubSpot-RateLimit")}
+
+
+def shape_of(response: requests.Response) -> tuple:
+    """Everything of a 429 but its ids, which must be fresh UUIDs (two of them)."""
+    body = response.json()
+    ids = {str(uuid.UUID(body.pop("correlationId"))), str(uuid.UUID(body.pop("requestId")))}
+    assert len(ids) == 2
+    return response.status_code, rate_limit_headers(response), body
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "policy"),
+    [
+        ("/crm/v3/objects/leads", None, "TEN_SECONDLY_ROLLING"),
+        ("/crm/v3/objects/leads/search", {"limit": 1}, "SECONDLY"),
+        ("/crm/objects/2026-03/contacts/search", {"limit": 1}, "SECONDLY"),
+    ],
+)
+def test_an_injected_429_is_the_limiters_own(sandbox, api, path, body, policy):
+    method = "POST" if body else "GET"
+    sandbox.control.configure(rate_limit_max=1, search_rate_per_second=1)
+    assert api.call(method, path, json=body).status_code == 200
+    own = api.call(method, path, json=body)
+    sandbox.control.reset(keepTokens=True)
+    sandbox.control.configure(rate_limit_max=1, search_rate_per_second=1)
     sandbox.control.set_faults(rateLimitShare=1.0)
-    response = api.get("/crm/v3/objects/leads")
-    assert response.status_code == 429
-    assert response.json()["policyName"] == "TEN_SECONDLY_ROLLING"
+    injected = api.call(method, path, json=body)
+
+    assert shape_of(injected) == shape_of(own)
+    status, headers, fields = shape_of(injected)
+    assert status == 429 and fields["policyName"] == policy and fields["errorType"] == "RATE_LIMIT"
+    if policy == "SECONDLY":  # HubSpot sends no rate limit headers on search
+        assert headers == {} and fields["message"] == "You have reached your secondly limit."
+    else:
+        assert headers == {
+            "X-HubSpot-RateLimit-Max": "1",
+            "X-HubSpot-RateLimit-Remaining": "0",
+            "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+        }
+    assert [entry["fault"] for entry in sandbox.control.requests()] == ["rate_limit"]
 
 
 def test_slow_and_timeout_faults(sandbox, api):
@@ -107,6 +145,26 @@ def test_slow_and_timeout_faults(sandbox, api):
     sandbox.control.set_faults(timeoutShare=1.0, timeoutSeconds=1.5)
     with pytest.raises(requests.exceptions.ReadTimeout):
         api.get("/crm/v3/objects/leads?limit=1", timeout=0.3)
+
+
+@pytest.mark.parametrize("after_work", [False, True])
+def test_a_timeout_holds_a_write_before_or_after_carrying_it_out(sandbox, api, after_work):
+    lead_id = str(min(sandbox.state.portal().records["leads"]))
+    sandbox.control.set_faults(
+        timeoutShare=1.0, timeoutSeconds=1.5, timeoutAfterWork=after_work, pathPrefix="/crm/v3/objects/leads/"
+    )
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        api.patch(f"/crm/v3/objects/leads/{lead_id}", {"properties": {"hs_lead_name": "Held"}}, timeout=0.3)
+
+    def applied() -> bool:
+        return sandbox.state.portal().records["leads"][int(lead_id)].properties["hs_lead_name"] == "Held"
+
+    assert applied() is after_work  # after the work: applied although the client gave up
+    deadline = time.monotonic() + 10
+    while not sandbox.control.requests(method="PATCH") and time.monotonic() < deadline:
+        time.sleep(0.05)  # before the work: the write lands when the hold ends
+    assert [entry["fault"] for entry in sandbox.control.requests(method="PATCH")] == ["timeout"]
+    assert applied()
 
 
 def test_bad_fault_settings_are_rejected(sandbox):

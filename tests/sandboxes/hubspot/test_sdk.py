@@ -59,3 +59,13 @@ def test_sdk_search(client):
     assert {lead.properties["hs_lead_label"] for lead in found.results} == {"HOT"}
     created = [lead.created_at for lead in found.results]
     assert created == sorted(created, reverse=True)
+
+
+def test_sdk_lists_owners_at_the_path_with_a_trailing_slash(sandbox, client):
+    page = client.crm.owners.owners_api.get_page(limit=100)
+
+    active = sorted(o.id for o in sandbox.state.portal().owners.values() if not o.archived)
+    assert sorted(int(owner.id) for owner in page.results) == active
+    assert {owner.email for owner in page.results} >= {"grace.hopper@sandbox-sales.example.com"}
+    calls = [(e["path"], e["status"]) for e in sandbox.control.requests(path_prefix="/crm/v3/owners")]
+    assert calls == [("/crm/v3/owners/", 200)]  # the SDK's own path, answered as /crm/v3/owners is
