@@ -22,11 +22,13 @@ _PATTERNS = [
     # key=value in query strings and form bodies
     (
         re.compile(
-            r"(?i)\b([\w.-]*(?:token|secret|signature|password|api[_-]?key|apikey)[\w.-]*|code_verifier|code)"
+            r"(?i)\b([\w.-]*(?:token|secret|signature|password|api[_-]?key|apikey)[\w.-]*|code_verifier)"
             r"=[^&\s\"']+"
         ),
         r"\1=" + MASK,
     ),
+    # an OAuth authorization code (code=na1-2f0c...), but not our error codes (code=rate_limited)
+    (re.compile(r"(?i)\bcode=(?![a-z_]{1,40}(?:[&\s\"',)]|$))[^&\s\"']+"), "code=" + MASK),
     # "key": "value" in JSON
     (
         re.compile(
@@ -35,6 +37,8 @@ _PATTERNS = [
         ),
         r'\1: "' + MASK + '"',
     ),
+    # credentials in a URL's userinfo: redis://user:password@host, postgres://user:pw@db
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@]+@"), r"\1" + MASK + "@"),
     # our own envelopes never need to be read by a person either
     (re.compile(r"enc1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_=-]+"), MASK),
 ]

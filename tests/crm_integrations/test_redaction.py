@@ -59,3 +59,28 @@ def test_redact_mapping_masks_secret_keys_recursively_and_keeps_the_rest():
 
 def test_plain_text_is_left_alone():
     assert redact_text("lead 42 routed to rep 7") == "lead 42 routed to rep 7"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("GET /callback?code=na1-2f0c-77aa&state=s", "GET /callback?code=[redacted]&state=s"),
+        ("code=4f1c9e0b2d7a4c6e8f0a1b2c3d4e5f60", "code=[redacted]"),
+        (
+            "HubSpot said no (code=rate_limited, status=429)",
+            "HubSpot said no (code=rate_limited, status=429)",
+        ),
+        (
+            "InvalidRequest: The file URL was refused. code=unsafe_url",
+            "InvalidRequest: The file URL was refused. code=unsafe_url",
+        ),
+    ],
+)
+def test_oauth_codes_are_masked_but_our_error_codes_stay_readable(text, shown):
+    assert redact_text(text) == shown
+
+
+def test_credentials_in_a_urls_userinfo_are_masked():
+    assert redact_text("Error 111 connecting to redis://app:s3cr3t@cache:6379/2.") == (
+        "Error 111 connecting to redis://[redacted]@cache:6379/2."
+    )

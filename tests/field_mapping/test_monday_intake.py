@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from crm_integrations import polling
 from crm_integrations.models import WebhookDelivery, WebhookEvent
-from crm_integrations.services import upsert_organization_integration
 from field_mapping import intake
 from field_mapping.models import Lead
 from tests.conftest import MONDAY_SIGNING_SECRET
@@ -17,19 +16,6 @@ from tests.conftest import MONDAY_SIGNING_SECRET
 EVENTS_PATH = "/api/v1/integrations/monday/events"
 #: The canonical fields a lead has whatever CRM it came from (the owner is each CRM's own user id).
 CRM_NEUTRAL = ("name", "email", "company", "country", "source", "amount", "industry", "status", "lead_type")
-
-
-@pytest.fixture
-def monday_connection(organization, monday_sandbox):
-    return upsert_organization_integration(
-        organization,
-        "monday",
-        "sandbox",
-        status="connected",
-        external_account_id=str(monday_sandbox.account_id),
-        access_token=monday_sandbox.api_token,
-        settings={"board_id": str(monday_sandbox.board_id)},
-    )
 
 
 def create_monday_lead(sandbox, email: str) -> str:

@@ -4,23 +4,9 @@ template read ``catalogue.fields.items`` and monday's lead object type is named 
 
 import pytest
 
-from crm_integrations.services import upsert_organization_integration
 from field_mapping.models import FieldMapping
 
 from .test_wizard_browser import preview_table, shoot
-
-
-@pytest.fixture
-def monday_connection(organization, monday_sandbox):
-    return upsert_organization_integration(
-        organization,
-        "monday",
-        "sandbox",
-        status="connected",
-        external_account_id=str(monday_sandbox.account_id),
-        access_token=monday_sandbox.api_token,
-        settings={"board_id": str(monday_sandbox.board_id)},
-    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -15,7 +15,6 @@ Reporting never fails the call: a database error here is logged and dropped.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from crm_integrations.core.redaction import MASK, redact_text
+from crm_integrations.core.redaction import redact_text
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -41,15 +40,10 @@ RECHECK_EVERY = 60.0
 ERROR_TEXT_MAX = 300
 
 
-#: ``redis://user:password@host``: the credentials of a storage URL in an error message.
-URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@]+@")
-
-
 def describe(error: BaseException) -> str:
     """What staff see: the storage error's type and message, secrets masked, bounded."""
     cause = error.__cause__ or error
-    text = URL_CREDENTIALS.sub(rf"\1{MASK}@", f"{type(cause).__name__}: {cause}")
-    return redact_text(text)[:ERROR_TEXT_MAX]
+    return redact_text(f"{type(cause).__name__}: {cause}")[:ERROR_TEXT_MAX]
 
 
 class LimiterHealth:
