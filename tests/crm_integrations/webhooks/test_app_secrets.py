@@ -76,8 +76,8 @@ def test_monday_never_accepts_its_public_signing_secret_outside_debug(settings):
 def test_a_monday_webhook_is_taken_for_the_environment_whose_secret_signed_it(client, organization, settings):
     settings.CRM_SANDBOXES_ENABLED = True
     settings.MONDAY = {
-        "production": {"SIGNING_SECRET": "monday-production-secret"},
-        "sandbox": {"SIGNING_SECRET": "monday-sandbox-secret"},
+        "production": {"SIGNING_SECRET": "monday-production-signing-secret-32b"},
+        "sandbox": {"SIGNING_SECRET": "monday-sandbox-signing-secret-of-32b"},
     }
     url = "http://testserver/api/v1/integrations/monday/events"
     claims = {"accountId": 77, "aud": url, "exp": int(time.time()) + 60}
@@ -87,7 +87,7 @@ def test_a_monday_webhook_is_taken_for_the_environment_whose_secret_signed_it(cl
         url,
         data=json.dumps(body),
         content_type="application/json",
-        HTTP_AUTHORIZATION=jwt.encode(claims, "monday-production-secret", algorithm="HS256"),
+        HTTP_AUTHORIZATION=jwt.encode(claims, "monday-production-signing-secret-32b", algorithm="HS256"),
     )
 
     assert response.status_code == 200
