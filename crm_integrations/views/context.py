@@ -30,10 +30,16 @@ def administered_organization(request: HttpRequest) -> Organization:
     """``current_organization`` for the pages that change it (connect, choose a board, disconnect):
     only its administrators (or a superuser) may; a member is refused (403)."""
     organization = current_organization(request)
-    administered = selectors.organizations_for_user(request.user, role=Membership.Role.ADMIN)
-    if not administered.filter(pk=organization.pk).exists():
+    if not administers(request, organization):
         raise PermissionDenied("Only the organization's administrators can connect or disconnect a CRM.")
     return organization
+
+
+def administers(request: HttpRequest, organization: Organization) -> bool:
+    """Whether the user may connect and disconnect the organization's CRMs (its pages offer the
+    buttons only then)."""
+    administered = selectors.organizations_for_user(request.user, role=Membership.Role.ADMIN)
+    return administered.filter(pk=organization.pk).exists()
 
 
 def page_context(request: HttpRequest, *, title: str, **extra: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from crm_integrations import selectors, services
 from crm_integrations.models import OrganizationIntegration
 
-from .context import administered_organization, current_organization, page_context
+from .context import administered_organization, administers, current_organization, page_context
 
 
 @staff_member_required
@@ -41,6 +41,7 @@ def integrations(request: HttpRequest) -> HttpResponse:
             title="Integrations",
             organization=organization,
             connections=selectors.connection_rows(organization),
+            can_manage=administers(request, organization),
         ),
     )
 

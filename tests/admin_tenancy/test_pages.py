@@ -33,7 +33,9 @@ def disconnected(monkeypatch) -> list[OrganizationIntegration]:
     """Connections disconnected (without calling the CRM to revoke)."""
     calls: list[OrganizationIntegration] = []
     monkeypatch.setattr(
-        services, "disconnect_connection", lambda connection: calls.append(connection) or services.Revocation.CONFIRMED
+        services,
+        "disconnect_connection",
+        lambda connection: calls.append(connection) or services.Revocation.CONFIRMED,
     )
     return calls
 
@@ -191,3 +193,15 @@ def test_replaying_a_delivery_needs_the_change_permission(django_user_model, wor
         django_user_model, world_b, "view_webhookdelivery", "change_webhookdelivery"
     )
     assert replayer.post(replay).status_code == 302 and queued == [world_b.delivery.pk]
+
+
+def test_the_integrations_page_offers_connect_and_disconnect_to_administrators_only(
+    as_member, as_admin, world_b
+):
+    url = reverse("crm_integrations:integrations")
+    member_page = as_member.get(url, {"organization": world_b.organization.pk}).content.decode()
+    admin_page = as_admin.get(url, {"organization": world_b.organization.pk}).content.decode()
+
+    assert 'id="view-only"' in member_page and "Connect a CRM" not in member_page
+    assert 'class="button disconnect"' not in member_page
+    assert "Connect a CRM" in admin_page and 'class="button disconnect"' in admin_page
