@@ -9,7 +9,8 @@ request) to the contract created, and to its files stored.
    ``broker_url``) and ``MEDIA_ROOT``; a workflow action at ``STAGE`` pointing at the app.
 3. One warm-up deal (not counted), then the deals moved to ``STAGE``, ``interval`` seconds apart.
 4. Waits for every contract and its files (or ``timeout``), reads the figures back from the
-   database, and removes the organization unless ``keep``.
+   database, compares each stored file with the sandbox's bytes of that file, and removes the
+   organization unless ``keep``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.files.storage import FileSystemStorage
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -65,7 +67,8 @@ def _run(
     sandbox: RunningSandbox, connection: OrganizationIntegration, var_dir: str, options: IntakeOptions
 ) -> IntakeReport:
     warm_up, *deals = [_new_deal(sandbox, number, options.with_files) for number in range(options.deals + 1)]
-    env = {"HUBSPOT_SANDBOX_URL": sandbox.base_url, "MEDIA_ROOT": f"{var_dir}/media"}
+    media_root = f"{var_dir}/media"
+    env = {"HUBSPOT_SANDBOX_URL": sandbox.base_url, "MEDIA_ROOT": media_root}
     if options.broker_url:
         env["CELERY_BROKER_URL"] = options.broker_url
     path = reverse("crm_integrations:workflow_webhook", args=["hubspot"])
@@ -87,7 +90,8 @@ def _run(
         sandbox.control.configure_workflows(actions=[])
     notes = [] if finished else [f"gave up waiting after {options.timeout:.0f} s"]
     notes.extend(broker_notes(options.broker_url))
-    return _measure(connection, deals, since, options, notes)
+    identical = _identical_files(sandbox, connection, deals, media_root)
+    return _measure(connection, deals, since, options, notes, identical=identical)
 
 
 def _new_deal(sandbox: RunningSandbox, number: int, with_files: bool) -> str:
@@ -134,12 +138,38 @@ def _wait(
     return False
 
 
+def _identical_files(
+    sandbox: RunningSandbox, connection: OrganizationIntegration, deal_ids: Sequence[str], media_root: str
+) -> int:
+    """The deals' stored files whose content, as the workers stored it (in ``media_root``), is byte
+    for byte what the sandbox holds under the file's CRM id: a count of stored rows alone would
+    not see a truncated, altered or lost download."""
+    storage = FileSystemStorage(location=media_root)
+    originals = sandbox.state.portals[PORTAL].files
+    stored = ContractFile.objects.filter(
+        contract__organization_id=connection.organization_id,
+        contract__external_id__in=deal_ids,
+        state=FileState.STORED,
+    )
+    identical = 0
+    for row in stored:
+        original = originals.get(int(row.external_id))
+        try:
+            with storage.open(row.file.name, "rb") as content:
+                identical += original is not None and content.read() == original.content()
+        except OSError:  # not in storage at all: not identical
+            continue
+    return identical
+
+
 def _measure(
     connection: OrganizationIntegration,
     deal_ids: Sequence[str],
     since: datetime,
     options: IntakeOptions,
     notes: list[str],
+    *,
+    identical: int,
 ) -> IntakeReport:
     contracts = Contract.objects.filter(
         organization_id=connection.organization_id, external_id__in=deal_ids
@@ -164,6 +194,7 @@ def _measure(
         created=created,
         files_expected=len(deal_ids) if options.with_files else 0,
         files_stored=len(stored),
+        files_identical=identical,
         stored=stored,
         api_calls=ProviderApiCall.objects.filter(
             provider="hubspot", account__in=accounts, created_at__gte=since

@@ -20,6 +20,7 @@ class IntakeReport:
     created: Sequence[float]  # seconds, webhook received -> contract created, per contract
     files_expected: int
     files_stored: int
+    files_identical: int  # stored files whose bytes are the CRM's (the sandbox's) byte for byte
     stored: Sequence[float]  # seconds, webhook received -> the contract's last file stored
     api_calls: int  # HubSpot calls the app made for the contracts (deal reads, files, downloads)
     notes: Sequence[str] = field(default_factory=tuple)
@@ -48,6 +49,7 @@ def report_lines(report: IntakeReport) -> list[str]:
         f"contracts created                       {report.contracts}/{report.deals}",
         f"webhook received -> contract created    {_seconds(report.created)}",
         f"files stored                            {report.files_stored}/{report.files_expected}",
+        f"stored files identical to the CRM's     {report.files_identical}/{report.files_expected}",
         f"webhook received -> files stored        {_seconds(report.stored)}",
         f"HubSpot API calls per contract          {per_contract:.1f} "
         "(deal 5, file list 2, per file: signed URL + download)",

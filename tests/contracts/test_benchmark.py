@@ -18,11 +18,12 @@ def test_every_deal_becomes_a_contract_with_its_file_and_the_figures_are_printed
 
     assert (report.deals, report.contracts, report.lost, report.webhooks) == (3, 3, 0, 3)
     assert len(report.created) == 3 and min(report.created) > 0
-    assert (report.files_expected, report.files_stored) == (3, 3)
+    assert (report.files_expected, report.files_stored, report.files_identical) == (3, 3, 3)
     assert min(report.stored) >= min(report.created)
     assert report.api_calls >= 3 * 9  # a contract: deal read 5, files listed 2, signed URL 1, download 1
     text = "\n".join(report_lines(report))
     assert "contracts created                       3/3" in text
+    assert "stored files identical to the CRM's     3/3" in text
     assert "webhook received -> contract created    p50 " in text and "p95 " in text
     assert not Organization.objects.filter(slug=SLUG).exists() and not Contract.objects.exists()
 

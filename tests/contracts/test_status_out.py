@@ -5,6 +5,7 @@ write lands after a newer one; failures retry with backoff and show on the contr
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from unittest import mock
@@ -19,6 +20,7 @@ from contracts.models import Contract
 from contracts.services import contract_status_set, contract_upsert_from_deal
 from contracts.status_sync import contract_status_push
 from crm_integrations import echoes
+from tests.windows import Window, overlapping, recorded
 
 from .conftest import small_pdf_deal
 
@@ -249,36 +251,52 @@ def test_a_change_during_a_write_is_written_after_it_never_before(contract, hubs
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_at_once_end_on_the_latest_status(contract, hubspot_sandbox):
     """PostgreSQL: two workers push while the status keeps changing; writes are slow. The deal ends
-    on the last status and its history never shows an older status after a newer one."""
+    on the last status and its history never shows an older status after a newer one. Each push
+    and each write (under the lease) is recorded: the workers did push at the same time, and their
+    writes never did."""
     hubspot_sandbox.control.set_faults(slowShare=1.0, slowSeconds=0.2, pathPrefix=WRITES)
     statuses = ["in_review", "negotiating", "approved", "signed", "rejected"]
     stop = threading.Event()
+    pushes: list[Window] = []
+    writes: list[Window] = []
+    real_write = status_sync._write
+
+    def write_recorded(row: Contract, status: str, **options: bool) -> None:
+        with recorded(writes, threading.current_thread().name):
+            real_write(row, status, **options)
 
     def worker() -> None:
         try:
             while not stop.is_set():
-                contract_status_push(contract_id=contract.pk)
+                with recorded(pushes, threading.current_thread().name):
+                    contract_status_push(contract_id=contract.pk)
                 time.sleep(0.01)
         finally:
             db_connection.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for status in statuses:
-        contract_status_set(contract, status, by="code")
-        time.sleep(0.15)
-    deadline = time.monotonic() + 20
-    while not Contract.objects.get(pk=contract.pk).status_in_sync and time.monotonic() < deadline:
-        time.sleep(0.05)
-    stop.set()
-    for thread in threads:
-        thread.join()
+    threads = [threading.Thread(target=worker, name=f"worker-{n}") for n in range(2)]
+    with mock.patch.object(status_sync, "_write", side_effect=write_recorded):
+        for thread in threads:
+            thread.start()
+        for status in statuses:
+            contract_status_set(contract, status, by="code")
+            time.sleep(0.15)
+        deadline = time.monotonic() + 20
+        while not Contract.objects.get(pk=contract.pk).status_in_sync and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop.set()
+        for thread in threads:
+            thread.join()
 
     assert deal_status(hubspot_sandbox, contract.external_id) == "rejected"
     values = written_values(hubspot_sandbox, contract.external_id)
     order = [statuses.index(value) for value in values]
     assert order == sorted(order) and values[-1] == "rejected"
+    # The race happened: a worker was pushing while the other was writing (and stepped back).
+    assert overlapping(pushes, writes), (pushes, writes)
+    # The lease held: no two writes at once, by whichever workers.
+    writes.sort(key=lambda window: window.start)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(writes)), writes
 
 
 # --- failures -------------------------------------------------------------------------------------

@@ -5,19 +5,23 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routing.engine import (
+    AccountMatch,
     CompiledRuleSet,
+    Decision,
     LeadFacts,
     Outcome,
+    OwnerPolicy,
     Pool,
     RepState,
     Roster,
     RotationState,
+    RouteIfPolicy,
     Rule,
     RuleSet,
     Strategy,
@@ -28,15 +32,20 @@ from routing.engine import (
 from .generators import (
     START,
     accounts,
+    best_eligible,
     can_take,
-    lead_values,
+    holding_filters,
+    leads,
     members,
     moments,
+    ranked_rosters,
     rosters,
     rotations,
     rulesets,
     verdict,
 )
+
+RANKED = (Strategy.LEAST_LOADED, Strategy.BEST_SCORE)
 
 
 def serving(rule: Rule) -> Strategy:
@@ -48,6 +57,20 @@ def serving(rule: Rule) -> Strategy:
 def could_pick(rep: RepState, rule: Rule, now) -> bool:
     """Eligible in the pools: available, and under weighted round robin with a weight."""
     return can_take(rep, now) and (serving(rule) != Strategy.WEIGHTED_ROUND_ROBIN or rep.weight > 0)
+
+
+def assert_best_pick(decision: Decision, rule: Rule, roster: Roster, now: datetime) -> None:
+    """Least loaded and best score (no account owner took the lead): the best eligible rep of the
+    pool (``generators.best_eligible``), else of the fallback; nobody when neither has one."""
+    for via, pool in (("pool", rule.pool), ("fallback", rule.fallback)):
+        eligible = [
+            roster.reps[rep_id] for rep_id in members(pool, roster) if can_take(roster.reps[rep_id], now)
+        ]
+        if eligible:
+            best = best_eligible(serving(rule), eligible)
+            assert (decision.outcome, decision.via, decision.rep_id) == (Outcome.ASSIGNED, via, best)
+            return
+    assert decision.outcome == Outcome.NO_ELIGIBLE_REP
 
 
 def one_more_lead(roster: Roster, rep_id: str) -> Roster:
@@ -67,7 +90,7 @@ def routing_runs(draw: st.DrawFn, max_leads: int = 6):
     now = draw(moments())
     steps = []
     for n in range(draw(st.integers(1, max_leads))):
-        steps.append((LeadFacts(f"lead-{n}", draw(lead_values())), now, draw(accounts(roster))))
+        steps.append((draw(leads(roster, f"lead-{n}")), now, draw(accounts(roster))))
         now += timedelta(seconds=draw(st.integers(0, 900) | st.integers(0, 4 * 24 * 3600)))
     return roster, ruleset, rotation, steps
 
@@ -75,11 +98,21 @@ def routing_runs(draw: st.DrawFn, max_leads: int = 6):
 @settings(max_examples=200, deadline=None)
 @given(routing_runs())
 def test_never_an_unavailable_rep_while_an_eligible_one_exists(run):
-    """Checked against an oracle written from the brief (``generators.verdict``), over several leads
-    with the rotation threaded and the roster replaced after each assignment."""
+    """Checked against oracles written from the brief (``generators.verdict``, ``holding_filters``,
+    ``best_eligible``), over several leads with the rotation threaded and the roster replaced after
+    each assignment: a lead a route-if filter holds is HELD by the first such filter, with nothing
+    else looked at; least loaded and best score pick the best eligible rep by their tie-breaks."""
     roster, ruleset, rotation, steps = run
     for lead, now, account in steps:
         decision = decide(lead, ruleset, roster, rotation, now=now, account=account)
+        holding = holding_filters(lead, ruleset.policy, roster)
+        assert [trace.name for trace in decision.filters] == ["status", "excluded source", "owner"]
+        assert [trace.name for trace in decision.filters if not trace.passed] == holding
+        if holding:
+            assert (decision.outcome, decision.held_by, decision.rep_id) == (Outcome.HELD, holding[0], "")
+            assert (decision.rules, decision.candidates, decision.rotation) == ((), (), None)
+            continue
+        assert decision.outcome != Outcome.HELD and decision.held_by == ""
         matching = [rule for rule in ruleset.rules if rule_matches(rule, lead.fields)[0]]
         if not matching:
             assert decision.outcome == Outcome.NO_RULE
@@ -112,6 +145,8 @@ def test_never_an_unavailable_rep_while_an_eligible_one_exists(run):
             assert decision.outcome == Outcome.NO_ELIGIBLE_REP and decision.rep_id == ""
         if decision.outcome == Outcome.ASSIGNED:
             assert can_take(roster.reps[decision.rep_id], now)
+        if serving(rule) in RANKED and decision.via != "account owner":
+            assert_best_pick(decision, rule, roster, now)
         # Every rep considered is traced once, with the oracle's verdict on availability.
         traced = [c.rep_id for c in decision.candidates]
         assert len(traced) == len(set(traced))
@@ -180,6 +215,53 @@ def test_the_given_rotation_is_never_changed(run):
                 if rotation.credits.get(k) != decision.rotation.credits.get(k)
             }
             assert changed <= {decision.rule_id}
+
+
+# -- least loaded and best score --------------------------------------------------------------------
+
+
+@st.composite
+def ranked_runs(draw: st.DrawFn):
+    """One rule ranked by least loaded or best score, directly or serving the pools of an account
+    owner who may be unable to take the lead; leads one after another, so loads move."""
+    roster = draw(ranked_rosters())
+    ids = sorted(roster.reps)
+    rule = Rule(
+        "ranked",
+        "Ranked",
+        pool=Pool(
+            tuple(draw(st.lists(st.sampled_from(ids), max_size=6, unique=True))),
+            draw(st.sampled_from([(), ("t0",)])),
+        ),
+        fallback=Pool(tuple(draw(st.lists(st.sampled_from(ids), max_size=3, unique=True)))),
+        strategy=draw(st.sampled_from([*RANKED, Strategy.ACCOUNT_OWNER])),
+        pool_strategy=draw(st.sampled_from(RANKED)),
+    )
+    account = AccountMatch("acc-1", "Acme", draw(st.sampled_from(["", *ids])), "test")
+    return (
+        RuleSet(rules=(rule,), policy=RouteIfPolicy(OwnerPolicy.ALWAYS)),
+        roster,
+        account,
+        draw(st.integers(1, 6)),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(ranked_runs())
+def test_least_loaded_and_best_score_pick_the_best_eligible_rep(run):
+    """By the documented tie-breaks (``routing/engine/strategies.py``), over rosters where ties are common."""
+    ruleset, roster, account, count = run
+    (rule,) = ruleset.rules
+    lead = LeadFacts("lead", {"status": "open"})
+    for _ in range(count):
+        decision = decide(lead, ruleset, roster, RotationState(), now=START, account=account)
+        if decision.via == "account owner":
+            assert rule.strategy == Strategy.ACCOUNT_OWNER and decision.rep_id == account.owner_rep_id
+            assert can_take(roster.reps[decision.rep_id], START)
+        else:
+            assert_best_pick(decision, rule, roster, START)
+        if decision.outcome == Outcome.ASSIGNED:
+            roster = one_more_lead(roster, decision.rep_id)
 
 
 # -- fairness of the rotations ---------------------------------------------------------------------
