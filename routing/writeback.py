@@ -165,8 +165,9 @@ def _send_group(
             _failed_each(
                 [(row, failures[row.record_id]) for row in sent.answered if row.record_id in failures]
             )
-        if sent.unknown:
-            _failed(list(sent.unknown), f"{type(sent.error).__name__}: {sent.error}; not found written")
+        if sent.unknown and sent.error is not None:
+            message = f"{type(sent.error).__name__}: {sent.error}"
+            _failed(list(sent.unknown), message, wait=sent.error.retry_after)
     _written(list(landed), len(group), found=True)
     done = [*landed, *answered]
     create_tasks(connection, client, object_type, done)
@@ -222,11 +223,13 @@ def _written(rows: Sequence[OwnerWrite], batch_size: int, *, found: bool = False
         )
 
 
-def _failed(rows: Sequence[OwnerWrite], message: str) -> None:
-    _failed_each([(row, message) for row in rows])
+def _failed(rows: Sequence[OwnerWrite], message: str, *, wait: float = 0.0) -> None:
+    _failed_each([(row, message) for row in rows], wait=wait)
 
 
-def _failed_each(failures: Sequence[tuple[OwnerWrite, str]]) -> None:
+def _failed_each(failures: Sequence[tuple[OwnerWrite, str]], *, wait: float = 0.0) -> None:
+    """Record the failures; each row is tried again after its backoff, and not before ``wait``
+    seconds (a write of unknown outcome waits for ``CRM_WRITE_SETTLE_SECONDS``)."""
     now = timezone.now()
     with transaction.atomic():
         for row, message in failures:
@@ -234,7 +237,7 @@ def _failed_each(failures: Sequence[tuple[OwnerWrite, str]]) -> None:
             row.last_error = message[:2000]
             gave_up = row.attempts >= MAX_ATTEMPTS
             row.status = WriteStatus.FAILED if gave_up else WriteStatus.RETRYING
-            row.next_attempt_at = now + backoff(row.attempts)
+            row.next_attempt_at = now + max(backoff(row.attempts), timedelta(seconds=wait))
             row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
         journey.record(
             journey.event(

@@ -69,7 +69,10 @@ def create_tasks(
         if sent.answer is not None:
             outcomes.update(_answered(object_type, sent.answered, sent.answer))
         for row in sent.unknown:
-            outcomes[row] = _failure(f"{sent.error}; no task found for this assignment")
+            outcomes[row] = _failure(
+                f"{sent.error}; no task found for this assignment yet. It is not sent again, so the rep "
+                "never gets two: if the CRM applied it late, the task is there all the same"
+            )
     _record(outcomes, due)
 
 

@@ -190,3 +190,19 @@ def monday_sandbox(monday_sandbox_server, settings, tmp_path):
     }
     own_rate_limiter(settings, tmp_path)
     return monday_sandbox_server
+
+
+@pytest.fixture
+def monday_connection(organization, monday_sandbox):
+    """A monday connection to the (freshly reset) sandbox's lead board, by API token."""
+    from crm_integrations.services import upsert_organization_integration
+
+    return upsert_organization_integration(
+        organization,
+        "monday",
+        "sandbox",
+        status="connected",
+        external_account_id=str(monday_sandbox.account_id),
+        access_token=monday_sandbox.api_token,
+        settings={"board_id": str(monday_sandbox.board_id)},
+    )

@@ -388,6 +388,10 @@ MONDAY = {
     },
 }
 
+# A write whose answer never came and that a read back did not find is sent again no sooner than
+# this (seconds): a request the CRM held may still land meanwhile (crm_integrations/core/write_once.py).
+CRM_WRITE_SETTLE_SECONDS = env.float("CRM_WRITE_SETTLE_SECONDS", default=60.0)
+
 # The resilient HTTP layer under every provider client (crm_integrations.core.http).
 CRM_HTTP = {
     "CONNECT_TIMEOUT": env.float("CRM_HTTP_CONNECT_TIMEOUT", default=3.05),

@@ -69,12 +69,15 @@ def serve_app(
     var_dir: str | None = None,
     extra_env: Mapping[str, str] | None = None,
     access_log: bool = False,
+    port: int | None = None,
 ) -> Iterator[str]:
     """Run ``gunicorn config.wsgi:application`` (sync workers, like the Procfile) on a free loopback
     port; yields its base URL once ``ready_path`` answers, and stops it afterwards. Without
     ``var_dir``, a temporary one of its own (see the module's docstring). ``access_log``: gunicorn's
-    access log (secrets masked, as in the Procfile) goes to ``gunicorn.log`` there too."""
-    port = _free_port()
+    access log (secrets masked, as in the Procfile) goes to ``gunicorn.log`` there too. ``port``: a
+    given one instead of a free one (the reliability drills restart the app where the sandbox's
+    webhook retries will look for it)."""
+    port = port or _free_port()
     with tempfile.TemporaryDirectory(prefix="lead-routing-benchmark-") as own_var_dir:
         var_dir = var_dir or own_var_dir
         env = child_env(var_dir, **(extra_env or {}))

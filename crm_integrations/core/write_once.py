@@ -4,9 +4,15 @@ A batch write that timed out waiting for its answer, or whose connection broke a
 raises ``OutcomeUnknown``: the CRM may have applied all of it, some, or none. Sending it again
 blindly is how a lead got its owner written three times and a rep two tasks for one lead.
 ``send_once`` asks the CRM instead (one read through the provider contract: ``batch_read`` for
-owner and status writes, ``find_follow_up_tasks`` for tasks), counts what landed as done and sends
-only the rest, at most ``sends`` times in all. Used by ``routing/writeback.py`` (owners, tasks)
-and ``contracts/status_sync.py`` (the deal's status).
+owner and status writes, ``find_follow_up_tasks`` for tasks) and counts what landed as done.
+
+What the read does not find is not sent again at once: a request the CRM holds before applying it
+(a slow or queued write, the sandbox's ``timeoutShare`` fault) lands after our read, and a second
+send would then apply it twice (the reliability drills showed it: routing/benchmarks/drills/). It
+stays of unknown outcome, with an ``OutcomeUnknown`` whose ``retry_after`` is at least
+``CRM_WRITE_SETTLE_SECONDS``; the caller's next try, that long later, reads it back again and sends
+only what still did not land. Used by ``routing/writeback.py`` (owners, tasks) and
+``contracts/status_sync.py`` (the deal's status).
 """
 
 from __future__ import annotations
@@ -15,13 +21,16 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
+
 from .errors import OutcomeUnknown, RetryLater
 
 T = TypeVar("T", bound=Hashable)
 R = TypeVar("R")
 
-#: Sends per ``send_once`` call: the first, and one more for what the read back did not find.
-SENDS = 2
+#: Sends per ``send_once`` call: one. What a read back does not find waits for the caller's next
+#: try (after ``CRM_WRITE_SETTLE_SECONDS``): sending it again at once could double a held write.
+SENDS = 1
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,21 @@ def send_once(
         pending = settle(pending, read_back, landed)
     if not pending:
         return Sent(landed=landed)
-    return Sent(landed=landed, unknown=tuple(pending), error=error)
+    return Sent(landed=landed, unknown=tuple(pending), error=_settling(error))
+
+
+def _settling(error: OutcomeUnknown | None) -> OutcomeUnknown | None:
+    """``error`` with a ``retry_after`` long enough for a write the CRM still holds to land first."""
+    if error is None:
+        return None
+    settle_seconds = float(getattr(settings, "CRM_WRITE_SETTLE_SECONDS", 60.0))
+    return OutcomeUnknown(
+        f"{error.message} (not found written yet; checked again in {settle_seconds:.0f} s, not re-sent)",
+        retry_after=max(error.retry_after, settle_seconds),
+        status=error.status,
+        code=error.code,
+        correlation_id=error.correlation_id,
+    )
 
 
 def settle(items: list[T], read_back: Callable[[list[T]], Mapping[T, Any]], landed: dict[T, Any]) -> list[T]:

@@ -135,10 +135,17 @@ def remove_routing_benchmark() -> None:
     remove_benchmark_data(slug=SLUG, portal_id=PORTAL)
 
 
-def routing_connection(sandbox: RunningSandbox) -> OrganizationIntegration:
-    """The benchmark organization, connected to ``PORTAL``, ready to route as a new customer is."""
-    remove_routing_benchmark()  # a leftover of --keep or of a crash
-    connection = benchmark_connection(sandbox, slug=SLUG, portal_id=PORTAL, name="Routing latency benchmark")
+def routing_connection(
+    sandbox: RunningSandbox,
+    *,
+    slug: str = SLUG,
+    portal_id: int = PORTAL,
+    name: str = "Routing latency benchmark",
+) -> OrganizationIntegration:
+    """The benchmark organization ``slug``, connected to ``portal_id``, ready to route as a new
+    customer is (the reliability drills, routing/benchmarks/drills/, use one of their own)."""
+    remove_benchmark_data(slug=slug, portal_id=portal_id)  # a leftover of --keep or of a crash
+    connection = benchmark_connection(sandbox, slug=slug, portal_id=portal_id, name=name)
     with pointed_at(sandbox):
         default_mapping_for(connection)
         starter_rules(connection.organization)
@@ -169,7 +176,7 @@ def _run(
         serve_app(options.web_workers, ready_path=path, **app) as base_url,
         run_worker(str(var_dir), options.workers, extra_env=env),
     ):
-        _warm_up(base_url + path)
+        warm_up(base_url + path)
         subscriptions = {"subscriptions": LEAD_SUBSCRIPTIONS} if options.lead_events_only else {}
         sandbox.control.configure_webhooks(targetUrl=base_url + path, **subscriptions)
         try:
@@ -189,7 +196,8 @@ def _run(
     return collect(sandbox, connection, ids, setup, window, notes)
 
 
-def _warm_up(url: str) -> None:
+def warm_up(url: str) -> None:
+    """Empty signed batches until every web process took one and the worker processed them."""
     answers = send_all(url, [Batch(0, ())] * WARM_UP, senders=WARM_UP, secret=sandbox_app()["CLIENT_SECRET"])
     ids = [answer.delivery_id for answer in answers if answer.delivery_id]
     if len(ids) < WARM_UP:

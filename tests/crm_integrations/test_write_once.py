@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crm_integrations.core.errors import InvalidRequest, OutcomeUnknown, ProviderUnavailable
-from crm_integrations.core.write_once import send_once
+from crm_integrations.core.write_once import send_once, settle
 
 
 class Crm:
@@ -28,14 +28,28 @@ class Crm:
         return {item: f"found {item}" for item in items if item in self.applied}
 
 
-def test_only_what_did_not_land_is_sent_again():
+def test_what_did_not_land_is_left_unknown_for_a_later_try_not_sent_again_at_once(settings):
+    settings.CRM_WRITE_SETTLE_SECONDS = 60
     crm = Crm(lost=1, applies={"a", "c"})
 
     sent = send_once(["a", "b", "c"], crm.send, crm.read_back)
 
-    assert crm.sent == [["a", "b", "c"], ["b"]]
-    assert (sent.answer, sent.answered, sent.landed) == ("ok", ("b",), {"a": "found a", "c": "found c"})
-    assert sorted(crm.applied) == ["a", "b", "c"]  # each once
+    assert crm.sent == [["a", "b", "c"]]
+    assert (sent.answer, sent.unknown, sent.landed) == (None, ("b",), {"a": "found a", "c": "found c"})
+    assert isinstance(sent.error, OutcomeUnknown) and sent.error.retry_after == 60
+
+
+def test_a_held_write_that_lands_after_the_read_is_found_by_the_next_try_and_not_doubled(settings):
+    """The CRM held "b" and applied it after our read: sending it again at once would apply it twice
+    (what the reliability drills caught); the next try reads it back first and finds it."""
+    crm = Crm(lost=1, applies=set())
+    sent = send_once(["a", "b"], crm.send, crm.read_back)
+    assert sent.unknown == ("a", "b")
+    crm.applied += ["a", "b"]  # the held request lands, later
+
+    landed: dict[str, str] = {}
+    assert settle(list(sent.unknown), crm.read_back, landed) == []
+    assert crm.sent == [["a", "b"]] and set(landed) == {"a", "b"}
 
 
 def test_nothing_is_sent_again_when_everything_landed():
@@ -49,7 +63,7 @@ def test_nothing_is_sent_again_when_everything_landed():
 def test_after_the_last_send_what_was_not_found_stays_unknown():
     crm = Crm(lost=2, applies={"a"})
 
-    sent = send_once(["a", "b"], crm.send, crm.read_back)
+    sent = send_once(["a", "b"], crm.send, crm.read_back, sends=2)  # a caller may allow a second send
 
     assert crm.sent == [["a", "b"], ["b"]]
     assert (sent.unknown, set(sent.landed), sent.answer) == (("b",), {"a"}, None)

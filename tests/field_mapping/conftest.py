@@ -15,17 +15,3 @@ def connection(organization):
 def sandbox_connection(hubspot_sandbox, organization):
     """A connected HubSpot connection to the (freshly reset) sandbox's portal, with real tokens."""
     return connect_hubspot_sandbox(hubspot_sandbox, organization)
-
-
-@pytest.fixture
-def monday_connection(organization, monday_sandbox):
-    """A monday connection to the (freshly reset) sandbox's lead board, by API token."""
-    return upsert_organization_integration(
-        organization,
-        "monday",
-        "sandbox",
-        status="connected",
-        external_account_id=str(monday_sandbox.account_id),
-        access_token=monday_sandbox.api_token,
-        settings={"board_id": str(monday_sandbox.board_id)},
-    )

@@ -7,11 +7,11 @@ from field_mapping import intake
 from routing.demo import starter_rules
 from routing.models import Decision, OwnerWrite, RepIdentity
 from routing.reps_sync import sync_reps
-from tests.field_mapping.test_monday_intake import create_monday_lead, monday_connection  # noqa: F401
+from tests.field_mapping.test_monday_intake import create_monday_lead
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_monday_item_is_routed_and_its_person_column_written(monday_connection, monday_sandbox, settings):  # noqa: F811
+def test_a_monday_item_is_routed_and_its_person_column_written(monday_connection, monday_sandbox, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     starter_rules(monday_connection.organization)
     assert sync_reps(monday_connection).created > 0

@@ -7,6 +7,7 @@ know. The sandbox's property history and request log count what really happened.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -21,7 +22,7 @@ from routing.demo import starter_rules
 from routing.models import OwnerWrite, RoutingPolicy
 from routing.reps_sync import sync_reps
 from tests.field_mapping.test_intake_end_to_end import create_lead_as_a_user
-from tests.field_mapping.test_monday_intake import create_monday_lead, monday_connection  # noqa: F401
+from tests.field_mapping.test_monday_intake import create_monday_lead
 from tests.routing.test_end_to_end import routed  # noqa: F401
 
 from .test_end_to_end import owner_of_decision
@@ -146,7 +147,7 @@ def test_one_task_per_assignment_when_task_creates_time_out(routed, hubspot_sand
 
 
 @pytest.mark.django_db(transaction=True)
-def test_monday_writes_follow_the_same_rule(monday_connection, monday_sandbox, settings, monkeypatch):  # noqa: F811
+def test_monday_writes_follow_the_same_rule(monday_connection, monday_sandbox, settings, monkeypatch):
     """monday has no such fault: the transport sends the mutation, then loses its answer."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
     starter_rules(monday_connection.organization)
@@ -175,3 +176,38 @@ def test_monday_writes_follow_the_same_rule(monday_connection, monday_sandbox, s
         if "change_multiple_column_values" in (entry.get("fields") or [])
     ]
     assert len(mutations) == 1  # read back and found in place: not sent again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_the_crm_holds_before_applying_is_not_sent_again_before_it_lands(
+    routed,  # noqa: F811
+    hubspot_sandbox,
+    short_writes,
+    settings,
+):
+    """The sandbox holds the batch update *before* carrying it out (HubSpot slow or queueing): the
+    read back right after the timeout cannot find the owner yet. Sent again at once, the held update
+    would land on top of it (the reliability drills' CRM-timeouts case). The row waits
+    ``CRM_WRITE_SETTLE_SECONDS`` instead; its next try finds the owner in place and sends nothing."""
+    settings.CRM_WRITE_SETTLE_SECONDS = HOLD + 1
+    hubspot_sandbox.control.set_faults(timeoutShare=1.0, timeoutSeconds=HOLD, pathPrefix=LEAD_UPDATES)
+    hubspot_sandbox.control.clear_requests()
+
+    [lead_id] = route_in_rounds(routed, hubspot_sandbox, rounds=1, per_round=1)
+
+    write = OwnerWrite.objects.get(record_id=lead_id)
+    assert (write.status, write.outcome_unknown) == ("retrying", True)
+    assert write.next_attempt_at >= timezone.now() + timedelta(seconds=HOLD - WRITE_TIMEOUT - 0.5)
+    assert writeback.flush_everything_due() == 0  # not due yet: nothing is sent
+
+    hubspot_sandbox.control.clear_faults()
+    OwnerWrite.objects.filter(pk=write.pk).update(next_attempt_at=timezone.now())
+    time_left = (HOLD + 0.5) - (timezone.now() - write.decision.decided_at).total_seconds()
+    if time_left > 0:  # the held update lands HOLD after it was sent
+        time.sleep(time_left)
+    writeback.flush_everything_due()
+
+    write.refresh_from_db()
+    assert (write.status, write.outcome_unknown) == ("written", False)
+    assert len(hubspot_sandbox.control.requests(path_prefix=LEAD_UPDATES, method="POST")) == 1
+    assert owner_history(hubspot_sandbox, lead_id) == [owner_of_decision(write.decision.lead)]
