@@ -93,15 +93,8 @@ def run_benchmark(options: LatencyOptions) -> LatencyReport:
     notes: list[str] = []
     try:
         with _database(options, folder) as database:
-            app = sandbox_app()
-            sandbox = start_sandbox(
-                port=0,
-                portal_id=PORTAL,
-                client_id=app["CLIENT_ID"],
-                client_secret=app["CLIENT_SECRET"],
-                seed_leads=0,
-                webhook_max_concurrent=options.senders,
-                rate_limit_max=options.api_limit,
+            sandbox = start_portal_sandbox(
+                PORTAL, webhook_max_concurrent=options.senders, rate_limit_max=options.api_limit
             )
             try:
                 report = _run(sandbox, options, folder, database, notes)
@@ -113,6 +106,21 @@ def run_benchmark(options: LatencyOptions) -> LatencyReport:
         if not options.keep:
             shutil.rmtree(folder, ignore_errors=True)
     return report
+
+
+def start_portal_sandbox(portal_id: int, **config: object) -> RunningSandbox:
+    """A HubSpot sandbox on a free port for ``portal_id``, no leads seeded, whose OAuth app is the
+    app's "sandbox" environment (its client secret: the webhooks it signs verify); ``config``:
+    more ``SandboxConfig`` fields. Shared with the reliability drills (drills/stack.py)."""
+    app = sandbox_app()
+    return start_sandbox(
+        port=0,
+        portal_id=portal_id,
+        client_id=app["CLIENT_ID"],
+        client_secret=app["CLIENT_SECRET"],
+        seed_leads=0,
+        **config,
+    )
 
 
 @contextmanager

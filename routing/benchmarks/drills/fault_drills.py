@@ -129,17 +129,22 @@ def _unanswered_attempts(stack: Stack) -> int:
     return sum(1 for delivery in deliveries for attempt in delivery["attempts"] if attempt["status"] is None)
 
 
-def lost_webhooks(stack: Stack, options: DrillOptions) -> DrillResult:
-    """No webhook reaches the app (the sandbox sends none): polling alone brings the leads in."""
-    stack.webhooks(False)
-    ids = stack.create_leads(options.leads)
-    created = now_ms()
+def poll_until_owned(stack: Stack, ids: list[str], options: DrillOptions) -> None:
+    """Beat's poll on (every ``stack.beat.interval`` s) until every lead of ``ids`` is owned."""
     stack.beat.polling.set()
     try:
         wait_for_owners(stack, ids, options.timeout)
         settle(stack)
     finally:
         stack.beat.polling.clear()
+
+
+def lost_webhooks(stack: Stack, options: DrillOptions) -> DrillResult:
+    """No webhook reaches the app (the sandbox sends none): polling alone brings the leads in."""
+    stack.webhooks(False)
+    ids = stack.create_leads(options.leads)
+    created = now_ms()
+    poll_until_owned(stack, ids, options)
     notes = [
         f"no webhook sent; polled every {stack.beat.interval:g} s (beat: at each connection's interval); "
         "a poll takes records changed long enough ago for HubSpot's search index to have them "
@@ -197,12 +202,7 @@ def revoked_refresh(stack: Stack, options: DrillOptions) -> DrillResult:
         scopes=list(granted.get("scopes") or []),
     )
     reconnected = now_ms()
-    stack.beat.polling.set()
-    try:
-        wait_for_owners(stack, ids, options.timeout)
-        settle(stack)
-    finally:
-        stack.beat.polling.clear()
+    poll_until_owned(stack, ids, options)
     notes = [
         f"{owned_before} owned before reconnection; marked needs reconnection ({reason[:80]}); "
         "reconnected, then polling took the leads in"

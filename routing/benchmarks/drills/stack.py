@@ -20,11 +20,11 @@ from crm_integrations.benchmarks.web_server import serve_app
 from crm_integrations.benchmarks.webhook_intake import remove_benchmark_data, sandbox_app
 from crm_integrations.benchmarks.worker import run_worker
 from crm_integrations.models import OrganizationIntegration
-from crm_integrations.sandboxes.hubspot import RunningSandbox, start_sandbox
+from crm_integrations.sandboxes.hubspot import RunningSandbox
 
 from ...models import RoutingPolicy
 from ..fresh_db import fresh_sqlite_database
-from ..latency import LEAD_SUBSCRIPTIONS, routing_connection, warm_up
+from ..latency import LEAD_SUBSCRIPTIONS, routing_connection, start_portal_sandbox, warm_up
 from .beat import FastBeat
 
 SLUG = "reliability-drills"
@@ -104,15 +104,8 @@ def running_stack(options: DrillOptions) -> Iterator[Stack]:
         cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
         if options.fresh_db:
             cleanup.enter_context(fresh_sqlite_database(folder))
-        app = sandbox_app()
-        sandbox = start_sandbox(
-            port=0,
-            portal_id=PORTAL,
-            client_id=app["CLIENT_ID"],
-            client_secret=app["CLIENT_SECRET"],
-            seed_leads=0,
-            rate_limit_max=API_LIMIT,
-            retry_time_scale=options.retry_time_scale,
+        sandbox = start_portal_sandbox(
+            PORTAL, rate_limit_max=API_LIMIT, retry_time_scale=options.retry_time_scale
         )
         cleanup.callback(sandbox.stop)
         connection = routing_connection(sandbox, slug=SLUG, portal_id=PORTAL, name="Reliability drills")
