@@ -104,7 +104,7 @@ def admin_page(page, live_server, django_user_model):
 def hubspot_sandbox_server():
     from django.conf import settings
 
-    from crm_integrations.sandboxes.hubspot import start_sandbox
+    from devtools.sandboxes.hubspot import start_sandbox
 
     sandbox = start_sandbox(port=0, client_secret=settings.HUBSPOT["sandbox"]["CLIENT_SECRET"])
     yield sandbox
@@ -168,7 +168,7 @@ MONDAY_SIGNING_SECRET = "test-monday-signing-secret-of-32-bytes-or-more"
 
 @pytest.fixture(scope="session")
 def monday_sandbox_server():
-    from crm_integrations.sandboxes.monday import start_sandbox
+    from devtools.sandboxes.monday import start_sandbox
 
     sandbox = start_sandbox(port=0, seed_items=10, signing_secret=MONDAY_SIGNING_SECRET)
     yield sandbox

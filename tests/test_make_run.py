@@ -112,10 +112,10 @@ def test_make_run_serves_the_admin_and_ctrl_c_stops_every_process(make_run):
     children = psutil.Process(process.pid).children(recursive=True)
     commands = " ".join(" ".join(child.cmdline()) for child in children)
     assert "gunicorn" in commands and "worker" in commands and "beat" in commands
-    assert "crm_integrations.sandboxes.hubspot" in commands
+    assert "devtools.sandboxes.hubspot" in commands
     health = _wait_for(f"http://127.0.0.1:{sandbox_port}/_sandbox/health", time.monotonic() + 30, process)
     assert b"ok" in health.lower()
-    assert "crm_integrations.sandboxes.monday" in commands
+    assert "devtools.sandboxes.monday" in commands
     monday = _wait_for(f"http://127.0.0.1:{monday_port}/_sandbox/health", time.monotonic() + 30, process)
     assert b"ok" in monday.lower()
     webhooks = json.loads(

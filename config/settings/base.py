@@ -14,6 +14,7 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from config.optional_apps import present_dev_apps
 from config.public_url import is_loopback_http, validate_public_base_url
 from config.schedule import BEAT_SCHEDULE
 
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "field_mapping",
     "routing",
     "contracts",
+    *present_dev_apps(),  # devtools where it is installed (config/optional_apps.py)
 ]
 
 MIDDLEWARE = [

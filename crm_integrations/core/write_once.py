@@ -8,7 +8,7 @@ owner and status writes, ``find_follow_up_tasks`` for tasks) and counts what lan
 
 What the read does not find is not sent again at once: a request the CRM holds before applying it
 (a slow or queued write, the sandbox's ``timeoutShare`` fault) lands after our read, and a second
-send would then apply it twice (the reliability drills showed it: routing/benchmarks/drills/). It
+send would then apply it twice (the reliability drills showed it: devtools/benchmarks/drills/). It
 stays of unknown outcome, with an ``OutcomeUnknown`` whose ``retry_after`` is at least
 ``CRM_WRITE_SETTLE_SECONDS``; the caller's next try, that long later, reads it back again and sends
 only what still did not land. Used by ``routing/writeback.py`` (owners, tasks) and

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from crm_integrations import polling
 from crm_integrations.models import WebhookEvent
+from devtools.demo.rules import starter_rules
 from field_mapping.models import Lead
 from routing import writeback
-from routing.demo import starter_rules
 from routing.models import Decision, JourneyEvent, OwnerWrite, RepIdentity, RoutingPolicy
 from routing.reps_sync import sync_reps
 from tests.field_mapping.test_intake_end_to_end import EVENTS_PATH, create_lead_as_a_user

@@ -3,8 +3,8 @@
 import pytest
 
 from crm_integrations.core import registry
+from devtools.demo.rules import starter_rules
 from field_mapping import intake
-from routing.demo import starter_rules
 from routing.models import Decision, OwnerWrite, RepIdentity
 from routing.reps_sync import sync_reps
 from tests.field_mapping.test_monday_intake import create_monday_lead

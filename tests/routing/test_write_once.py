@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from crm_integrations import polling
 from crm_integrations.core.http import session as http_session
+from devtools.demo.rules import starter_rules
 from field_mapping import intake
 from routing import writeback
-from routing.demo import starter_rules
 from routing.models import OwnerWrite, RoutingPolicy
 from routing.reps_sync import sync_reps
 from tests.field_mapping.test_intake_end_to_end import create_lead_as_a_user

@@ -21,8 +21,8 @@ from django.utils import timezone
 from crm_integrations.core import registry
 from crm_integrations.hubspot.client import HubSpotClient
 from crm_integrations.models import OrganizationIntegration
-from crm_integrations.sandboxes.hubspot import RunningSandbox, start_sandbox
 from crm_integrations.services import upsert_organization_integration
+from devtools.sandboxes.hubspot import RunningSandbox, start_sandbox
 
 SEED_LEADS = 20
 OFFLINE_API = "https://api.hubapi.test"

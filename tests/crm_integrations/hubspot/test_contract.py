@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crm_integrations.core.types import FieldType
-from crm_integrations.sandboxes.hubspot import RunningSandbox
+from devtools.sandboxes.hubspot import RunningSandbox
 
 from ..provider_contract import ContractEnvironment, ProviderContract
 

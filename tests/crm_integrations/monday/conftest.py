@@ -16,8 +16,8 @@ from crm_integrations.core import registry
 from crm_integrations.models import OrganizationIntegration
 from crm_integrations.monday.client import MondayClient
 from crm_integrations.monday.provider import MondayProvider
-from crm_integrations.sandboxes.monday import RunningSandbox, start_sandbox
 from crm_integrations.services import upsert_organization_integration
+from devtools.sandboxes.monday import RunningSandbox, start_sandbox
 
 SEED_ITEMS = 20
 SIGNING_SECRET = "test-signing-secret-not-the-public-default"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crm_integrations.core.types import FieldType
-from crm_integrations.sandboxes.monday import RunningSandbox
+from devtools.sandboxes.monday import RunningSandbox
 
 from ..provider_contract import ContractEnvironment, ProviderContract
 

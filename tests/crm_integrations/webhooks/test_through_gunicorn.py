@@ -21,10 +21,10 @@ from django.apps import apps
 from django.db import models
 from django.urls import reverse
 
-from crm_integrations.benchmarks.web_server import serve_app
 from crm_integrations.hubspot.webhooks import signature_v3
 from crm_integrations.models import WebhookDelivery
 from crm_integrations.workflow_secrets import SECRET_HEADER, issue_workflow_secret
+from devtools.benchmarks.harness.web_server import serve_app
 
 from .test_hubspot_events import SECRET, event
 
