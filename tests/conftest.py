@@ -8,11 +8,18 @@ from django.conf import settings
 
 from crm_integrations.catalogue import ensure_catalogue
 from crm_integrations.models import Integration, Organization
+from tests import markers
 from tests.browser_console import REPORT_VIOLATIONS, BrowserConsole
 
 
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``concurrency`` need row locks and real parallel transactions: PostgreSQL."""
+    """Each test gets its kind's markers (tests/markers.py). Tests marked ``concurrency`` need row
+    locks and real parallel transactions: PostgreSQL."""
+    for item in items:
+        explicit = [mark.name for mark in item.iter_markers()]
+        for name in markers.kinds(getattr(item, "fixturenames", ()), item.path, explicit):
+            item.add_marker(name)
     if not settings.IS_SQLITE:
         return
     skip = pytest.mark.skip(

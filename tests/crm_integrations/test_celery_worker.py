@@ -18,6 +18,8 @@ from crm_integrations.models import OrganizationIntegration
 from tests.conftest import connect_hubspot_sandbox
 from tests.subprocesses import child_env
 
+pytestmark = pytest.mark.e2e  # real processes (tests/markers.py)
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_STARTUP_AND_TASK_SECONDS = 90
 WORKER_OPTIONS = ("--pool", "solo", "--concurrency", "1", "--loglevel", "INFO")

@@ -28,7 +28,7 @@ from devtools.benchmarks.harness.web_server import serve_app
 
 from .test_hubspot_events import SECRET, event
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 MAX_BODY = 4096
 
 
