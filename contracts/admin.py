@@ -11,8 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -23,9 +22,8 @@ from crm_integrations.core.errors import CrmError
 from crm_integrations.models import ConnectionStatus
 
 from .models import Contract, ContractFile, FileState, StageStatus
-from .services import contract_status_set
+from .services import contract_status_set, contract_statuses_send_again
 from .stages import deal_stages, find_stage
-from .tasks import push_contract_status
 
 EDITABLE = ("negotiation_status",)
 
@@ -131,13 +129,9 @@ class ContractAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     @admin.action(description="Send the status to the CRM again", permissions=["change"])
     def push_status_again(self, request: HttpRequest, queryset: QuerySet[Contract]) -> None:
         """Queue the push for contracts whose status is not written (e.g. after a failure gave up)."""
-        ids = list(
-            queryset.filter(status_pushed_version__lt=F("status_version")).values_list("pk", flat=True)
-        )
-        for contract_id in ids:
-            transaction.on_commit(lambda pk=contract_id: push_contract_status.delay(pk))
-        skipped = queryset.count() - len(ids)
-        message = f"{len(ids)} status(es) queued to be written to the CRM"
+        queued = contract_statuses_send_again(queryset)
+        skipped = queryset.count() - queued
+        message = f"{queued} status(es) queued to be written to the CRM"
         if skipped:
             message += f"; {skipped} contract(s) already in sync"
         self.message_user(request, message + ".", messages.SUCCESS)

@@ -3,13 +3,13 @@
 A contract is one CRM deal (``external_id``) of one organization and provider. The sync fields
 (``sync_state``, ``sync_detail``, ``last_synced_at``) say how the contract stands with its deal.
 
-Status changes are caught in one place, ``Contract.save`` (and ``ContractQuerySet.update``): the
-admin, the API and plain code all go through it. A change of ``negotiation_status`` bumps
-``status_version`` in the database (``F() + 1``), marks the contract "changes to send" and, once the
-transaction commits, queues ``contracts.tasks.push_contract_status``, which writes the then-current
-status to the deal and records the version it wrote in ``status_pushed_version``
-(see ``contracts.status_sync``). ``contracts.services.contract_status_set`` is the service callers
-use; it says who made the change.
+The negotiation status is more than a column: a change of it has an author and a version, and is
+written to the deal. So it changes in one place, ``contracts.services.contract_status_record``
+(staff and the API call it through ``contract_status_set``; contracts/status_in.py for a change
+made at the CRM), and is written to the deal by contracts/status_out.py. The model only guards the
+columns those write: ``Contract.save`` never writes them on an update, and refuses an instance
+whose status was changed, so no change can skip its version or its push. Nothing here pushes or
+queues anything (an import-linter contract in pyproject.toml keeps this module below the services).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from django.db import models, router, transaction
-from django.db.models import F
+from django.db import models
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -41,43 +40,28 @@ class SyncState(models.TextChoices):
     FAILED = "failed", "Sync failed"
 
 
-#: Fields only the status push writes (with conditional updates); ``Contract.save`` never writes
-#: them on an update, so a stale instance saved later cannot roll a version back or drop a lease.
-STATUS_CONTROL_FIELDS = frozenset(
-    {"status_version", "status_pushed_version", "status_pushed_at", "status_push_token", "status_push_until"}
+#: The status and its bookkeeping, written only by contracts/services.py (``contract_status_record``)
+#: and contracts/status_out.py with conditional UPDATEs. ``Contract.save`` never writes them on an
+#: update, so a stale instance saved later cannot roll a status or a version back, nor drop a lease.
+STATUS_FIELDS = frozenset(
+    {
+        "negotiation_status",
+        "status_changed_at",
+        "status_changed_by",
+        "status_version",
+        "status_pushed_version",
+        "status_pushed_at",
+        "status_push_token",
+        "status_push_until",
+    }
 )
 #: ``Contract.from_db`` could not see the status (deferred): a status set later counts as a change.
 _UNKNOWN = object()
 
 
-def queue_status_push(contract_id: int) -> None:
-    """Have ``push_contract_status`` write the contract's status to its deal (call it on commit)."""
-    from .tasks import push_contract_status
-
-    push_contract_status.delay(contract_id)
-
-
-class ContractQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        """A bulk update naming ``negotiation_status`` is a status change for every row it matches:
-        each row's version is bumped and its status pushed after the commit."""
-        if "negotiation_status" not in kwargs:
-            return super().update(**kwargs)
-        kwargs.setdefault("status_changed_at", timezone.now())
-        kwargs.setdefault("status_changed_by", "code")
-        kwargs.setdefault("sync_state", SyncState.PENDING)
-        kwargs.setdefault("sync_detail", "status change to send to the CRM")
-        with transaction.atomic(using=self.db):
-            ids = list(self.values_list("pk", flat=True))
-            count = super().update(status_version=F("status_version") + 1, **kwargs)
-            for contract_id in ids:
-                transaction.on_commit(lambda pk=contract_id: queue_status_push(pk), using=self.db)
-        return count
-
-    def update_without_push(self, **kwargs: Any) -> int:
-        """A plain UPDATE, not a status change to send: for a status the CRM itself reported
-        (``contracts.status_in``), whose caller decides whether the deal needs it written."""
-        return super().update(**kwargs)
+class StatusNotSaved(ValueError):
+    """``save()`` was asked to write the negotiation status: that is a status change, which has an
+    author, a version and a push to the deal (``contracts.services.contract_status_set``)."""
 
 
 class Contract(models.Model):
@@ -138,8 +122,6 @@ class Contract(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ContractQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -153,51 +135,47 @@ class Contract(models.Model):
         return self.title or f"{self.provider} deal {self.external_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Save; a changed ``negotiation_status`` is a status change (version bumped, pushed after
-        the commit). On an update the status-control fields are never written from the instance."""
+        """Save; on an update, every field but ``STATUS_FIELDS``. A status set on the instance is
+        refused (``StatusNotSaved``) rather than dropped or written without its version and push."""
         if self._state.adding or kwargs.get("force_insert"):
             super().save(*args, **kwargs)
-            self._loaded_status = self.negotiation_status
+            self._stored_status = self.negotiation_status
             return
         update_fields = kwargs.get("update_fields")
-        loaded = getattr(self, "_loaded_status", _UNKNOWN)
-        changed = (update_fields is None or "negotiation_status" in update_fields) and (
-            self.negotiation_status != loaded
-            if loaded is not _UNKNOWN
-            else "negotiation_status" in self.__dict__
-        )
+        names_status = STATUS_FIELDS.intersection(update_fields or ())
+        if names_status or (update_fields is None and self._status_edited()):
+            raise StatusNotSaved(
+                "A contract's negotiation status changes through contracts.services.contract_status_set "
+                "(it records who changed it and has it written to the deal), not through save()."
+            )
         if update_fields is None:
             deferred = self.get_deferred_fields()
             update_fields = [
                 f.name
                 for f in self._meta.concrete_fields
                 if not f.primary_key
-                and f.name not in STATUS_CONTROL_FIELDS
+                and f.name not in STATUS_FIELDS
                 and (f.attname not in deferred or f.name == "updated_at")
             ]
-        if not changed:
-            super().save(*args, **{**kwargs, "update_fields": update_fields})
-            return
-        by = self.__dict__.pop("_status_changed_by", None) or "code"
-        self.status_changed_at, self.status_changed_by = timezone.now(), by[:150]
-        self.sync_state = SyncState.PENDING
-        self.sync_detail = f"status “{self.get_negotiation_status_display()}” to send to the CRM"
-        self.status_version = F("status_version") + 1
-        fields = {*update_fields, "status_version", "status_changed_at", "status_changed_by"}
-        fields |= {"sync_state", "sync_detail", "updated_at"}
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
-            super().save(*args, **{**kwargs, "update_fields": sorted(fields)})
-            self.refresh_from_db(using=using, fields=["status_version"])
-            pk = self.pk
-            transaction.on_commit(lambda: queue_status_push(pk), using=using)
-        self._loaded_status = self.negotiation_status
+        super().save(*args, **{**kwargs, "update_fields": update_fields})
+
+    def _status_edited(self) -> bool:
+        """The instance's status differs from the one it was read with (or was set unread)."""
+        current = self.__dict__.get("negotiation_status", _UNKNOWN)
+        return current is not _UNKNOWN and current != getattr(self, "_stored_status", _UNKNOWN)
 
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Contract:
         instance = super().from_db(db, field_names, values)
-        instance._loaded_status = instance.__dict__.get("negotiation_status", _UNKNOWN)
+        instance._stored_status = instance.__dict__.get("negotiation_status", _UNKNOWN)
         return instance
+
+    def refresh_from_db(
+        self, using: str | None = None, fields: Any = None, from_queryset: Any = None
+    ) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if "negotiation_status" in self.__dict__ and (fields is None or "negotiation_status" in fields):
+            self._stored_status = self.negotiation_status
 
     @property
     def status_in_sync(self) -> bool:

@@ -7,7 +7,7 @@ from crm_integrations.core.errors import Unsupported
 from crm_integrations.core.types import FieldOption
 from crm_integrations.models import OrganizationIntegration
 
-from .status_sync import OBJECT_TYPE
+from .status_out import OBJECT_TYPE
 
 
 def deal_stages(connection: OrganizationIntegration) -> list[FieldOption]:

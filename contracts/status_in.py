@@ -1,4 +1,5 @@
-"""Status changes made in the CRM come back to the contract (LXP-TS-011 §4).
+"""Status changes made in the CRM come back to the contract (the inbound half; contracts/status_out.py
+writes ours to the deal).
 
 A webhook saying a deal with a contract changed (or the reconcile beat) hands its id here. The
 deal's history of ``lexicontract_status`` and of its stage is read (one batch call per 100 deals:
@@ -6,7 +7,7 @@ the CRM's record of who set what when, robust to webhooks arriving late, twice o
 and the **newest change made by someone else** is found:
 
 - a ``lexicontract_status`` value that is one of our statuses, not written by us (our writes are
-  known from ``crm_integrations.echoes``: same value, close in time);
+  known from ``crm_integrations.intake.echoes``: same value, close in time);
 - a move to a deal stage an administrator mapped to a status (``StageStatus``, in the admin).
 
 That change wins only when it is newer than the contract's own last status change
@@ -30,18 +31,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from crm_integrations import echoes
 from crm_integrations.core import registry
 from crm_integrations.core.errors import CrmError
 from crm_integrations.core.types import PropertyChange, PropertyHistory
+from crm_integrations.intake import echoes
 from crm_integrations.models import ConnectionStatus, EventOutcome, OrganizationIntegration
 from crm_integrations.signals import Outcome
 
-from .models import Contract, NegotiationStatus, StageStatus, SyncState, queue_status_push
-from .status_sync import OBJECT_TYPE, PROPERTY
+from .models import Contract, NegotiationStatus, StageStatus
+from .services import contract_status_record
+from .status_out import OBJECT_TYPE, PROPERTY
 
 #: Deals per reconcile read.
 BATCH = 100
@@ -210,20 +211,9 @@ def contract_status_take(
         writing = contract.status_push_until is not None and contract.status_push_until > now
         wrote_since = contract.status_pushed_at is not None and contract.status_pushed_at >= read_at
         shown = deal_shows == incoming.status and not writing and not wrote_since
-        version = contract.status_version + 1
-        Contract.objects.filter(pk=contract_id).update_without_push(
-            negotiation_status=incoming.status,
-            status_changed_at=incoming.changed_at,
-            status_changed_by=incoming.by[:150],
-            status_version=F("status_version") + 1,
-            status_pushed_version=version if shown else F("status_pushed_version"),
-            sync_state=SyncState.IN_SYNC if shown else SyncState.PENDING,
-            sync_detail="" if shown else f"status “{incoming.status}” from the CRM to write to {PROPERTY}",
-            last_synced_at=now,
-            updated_at=now,
+        contract_status_record(
+            contract, incoming.status, by=incoming.by, crm_changed_at=incoming.changed_at, deal_shows_it=shown
         )
-        if not shown:
-            transaction.on_commit(lambda: queue_status_push(contract_id))
     detail = f"“{contract.negotiation_status}” → “{incoming.status}” via {incoming.via} ({incoming.by})"
     return Outcome(EventOutcome.INGESTED, detail if shown else f"{detail}; written to {PROPERTY}", ref)
 

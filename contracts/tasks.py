@@ -1,4 +1,7 @@
-"""Celery tasks for contracts: thin wrappers over the services; they take ids and are idempotent."""
+"""Celery tasks for contracts: thin wrappers over the services; they take ids and are idempotent.
+
+Their names are given, not derived from this module's path: beat entries (config/schedule.py) and
+messages already queued name them, so they must outlive a move of this module."""
 
 from __future__ import annotations
 
@@ -6,10 +9,10 @@ from celery import shared_task
 
 from crm_integrations.core.errors import AuthRevoked, RetryLater
 
-from . import files, status_in, status_sync
+from . import files, status_in, status_out
 
 
-@shared_task(bind=True, max_retries=10, acks_late=True)
+@shared_task(name="contracts.tasks.fetch_contract_files", bind=True, max_retries=10, acks_late=True)
 def fetch_contract_files(self, contract_id: int) -> str:  # noqa: ANN001
     """Download the deal's files onto the contract; files that failed for now are tried again later
     (each up to CONTRACT_FILE_ATTEMPTS times, waits doubling), stored and refused ones never."""
@@ -24,14 +27,14 @@ def fetch_contract_files(self, contract_id: int) -> str:  # noqa: ANN001
     return str(result)
 
 
-@shared_task(bind=True, max_retries=100, acks_late=True)
+@shared_task(name="contracts.tasks.push_contract_status", bind=True, max_retries=100, acks_late=True)
 def push_contract_status(self, contract_id: int, check_first: bool = False) -> str:  # noqa: ANN001
-    """Write the contract's current negotiation status to its deal (``status_sync``): queued after
+    """Write the contract's current negotiation status to its deal (``status_out``): queued after
     every status change commits; reads the status when it runs, so quick changes coalesce. Tries
     that fail for now run again with waits doubling from CONTRACT_STATUS_RETRY_SECONDS, up to
     CONTRACT_STATUS_ATTEMPTS tries (the service gives up and shows it on the contract); a try
     after a write that got no answer reads the deal back before writing (``check_first``)."""
-    result = status_sync.contract_status_push(
+    result = status_out.contract_status_push(
         contract_id=contract_id, attempt=self.request.retries + 1, check_first=check_first
     )
     if result.retry_in is not None:
@@ -43,7 +46,7 @@ def push_contract_status(self, contract_id: int, check_first: bool = False) -> s
     return str(result)
 
 
-@shared_task
+@shared_task(name="contracts.tasks.reconcile_contract_statuses")
 def reconcile_contract_statuses() -> dict[str, int]:
     """Beat: status changes made at the CRM whose webhook never came (``status_in``)."""
     return dict(status_in.contract_statuses_reconcile())

@@ -6,8 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 
-from crm_integrations import debugger_admin, selectors, services, workflow_secrets
+from crm_integrations import selectors, services
 from crm_integrations.admin_scoping import OrganizationScopedAdmin, SuperuserOnlyAdmin
+from crm_integrations.intake import admin as debugger_admin
+from crm_integrations.intake import workflow_secrets
 from crm_integrations.models import (
     Integration,
     Membership,
@@ -153,6 +155,7 @@ class OrganizationIntegrationAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
             "secret": workflow_secrets.issue_workflow_secret(connection),
             "header": workflow_secrets.SECRET_HEADER,
             "url": selectors.workflow_webhook_url(connection),
+            "setup_template": selectors.workflow_setup_template(connection),
         }
         response = TemplateResponse(request, "admin/crm_integrations/workflow_secret.html", context)
         add_never_cache_headers(response)

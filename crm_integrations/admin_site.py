@@ -13,6 +13,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import Model
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from crm_integrations.admin_scoping import closed_unless_scoped
 
@@ -29,3 +31,10 @@ class ScopedAdminSite(admin.AdminSite):
         **options: Any,
     ) -> None:
         super().register(model_or_iterable, closed_unless_scoped(admin_class or admin.ModelAdmin), **options)
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
+        """The CRMs one can connect, named on the "Connect a CRM" shortcut (templates/admin/index.html)."""
+        # Imported here: this site is built (config/apps.py) before the models that selectors need.
+        from crm_integrations.selectors import catalogue_names
+
+        return super().index(request, {"crm_names": catalogue_names(), **(extra_context or {})})

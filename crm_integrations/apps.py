@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CrmIntegrationsConfig(AppConfig):
@@ -9,3 +12,15 @@ class CrmIntegrationsConfig(AppConfig):
         from crm_integrations.core import registry
 
         registry.load_from_settings()
+        post_migrate.connect(fill_catalogue, sender=self, dispatch_uid="crm_integrations.fill_catalogue")
+
+
+def fill_catalogue(sender: AppConfig, apps: Any = None, **kwargs: Any) -> None:
+    """After ``migrate``: a catalogue row for every registered provider (crm_integrations/catalogue.py)."""
+    from crm_integrations.catalogue import ensure_catalogue
+
+    try:
+        integration_model = (apps or sender.apps).get_model("crm_integrations", "Integration")
+    except LookupError:  # migrated back to before the catalogue existed
+        return
+    ensure_catalogue(integration_model)

@@ -68,6 +68,17 @@ def workflow_webhook_capable(connection: OrganizationIntegration) -> bool:
     return provider is not None and provider.workflow_webhooks
 
 
+def workflow_setup_template(connection: OrganizationIntegration) -> str:
+    """The provider's template saying where a workflow secret goes in the CRM ("" when it has none)."""
+    provider = _registered(connection.provider)
+    return provider.workflow_setup_template if provider is not None else ""
+
+
+def catalogue_names() -> list[str]:
+    """The CRMs of the catalogue by name, in the selection screen's order."""
+    return list(Integration.objects.order_by("pk").values_list("name", flat=True))
+
+
 def workflow_webhook_url(connection: OrganizationIntegration) -> str:
     """The URL to set in the CRM's workflow action: it names our organization and the account."""
     path = reverse("crm_integrations:workflow_webhook", args=[connection.provider])
@@ -118,7 +129,7 @@ def crm_choices(organization: Organization) -> list[CrmChoice]:
             CrmChoice(
                 provider=integration.provider,
                 name=integration.name,
-                available=integration.enabled and provider is not None,
+                available=integration.enabled and provider is not None and provider.available,
                 environments=environments,
             )
         )

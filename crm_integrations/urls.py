@@ -1,7 +1,8 @@
 from django.urls import include, path
 
 from crm_integrations.core import registry
-from crm_integrations.views import health, integrations, oauth, webhooks
+from crm_integrations.intake import views as intake_views
+from crm_integrations.views import health, integrations, oauth
 
 app_name = "crm_integrations"
 
@@ -12,8 +13,8 @@ urlpatterns = [
     path("integrations/<uuid:connection_id>/disconnect/", integrations.disconnect, name="disconnect"),
     path("api/v1/integrations/<slug:provider>/auth", oauth.authorize, name="oauth_authorize"),
     path("api/v1/integrations/<slug:provider>/callback", oauth.callback, name="oauth_callback"),
-    path("api/v1/integrations/<slug:provider>/events", webhooks.events, name="webhook_events"),
-    path("api/v1/integrations/<slug:provider>/webhook", webhooks.workflow, name="workflow_webhook"),
+    path("api/v1/integrations/<slug:provider>/events", intake_views.events, name="webhook_events"),
+    path("api/v1/integrations/<slug:provider>/webhook", intake_views.workflow, name="workflow_webhook"),
 ]
 # Each provider's own staff pages (monday's API-token form and board choice...), from the registry.
 urlpatterns += [

@@ -8,6 +8,6 @@ class FieldMappingConfig(AppConfig):
     def ready(self) -> None:
         from crm_integrations.signals import records_changed
 
-        from .intake import on_records_changed
+        from .receivers import on_records_changed
 
-        records_changed.connect(on_records_changed, dispatch_uid="field_mapping.intake")
+        records_changed.connect(on_records_changed, dispatch_uid="field_mapping.receivers")

@@ -17,13 +17,7 @@ from crm_integrations.models import OrganizationIntegration
 
 from .mapping import split_path
 from .models import MAX_ASSOCIATION_HOPS
-from .validation import PROVIDER_ASSOCIATIONS
-
-#: The objects that can be the lead, per provider (the first is the default).
-LEAD_OBJECT_TYPES: dict[str, tuple[str, ...]] = {
-    "hubspot": ("leads", "contacts"),
-    "monday": ("items",),
-}
+from .providers import provider_associations
 
 
 @dataclass(frozen=True)
@@ -113,7 +107,7 @@ def _label_key(crm_field: CrmField) -> tuple[str, str]:
 
 def association_paths(provider: str, object_type: str) -> tuple[str, ...]:
     """Association paths from ``object_type``: one hop, then two (never back to an object passed)."""
-    graph = PROVIDER_ASSOCIATIONS.get(provider, {})
+    graph = provider_associations(provider) or {}
     paths: list[str] = []
     frontier: list[tuple[str, tuple[str, ...]]] = [("", (object_type,))]
     for _ in range(MAX_ASSOCIATION_HOPS):

@@ -97,7 +97,7 @@ class FieldMapping(models.Model):
     object_type = models.CharField(
         max_length=60,
         default="leads",
-        help_text='The CRM object that is the lead: "leads" or "contacts" (HubSpot), "items" (monday)',
+        help_text='The CRM object that is the lead (e.g. "leads", "contacts", "items")',
     )
     status_source = models.CharField(
         max_length=255,

@@ -26,8 +26,9 @@ from crm_integrations.models import OrganizationIntegration
 
 from .mapping import MappingError, MappingSpec, expansions, map_record, properties_by_path, split_path
 from .models import CanonicalField, path_problem
+from .providers import provider_associations
 from .selectors import mapping_problems
-from .validation import ERROR, PROVIDER_ASSOCIATIONS, Problem, validate_mapping
+from .validation import ERROR, Problem, validate_mapping
 
 #: Sample records are taken from those changed in this window first (all time when too few).
 RECENT = timedelta(days=30)
@@ -69,7 +70,7 @@ class Preview:
 def fetchable(spec: MappingSpec, provider: str) -> MappingSpec:
     """``spec`` without the rules the CRM could not be asked for (a malformed path, an association
     the provider cannot follow): those are reported by validation, and mapping shows them missing."""
-    graph = PROVIDER_ASSOCIATIONS.get(provider)
+    graph = provider_associations(provider)
 
     def ok(path: str) -> bool:
         if path_problem(path):
@@ -140,7 +141,7 @@ def preview_mapping(
     if fields is None:
         problems = mapping_problems(connection, spec)
     else:
-        problems = validate_mapping(spec, fields, associations=PROVIDER_ASSOCIATIONS.get(connection.provider))
+        problems = validate_mapping(spec, fields, associations=provider_associations(connection.provider))
     records = sample_records(connection, spec, limit)
     return Preview(rows=preview_rows(spec, records), problems=problems)
 

@@ -10,11 +10,10 @@ from crm_integrations.core.types import CrmField
 from crm_integrations.models import ConnectionStatus, Membership, OrganizationIntegration
 from crm_integrations.selectors import organizations_for_user
 
-from .catalogue import LEAD_OBJECT_TYPES
 from .mapping import MappingSpec, properties_by_object
 from .models import FieldMapping, FieldRule, Lead, StatusMapping
-from .services import DEFAULT_MAPPINGS
-from .validation import PROVIDER_ASSOCIATIONS, Problem, validate_mapping
+from .providers import default_mapping, lead_object_types, provider_associations
+from .validation import Problem, validate_mapping
 
 
 def mapping_for_connection(connection: OrganizationIntegration) -> FieldMapping | None:
@@ -61,7 +60,7 @@ def fields_for_spec(connection: OrganizationIntegration, spec: MappingSpec) -> d
 def mapping_problems(connection: OrganizationIntegration, spec: MappingSpec) -> list[Problem]:
     """``validate_mapping`` against the connection's CRM as it is now (calls the CRM)."""
     return validate_mapping(
-        spec, fields_for_spec(connection, spec), associations=PROVIDER_ASSOCIATIONS.get(connection.provider)
+        spec, fields_for_spec(connection, spec), associations=provider_associations(connection.provider)
     )
 
 
@@ -87,5 +86,5 @@ def wizard_initial_spec(connection: OrganizationIntegration, object_type: str | 
     saved = spec_for_connection(connection)
     if saved is not None and object_type in (None, saved.object_type):
         return saved
-    kind = object_type or next(iter(LEAD_OBJECT_TYPES.get(connection.provider, ())), "")
-    return DEFAULT_MAPPINGS.get((connection.provider, kind)) or MappingSpec(object_type=kind)
+    kind = object_type or next(iter(lead_object_types(connection.provider)), "")
+    return default_mapping(connection.provider, kind) or MappingSpec(object_type=kind)

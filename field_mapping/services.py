@@ -1,4 +1,4 @@
-"""Writes: saving a mapping, the HubSpot default mapping, and storing a mapped record as a ``Lead``."""
+"""Writes: saving a mapping, a connection's default mapping, and storing a mapped record as a ``Lead``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from crm_integrations.core.types import CrmRecord
 from crm_integrations.models import OrganizationIntegration
 from crm_integrations.selectors import lead_object_type
 
-from .defaults import DEFAULT_MAPPINGS, HUBSPOT_LEAD_STAGES, HUBSPOT_LEADS_DEFAULT  # noqa: F401  (re-exported)
 from .mapping import MappingResult, RuleSpec, record_to_raw, rule_specs
 from .models import (
     CanonicalField,
@@ -26,6 +25,7 @@ from .models import (
     ReceivedVia,
     StatusMapping,
 )
+from .providers import default_mapping
 
 # -- mappings ---------------------------------------------------------------------------------------
 
@@ -144,7 +144,7 @@ def default_mapping_for(
     An existing mapping is returned untouched (never overwrites what staff configured).
     """
     object_type = object_type or lead_object_type(connection)
-    spec = DEFAULT_MAPPINGS.get((connection.provider, object_type))
+    spec = default_mapping(connection.provider, object_type)
     if spec is None:
         raise NoDefaultMapping(f"No default {object_type} mapping for {connection.provider}.")
     existing = FieldMapping.objects.filter(connection=connection).first()

@@ -17,17 +17,6 @@ from .models import REQUIRED_FIELDS, CanonicalField, Outcome, Transform, path_pr
 
 ERROR, WARNING = "error", "warning"
 
-#: Associations each provider can follow from each object type (the name is the target object type).
-PROVIDER_ASSOCIATIONS: dict[str, dict[str, frozenset[str]]] = {
-    "hubspot": {
-        "leads": frozenset({"contacts", "companies", "deals"}),
-        "contacts": frozenset({"companies", "deals", "leads"}),
-        "companies": frozenset({"contacts", "deals"}),
-        "deals": frozenset({"contacts", "companies"}),
-    },
-    "monday": {},
-}
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -49,7 +38,7 @@ def validate_mapping(
 ) -> list[Problem]:
     """Every problem of ``spec`` against the CRM's fields (``{object type: [CrmField, ...]}``).
 
-    ``associations`` (``{object type: {association, ...}}``, e.g. ``PROVIDER_ASSOCIATIONS["hubspot"]``)
+    ``associations`` (``{object type: {association, ...}}``, the provider's: field_mapping/providers.py)
     says which hops exist; without it, a hop is supported when the target's fields were given.
     """
     fields = {kind: {f.name: f for f in items} for kind, items in fields_by_object.items()}

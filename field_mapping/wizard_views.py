@@ -20,14 +20,15 @@ from crm_integrations.core.errors import CrmError
 from crm_integrations.core.registry import UnknownProvider
 from crm_integrations.models import OrganizationIntegration
 
-from .catalogue import LEAD_OBJECT_TYPES, PropertyCatalogue, property_catalogue
+from .catalogue import PropertyCatalogue, property_catalogue
 from .forms import OPTION_HINTS, MappingWizardForm
 from .mapping import MappingSpec
 from .models import CanonicalField, FieldMapping
 from .preview import Preview, crm_error_message, preview_mapping
+from .providers import lead_object_types, provider_associations
 from .selectors import mapping_for_connection, wizard_connections, wizard_initial_spec
 from .services import mapping_save
-from .validation import ERROR, PROVIDER_ASSOCIATIONS, Problem, validate_mapping
+from .validation import ERROR, Problem, validate_mapping
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -115,7 +116,7 @@ class WizardPage:
         """Saving is refused while validation finds an error (warnings do not block)."""
         assert self.catalogue is not None
         self.problems = validate_mapping(
-            spec, self.catalogue.fields, associations=PROVIDER_ASSOCIATIONS.get(self.connection.provider)
+            spec, self.catalogue.fields, associations=provider_associations(self.connection.provider)
         )
         errors = [problem for problem in self.problems if problem.severity == ERROR]
         if errors:
@@ -157,7 +158,7 @@ class WizardPage:
             connection=self.connection,
             saved=mapping_for_connection(self.connection),
             object_type=self.object_type,
-            object_types=LEAD_OBJECT_TYPES.get(self.connection.provider, ()),
+            object_types=lead_object_types(self.connection.provider),
             catalogue=self.catalogue,
             choices=self.catalogue.choices() if self.catalogue else [],
             catalogue_json=self.catalogue.as_json() if self.catalogue else {},

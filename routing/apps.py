@@ -8,6 +8,6 @@ class RoutingConfig(AppConfig):
     def ready(self) -> None:
         from field_mapping.signals import leads_stored
 
-        from .intake_hook import on_leads_stored
+        from .receivers import on_leads_stored
 
         leads_stored.connect(on_leads_stored, dispatch_uid="routing.intake")

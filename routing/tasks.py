@@ -1,41 +1,41 @@
-"""Celery tasks for routing: thin, take ids, idempotent."""
+"""Celery tasks for routing: thin, take ids, idempotent.
+
+Tasks call services, and import them at the top of this module. A service that queues a task
+imports it inside the function that queues it (``routing/writeback.py``'s ``request_flush``): the
+house rule that keeps services and their tasks free of import cycles (docs/routing.md, "House
+rules"), and the one import ``pyproject.toml``'s acyclic contract for ``routing`` lets through.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 
+from crm_integrations.models import OrganizationIntegration
+
+from . import reps_sync, sweeps, writeback
+
 
 @shared_task(acks_late=True)
 def flush_owner_writes(connection_id: str) -> int:
     """Write the due owners of one connection (rows are claimed: running it twice is harmless)."""
-    from . import writeback
-
     return writeback.flush(connection_id)
 
 
 @shared_task
 def flush_due_owner_writes() -> int:
     """Beat: retries whose backoff has passed, and rows a lost flush left behind."""
-    from . import writeback
-
     return writeback.flush_everything_due()
 
 
 @shared_task(acks_late=True)
 def sync_connection_reps(connection_id: str) -> str:
-    from crm_integrations.models import OrganizationIntegration
-
-    from .reps_sync import sync_reps
-
-    return str(sync_reps(OrganizationIntegration.objects.get(pk=connection_id)))
+    return str(reps_sync.sync_reps(OrganizationIntegration.objects.get(pk=connection_id)))
 
 
 @shared_task
 def sync_all_reps() -> int:
     """Beat: re-read every connected CRM's owners (new reps, leavers deactivated)."""
-    from .sweeps import connected_connection_ids
-
-    ids = connected_connection_ids()
+    ids = sweeps.connected_connection_ids()
     for connection_id in ids:
         sync_connection_reps.delay(str(connection_id))
     return len(ids)
@@ -44,6 +44,4 @@ def sync_all_reps() -> int:
 @shared_task
 def sweep_routing() -> dict[str, int]:
     """Beat: SLA re-routing of untouched leads, and leads nobody could take (or that missed routing)."""
-    from . import sweeps
-
     return sweeps.sweep()

@@ -2,10 +2,11 @@
 
 ``request_flush`` sends a flush at once when none went out in the last window (a single lead is
 written without waiting) and otherwise schedules one trailing flush at the end of the window, which
-takes everything that piled up meanwhile: a burst costs about N / batch size calls. A flush claims
-due rows with a token (a conditional UPDATE, so concurrent flushes on any database never send a row
-twice), writes them in batches, and records each result; failures retry with backoff and show in
-the admin and the lead's journey until they are written or given up.
+takes everything that piled up meanwhile (``crm_integrations/core/coalescing.py``): a burst costs
+about N / batch size calls. A flush claims due rows with a token (``crm_integrations/core/claims.py``:
+a conditional UPDATE, so concurrent flushes on any database never send a row twice), writes them in
+batches, and records each result; failures retry with backoff and show in the admin and the lead's
+journey until they are written or given up.
 
 A lead's owner is written once. A batch update that gets no answer (``OutcomeUnknown``: a timeout
 on the shorter ``CRM_HTTP_WRITE_READ_TIMEOUT``, a connection cut after sending) is not sent again
@@ -13,27 +14,29 @@ blindly: its records are read back (one batch read, ``crm_integrations/core/writ
 at their owner count as written and only the others are sent again. A row keeps
 ``outcome_unknown`` from just before its send until its answer is recorded, so a later try (or a
 flush taking over a crashed one) reads it back before sending too.
+
+``request_flush`` imports its task inside the function: a service may import a task there, never at
+the top of the module, because the task module imports the services (house rule, docs/routing.md).
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from crm_integrations import echoes
-from crm_integrations.core import registry
+from crm_integrations.core import coalescing, registry
+from crm_integrations.core.claims import TokenClaims
 from crm_integrations.core.client import CrmClient
 from crm_integrations.core.errors import CrmError
 from crm_integrations.core.types import BatchUpdateResult, RecordUpdate
 from crm_integrations.core.write_once import send_once, settle
+from crm_integrations.intake import echoes
 from crm_integrations.models import OrganizationIntegration
 
 from . import journey
@@ -45,6 +48,14 @@ logger = logging.getLogger(__name__)
 #: Attempts before a write-back is given up (and shown as failed); backoff 5 s x 4^(attempt - 1).
 MAX_ATTEMPTS = 6
 CLAIM_TIMEOUT = timedelta(minutes=2)
+#: A flush claims rows by making them "sending", ``next_attempt_at`` then being the claim's time
+#: (``crm_integrations/core/claims.py``); a claim a crashed flush left behind is free again after
+#: ``CLAIM_TIMEOUT``.
+OWNER_WRITE_CLAIMS = TokenClaims(
+    unclaimed=Q(status__in=[WriteStatus.PENDING, WriteStatus.RETRYING]),
+    claimed_at="next_attempt_at",
+    timeout=CLAIM_TIMEOUT,
+)
 
 
 def window_seconds() -> float:
@@ -58,51 +69,39 @@ def backoff(attempt: int) -> timedelta:
 def request_flush(connection_id: object) -> None:
     """Flush now, in this process, if nothing was flushed in the current window (no broker hop
     between the decision and the write); else once, by a task, at the window's end."""
-    from .tasks import flush_owner_writes
+    from .tasks import flush_owner_writes  # a task imported where it is used (house rule above)
 
-    window = window_seconds()
-    key = f"routing:flush:{connection_id}"
-    if cache.add(key, 1, timeout=window):
+    def flush_here() -> None:
         try:
             flush(connection_id)
         except Exception:  # the rows stay due: a task (and else the beat) takes them
             logger.exception("Inline owner write-back of connection %s failed; queued instead", connection_id)
             flush_owner_writes.delay(str(connection_id))
-    elif cache.add(f"{key}:trailing", 1, timeout=window):
-        flush_owner_writes.apply_async((str(connection_id),), countdown=window)
+
+    key = f"routing:flush:{connection_id}"
+    coalescing.run_or_trail(
+        key, flush_here, flush_owner_writes, (str(connection_id),), window=window_seconds()
+    )
+
+
+def _time_came(now: datetime) -> Q:
+    """Rows to send whose time came, claimed or not."""
+    return Q(
+        next_attempt_at__lte=now, status__in=[WriteStatus.PENDING, WriteStatus.RETRYING, WriteStatus.SENDING]
+    )
 
 
 def _due(now: datetime) -> Q:
     """Due rows: pending, retries whose time came, and claims a crashed flush left behind."""
-    return Q(next_attempt_at__lte=now) & (
-        Q(status__in=[WriteStatus.PENDING, WriteStatus.RETRYING])
-        | Q(status=WriteStatus.SENDING, next_attempt_at__lte=now - CLAIM_TIMEOUT)
-    )
-
-
-def due_rows(connection_id: object, now: datetime) -> Q:
-    return Q(connection_id=connection_id) & _due(now)
+    return _time_came(now) & OWNER_WRITE_CLAIMS.free(now)
 
 
 def claim(connection_id: object, limit: int) -> list[OwnerWrite]:
     """Take up to ``limit`` due rows for this flush only (others skip them)."""
     now = timezone.now()
-    token = uuid.uuid4().hex
-    ids = list(
-        OwnerWrite.objects.filter(due_rows(connection_id, now))
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    if not ids:
-        return []
-    OwnerWrite.objects.filter(due_rows(connection_id, now), pk__in=ids).update(
-        status=WriteStatus.SENDING, claim_token=token, next_attempt_at=now
-    )
-    return list(
-        OwnerWrite.objects.filter(claim_token=token, status=WriteStatus.SENDING).select_related(
-            "decision__lead", "decision__rep"
-        )
-    )
+    rows = OwnerWrite.objects.filter(_time_came(now), connection_id=connection_id)
+    mine = OWNER_WRITE_CLAIMS.take(rows, limit, now=now, status=WriteStatus.SENDING)
+    return list(mine.filter(status=WriteStatus.SENDING).select_related("decision__lead", "decision__rep"))
 
 
 def flush(connection_id: object) -> int:

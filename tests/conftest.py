@@ -7,9 +7,21 @@ import pytest
 from django.conf import settings
 
 from crm_integrations.catalogue import ensure_catalogue
+from crm_integrations.hubspot.config import hubspot_apps, hubspot_settings
 from crm_integrations.models import Integration, Organization
+from crm_integrations.monday.config import monday_apps
 from tests import markers
 from tests.browser_console import REPORT_VIOLATIONS, BrowserConsole
+
+# The HubSpot sandbox app's secret: a non-public one, as with DEBUG off (config/settings/test.py) the
+# public default never verifies a request. Set before anything reads it (providers read their settings
+# on use); processes the tests start inherit it.
+os.environ.setdefault("HUBSPOT_SANDBOX_CLIENT_SECRET", "test-hubspot-sandbox-client-secret")
+
+# The provider contract mixins are imported by test modules, not collected: rewrite their asserts too.
+pytest.register_assert_rewrite(
+    "tests.crm_integrations.provider_contract", "tests.crm_integrations.provider_setup_contract"
+)
 
 
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` selects by marker
@@ -83,7 +95,8 @@ def browser_console() -> BrowserConsole:
 
 @pytest.fixture
 def page(chromium, request, browser_console):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    # 1366 px: the width staff screens are checked at.
+    context = chromium.new_context(viewport={"width": 1366, "height": 900})
     context.add_init_script(REPORT_VIOLATIONS)
     context.on("console", lambda message: browser_console.record(message.type, message.text))
     page = context.new_page()
@@ -109,11 +122,10 @@ def admin_page(page, live_server, django_user_model):
 # --- The HubSpot sandbox, over real HTTP ----------------------------------------------------------
 @pytest.fixture(scope="session")
 def hubspot_sandbox_server():
-    from django.conf import settings
 
     from devtools.sandboxes.hubspot import start_sandbox
 
-    sandbox = start_sandbox(port=0, client_secret=settings.HUBSPOT["sandbox"]["CLIENT_SECRET"])
+    sandbox = start_sandbox(port=0, client_secret=hubspot_settings("sandbox")["CLIENT_SECRET"])
     yield sandbox
     sandbox.stop()
 
@@ -134,9 +146,9 @@ def hubspot_sandbox(hubspot_sandbox_server, settings, tmp_path):
     hubspot_sandbox_server.control.configure_webhooks(targetUrl=None)
     own_rate_limiter(settings, tmp_path)
     settings.HUBSPOT = {
-        **settings.HUBSPOT,
+        **hubspot_apps(),
         "sandbox": {
-            **settings.HUBSPOT["sandbox"],
+            **hubspot_settings("sandbox"),
             "AUTH_BASE_URL": hubspot_sandbox_server.base_url,
             "API_BASE_URL": hubspot_sandbox_server.base_url,
         },
@@ -187,9 +199,9 @@ def monday_sandbox(monday_sandbox_server, settings, tmp_path):
     """A freshly reset monday sandbox, with the app's "sandbox" environment pointed at it."""
     monday_sandbox_server.control.reset()
     settings.MONDAY = {
-        **settings.MONDAY,
+        **monday_apps(),
         "sandbox": {
-            **settings.MONDAY["sandbox"],
+            **monday_apps()["sandbox"],
             "SIGNING_SECRET": MONDAY_SIGNING_SECRET,
             "AUTH_URL": monday_sandbox_server.base_url,
             "API_URL": monday_sandbox_server.api_url,

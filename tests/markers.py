@@ -19,7 +19,6 @@ E2E_FIXTURES = frozenset(
         "hubspot_sandbox_server",
         "monday_sandbox_server",
         "running_sandbox",
-        "running",
     }
 )
 BENCHMARKS = ("tests", "devtools", "benchmarks")

@@ -16,7 +16,7 @@ from config import optional_apps
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ("config", "crm_integrations", "field_mapping", "routing", "contracts", "templates", "static")
 DEV_COMMANDS = (
-    "benchmark_contract_intake",
+    "benchmark_contract_creation",
     "benchmark_contract_status",
     "benchmark_hubspot_reads",
     "benchmark_routing_engine",

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crm_integrations.core import registry
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -56,6 +58,26 @@ def test_every_environment_variable_read_by_settings_is_documented_in_env_exampl
     assert read - documented == set()
 
 
+def provider_folders() -> set[Path]:
+    """``crm_integrations/<key>/`` of each registered provider (not a test's own provider under tests/)."""
+    modules = {sys.modules[type(provider).__module__] for provider in registry.providers()}
+    folders = {Path(module.__file__).parent for module in modules}
+    return {folder for folder in folders if folder.is_relative_to(ROOT / "crm_integrations")}
+
+
+def test_every_environment_variable_a_provider_reads_is_documented_in_its_setup_guide():
+    """A provider's own settings are read in its folder and listed in its SETUP.md, not .env.example."""
+    checked = 0
+    for folder in sorted(provider_folders()):
+        source = "\n".join(path.read_text() for path in folder.glob("*.py"))
+        read = set(re.findall(r"env\.\w+\(\s*\"([A-Z_]+)\"", source))
+        guide = (folder / "SETUP.md").read_text()  # every provider folder has one
+        documented = set(re.findall(r"^([A-Z_]+)=", guide, re.MULTILINE))
+        assert read - documented == set(), folder.name
+        checked += len(read)
+    assert checked, "no variables found: the pattern above is stale"
+
+
 def _env_example() -> dict[str, str]:
     """The variables of .env.example, as `cp .env.example .env` would give them."""
     lines = (ROOT / ".env.example").read_text().splitlines()
@@ -67,6 +89,8 @@ REPORT_SETTINGS = """
 import json
 from django.conf import settings
 from django.core.management import call_command
+from crm_integrations.hubspot.config import hubspot_settings
+from crm_integrations.monday.config import monday_settings
 call_command("check")
 print(json.dumps({
     "database": settings.DATABASES["default"]["ENGINE"] + " " + str(settings.DATABASES["default"]["NAME"]),
@@ -74,9 +98,9 @@ print(json.dumps({
     "broker": settings.CELERY_BROKER_URL,
     "rate_limits": settings.CRM_HTTP["RATE_LIMIT_STORAGE_URL"],
     "media": str(settings.MEDIA_ROOT),
-    "hubspot_redirect": settings.HUBSPOT["production"]["REDIRECT_URI"],
-    "hubspot_sandbox_redirect": settings.HUBSPOT["sandbox"]["REDIRECT_URI"],
-    "monday_redirect": settings.MONDAY["production"]["REDIRECT_URI"],
+    "hubspot_redirect": hubspot_settings("production")["REDIRECT_URI"],
+    "hubspot_sandbox_redirect": hubspot_settings("sandbox")["REDIRECT_URI"],
+    "monday_redirect": monday_settings("production")["REDIRECT_URI"],
     "csrf_trusted_origins": settings.CSRF_TRUSTED_ORIGINS,
 }))
 """

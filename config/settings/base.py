@@ -7,9 +7,7 @@ PostgreSQL and Redis.
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
@@ -17,23 +15,7 @@ from kombu import Queue
 from config.optional_apps import present_dev_apps
 from config.public_url import is_loopback_http, validate_public_base_url
 from config.schedule import BEAT_SCHEDULE
-
-
-class Env(environ.Env):
-    """django-environ's reader, except that a variable set to an empty string takes its default.
-
-    ``.env.example`` lists every variable, most of them empty ("use the default"): copied to
-    ``.env`` as it is, ``DATABASE_URL=`` must mean the SQLite default, not a URL that fails to
-    parse (``KeyError: 'ENGINE'``), and ``CELERY_BROKER_URL=`` the filesystem broker, not AMQP.
-    """
-
-    def get_value(
-        self, var: str, cast: Any = None, default: Any = environ.Env.NOTSET, parse_default: bool = False
-    ) -> Any:
-        if default is not self.NOTSET and self.ENVIRON.get(f"{self.prefix}{var}") == "":
-            return self.parse_value(default, cast) if parse_default and default is not None else default
-        return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
-
+from crm_integrations.core.env import Env  # the empty-means-default reader, shared with the providers
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = Env()
@@ -94,8 +76,19 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Django's default loaders, plus each registered provider's own templates/ folder
+            # (crm_integrations/core/templates.py); cached, as Django's default is.
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    [
+                        "django.template.loaders.filesystem.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                        "crm_integrations.core.templates.ProviderTemplatesLoader",
+                    ],
+                )
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -270,12 +263,15 @@ if not ENCRYPTION_KEYS and not DEBUG:
     raise ImproperlyConfigured("ENCRYPTION_KEYS must be set when DEBUG is off (see .env.example).")
 
 # --- CRM providers ----------------------------------------------------------------------------
-# Adding a provider: its folder under crm_integrations/ and one line here.
+# Adding a provider: its folder under crm_integrations/ and one line here. Each provider reads its own
+# settings from its own environment variables (crm_integrations/<provider>/SETUP.md lists them; a
+# deployment may instead set the Django setting of the same name, e.g. a dict of its apps).
 CRM_PROVIDERS = env.list(
     "CRM_PROVIDERS",
     default=[
         "crm_integrations.hubspot.provider.HubSpotProvider",
         "crm_integrations.monday.provider.MondayProvider",
+        "crm_integrations.salesforce.provider.SalesforceProvider",
     ],
 )
 # Refresh an access token when it expires within this many seconds (HubSpot's live 30 minutes).
@@ -314,82 +310,15 @@ CONTRACT_DEFAULT_CURRENCY = env.str("CONTRACT_DEFAULT_CURRENCY", default="USD")
 # DEBUG (crm_integrations/core/environments.py): `make run` writes generated ones to .env.
 CRM_SANDBOXES_ENABLED = env.bool("CRM_SANDBOXES_ENABLED", default=DEBUG)
 
-# HubSpot apps, one per environment. "sandbox" is our local HubSpot sandbox by default
-# (`make run` starts it); point it at a HubSpot developer test account's app if you prefer.
-# HubSpot signs app webhooks with v3 (timestamped); a v1-only request can be replayed forever.
-HUBSPOT_WEBHOOK_ALLOW_V1 = env.bool("HUBSPOT_WEBHOOK_ALLOW_V1", default=False)
 # Webhook bodies larger than this are refused with 413 (HubSpot sends at most 100 events).
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 # Refused webhook requests (bad signature, too large...) per client address and minute: past it they
-# are answered 429 and not stored (crm_integrations/refusals.py). Correctly signed ones never count.
+# are answered 429 and not stored (crm_integrations/intake/refusals.py). Correctly signed ones never count.
 WEBHOOK_REFUSED_PER_MINUTE = env.int("WEBHOOK_REFUSED_PER_MINUTE", default=60)
 # Webhook events are taken in by batch: at once when no batch of their connection is under way, else
 # by that batch's next round or one trailing task a window later, up to WEBHOOK_INTAKE_BATCH a round.
 WEBHOOK_INTAKE_WINDOW = env.float("WEBHOOK_INTAKE_WINDOW", default=1.0)
 WEBHOOK_INTAKE_BATCH = env.int("WEBHOOK_INTAKE_BATCH", default=1000)
-# Hosts (and their subdomains) that HubSpot's signed file URLs may point at; anything else, any
-# non-https URL and any host resolving to a private address is refused (crm_integrations/hubspot/files.py).
-HUBSPOT_FILE_HOSTS = env.list(
-    "HUBSPOT_FILE_HOSTS",
-    default=[
-        "hubspotusercontent.com", "hubspotusercontent.net", "hubspotusercontent-na1.net",
-        "hubspotusercontent-na2.net", "hubspotusercontent-eu1.net", "hubspotusercontent-ap1.net",
-        "hubspot.com", "hubspot.net", "hubapi.com",
-    ],
-)  # fmt: skip
-HUBSPOT_CALLBACK_PATH = "/api/v1/integrations/hubspot/callback"
-HUBSPOT_SANDBOX_URL = env.str("HUBSPOT_SANDBOX_URL", default="http://127.0.0.1:8100")
-HUBSPOT = {
-    "production": {
-        "CLIENT_ID": env.str("HUBSPOT_CLIENT_ID", default=""),
-        "CLIENT_SECRET": env.str("HUBSPOT_CLIENT_SECRET", default=""),
-        "REDIRECT_URI": env.str("HUBSPOT_REDIRECT_URI", default=PUBLIC_BASE_URL + HUBSPOT_CALLBACK_PATH),
-        "AUTH_BASE_URL": env.str("HUBSPOT_AUTH_BASE_URL", default="https://app.hubspot.com"),
-        "API_BASE_URL": env.str("HUBSPOT_API_BASE_URL", default="https://api.hubapi.com"),
-    },
-    "sandbox": {
-        "CLIENT_ID": env.str("HUBSPOT_SANDBOX_CLIENT_ID", default="sandbox-client-id"),
-        "CLIENT_SECRET": env.str("HUBSPOT_SANDBOX_CLIENT_SECRET", default="sandbox-client-secret"),
-        "REDIRECT_URI": env.str(
-            "HUBSPOT_SANDBOX_REDIRECT_URI", default=PUBLIC_BASE_URL + HUBSPOT_CALLBACK_PATH
-        ),
-        "AUTH_BASE_URL": HUBSPOT_SANDBOX_URL,
-        "API_BASE_URL": HUBSPOT_SANDBOX_URL,
-    },
-}
-
-# monday.com apps, one per environment (crm_integrations/monday/config.py has the defaults).
-# "sandbox" is our local monday sandbox (`make run` starts it on MONDAY_SANDBOX_PORT). Board
-# webhooks carry a JWT signed with the app's signing secret; OAUTH_FLOW is "legacy" (tokens that
-# never expire) or "2.1" (expiring tokens with rotating refresh tokens).
-MONDAY_CALLBACK_PATH = "/api/v1/integrations/monday/callback"
-MONDAY_SANDBOX_URL = env.str("MONDAY_SANDBOX_URL", default="http://127.0.0.1:8101")
-MONDAY = {
-    "production": {
-        "CLIENT_ID": env.str("MONDAY_CLIENT_ID", default=""),
-        "CLIENT_SECRET": env.str("MONDAY_CLIENT_SECRET", default=""),
-        "SIGNING_SECRET": env.str("MONDAY_SIGNING_SECRET", default=""),
-        "REDIRECT_URI": env.str("MONDAY_REDIRECT_URI", default=PUBLIC_BASE_URL + MONDAY_CALLBACK_PATH),
-        "AUTH_URL": env.str("MONDAY_AUTH_URL", default="https://auth.monday.com"),
-        "API_URL": env.str("MONDAY_API_URL", default="https://api.monday.com/v2"),
-        "OAUTH_FLOW": env.str("MONDAY_OAUTH_FLOW", default="legacy"),
-    },
-    "sandbox": {
-        "CLIENT_ID": env.str("MONDAY_SANDBOX_CLIENT_ID", default="sandbox-monday-client-id"),
-        "CLIENT_SECRET": env.str("MONDAY_SANDBOX_CLIENT_SECRET", default="sandbox-monday-client-secret"),
-        # The sandbox's public default secret counts only with DEBUG on (monday/config.py).
-        "SIGNING_SECRET": env.str(
-            "MONDAY_SANDBOX_SIGNING_SECRET", default="sandbox-monday-signing-secret-public-default"
-        ),
-        "REDIRECT_URI": env.str(
-            "MONDAY_SANDBOX_REDIRECT_URI", default=PUBLIC_BASE_URL + MONDAY_CALLBACK_PATH
-        ),
-        "AUTH_URL": MONDAY_SANDBOX_URL,
-        "API_URL": MONDAY_SANDBOX_URL + "/v2",
-        "OAUTH_FLOW": env.str("MONDAY_SANDBOX_OAUTH_FLOW", default="legacy"),
-    },
-}
-
 # A write whose answer never came and that a read back did not find is sent again no sooner than
 # this (seconds): a request the CRM held may still land meanwhile (crm_integrations/core/write_once.py).
 CRM_WRITE_SETTLE_SECONDS = env.float("CRM_WRITE_SETTLE_SECONDS", default=60.0)
@@ -414,13 +343,9 @@ CRM_HTTP = {
         "RATE_LIMIT_STORAGE_URL", default=f"sqlite:///{VAR_DIR / 'ratelimit.sqlite3'}"
     ),
 }
-# Budgets per provider account: (requests or complexity points, per seconds).
-CRM_RATE_LIMITS = {
-    "hubspot": env.json("HUBSPOT_RATE_LIMIT", default=[[100, 10]]),  # 110 / 10 s, kept a margin
-    "hubspot:search": env.json("HUBSPOT_SEARCH_RATE_LIMIT", default=[[4, 1]]),  # 5 / s
-    "monday": env.json("MONDAY_RATE_LIMIT", default=[[5_000_000, 60]]),  # complexity per minute
-    "salesforce": env.json("SALESFORCE_RATE_LIMIT", default=[[25, 1]]),
-}
+# Rate budgets per provider account come from the providers (crm_integrations/core/http/budgets.py,
+# each adjustable by its own variables); entries here override them: {"<budget>": [[units, seconds]]}.
+CRM_RATE_LIMITS: dict[str, list[list[float]]] = {}
 
 # Retention (crm_integrations/retention.py, routing/retention.py): pruned daily by beat in batches
 # of RETENTION_BATCH_SIZE rows, each its own short transaction; `manage.py prune_data --dry-run`

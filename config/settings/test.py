@@ -11,10 +11,10 @@ os.environ.setdefault(
     "ENCRYPTION_KEYS",
     "test-2:hRpGazyEkwz5jAgAFERThgHyw4YWmR64WY93fxarCxM=,test-1:fUI6YcnwL1cRxX9XFtWqesnYLNuC_mtfzGLj4ro6JPk=",
 )
-# The local sandboxes are on, with an app secret of the tests' own: the sandboxes' public defaults
-# count only with DEBUG on (crm_integrations/core/environments.py), and tests run with DEBUG off.
+# The local sandboxes are on. Their apps get secrets of the tests' own (tests/conftest.py sets each
+# provider's variables): the sandboxes' public defaults count only with DEBUG on
+# (crm_integrations/core/environments.py), and tests run with DEBUG off.
 os.environ.setdefault("CRM_SANDBOXES_ENABLED", "true")
-os.environ.setdefault("HUBSPOT_SANDBOX_CLIENT_SECRET", "test-hubspot-sandbox-client-secret")
 # A folder per test run (database, file broker, cache), so that two runs on one machine never share
 # a database; processes a test starts inherit VAR_DIR from the environment and so find this run's.
 os.environ.setdefault(
@@ -32,5 +32,5 @@ if IS_SQLITE:
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Each delivery's events are taken in by its own task at once, as a lone delivery is; the batching
-# across deliveries is tested with the window on (tests/crm_integrations/webhooks/test_intake_batches.py).
+# across deliveries is tested with the window on (tests/crm_integrations/intake/test_batches.py).
 WEBHOOK_INTAKE_WINDOW = 0.0

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .client import CrmClient
+from .default_mapping import DefaultMapping
 
 if TYPE_CHECKING:
     from crm_integrations.models import OrganizationIntegration
@@ -32,18 +36,56 @@ class ConnectedAccount:
 
 
 class CrmProvider:
-    """Subclass once per CRM and list its dotted path in ``settings.CRM_PROVIDERS``."""
+    """Subclass once per CRM and list its dotted path in ``settings.CRM_PROVIDERS``.
+
+    The class describes everything the rest of the product needs to know about its CRM, so that a
+    provider is its folder under crm_integrations/ and that one line: the catalogue row
+    (crm_integrations/catalogue.py), the mapping wizard's object types, associations and default
+    mapping (field_mapping/providers.py), the rate budgets (crm_integrations/core/http/budgets.py),
+    its settings (its own ``config`` module), its staff pages and templates (its folder's
+    ``templates/``, crm_integrations/core/templates.py) and its local sandbox (``make run``).
+    tests/test_provider_boundaries.py checks that nothing outside the folder names it.
+    """
 
     key: ClassVar[str]
     name: ClassVar[str]
     client_class: ClassVar[type[CrmClient]]
+    #: Whether staff can connect it yet. A provider still being built is listed (the selection screen
+    #: shows it "not yet available") but cannot be connected.
+    available: ClassVar[bool] = True
     #: Object types this provider takes leads from, in order of preference.
     lead_object_types: ClassVar[tuple[str, ...]] = ()
+    #: Associations the client follows from each object type (``{object type: {target type, ...}}``),
+    #: which the mapping wizard offers as hops (``contacts.companies.industry``).
+    associations: ClassVar[Mapping[str, frozenset[str]]] = {}
+    #: Where a new connection's field mapping starts, one per lead object type that has one.
+    default_mappings: ClassVar[tuple[DefaultMapping, ...]] = ()
     #: Whether the CRM's workflows can call ``.../webhook`` (the two ``*_workflow_webhook`` hooks).
     workflow_webhooks: ClassVar[bool] = False
+    #: Shown under a new workflow webhook secret (the admin's "Issue a workflow webhook secret"): a
+    #: template in the provider's ``templates/`` saying where to paste it in the CRM; "" for none.
+    workflow_setup_template: ClassVar[str] = ""
+    #: The local fake CRM that ``make run`` starts (``manage.py run_sandbox --all``): a package under
+    #: devtools/ run with ``python -m``. Named by string: product code never imports devtools.
+    sandbox: ClassVar[str] = ""
 
     def get_client(self, connection: OrganizationIntegration) -> CrmClient:
         return self.client_class(connection)
+
+    def rate_limits(self) -> dict[str, list[list[int]]]:
+        """The provider's rate budgets, ``{budget key: [[units, seconds], ...]}`` (its own environment
+        variables may change them; ``settings.CRM_RATE_LIMITS`` overrides any)."""
+        return {}
+
+    def template_dir(self) -> Path:
+        """``<its folder>/templates``: its staff pages' templates (crm_integrations/core/templates.py)."""
+        return Path(sys.modules[type(self).__module__].__file__ or "").resolve().parent / "templates"
+
+    def sandbox_arguments(self, *, web_url: str, state_dir: Path) -> list[str]:
+        """The command line ``make run`` starts ``sandbox`` with: this deployment's "sandbox" app
+        (port, secrets), where to send webhooks (``web_url``: the local web server) and where to
+        keep state (``state_dir``)."""
+        return []
 
     def urlpatterns(self) -> list[Any]:
         """The provider's own staff pages, mounted under ``/integrations/<key>/`` (namespace ``key``)."""
@@ -89,7 +131,7 @@ class CrmProvider:
         """Check the signature of a workflow action's request (HubSpot: v2 over method, URL and body).
 
         Requests carrying our own per-connection secret header instead are checked before this,
-        by ``crm_integrations.workflow_secrets``, whatever the provider.
+        by ``crm_integrations.intake.workflow_secrets``, whatever the provider.
         """
         raise NotImplementedError(f"{self.name} sends no workflow webhooks here.")
 

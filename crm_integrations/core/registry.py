@@ -57,3 +57,8 @@ def get_client(connection: OrganizationIntegration) -> CrmClient:
 
 def registered_keys() -> list[str]:
     return sorted(_providers)
+
+
+def providers() -> list[CrmProvider]:
+    """Every registered provider, in ``settings.CRM_PROVIDERS`` order (the selection screen's order)."""
+    return list(_providers.values())

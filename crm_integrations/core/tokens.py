@@ -1,29 +1,29 @@
 """Access tokens that stay valid: refresh ahead of expiry and on a 401, one refresher at a time.
 
-"Connect and forget": a lease on the connection row (a conditional UPDATE, so it holds on SQLite
-and PostgreSQL alike) lets exactly one process refresh; the others wait, re-read the row and use
-the tokens it stored. New tokens are stored before anyone uses them. A refresh token the provider
-rejects marks the connection ``needs_reauth`` once, and nothing retries it in a loop.
+"Connect and forget": a lease on the connection row (``crm_integrations/core/leases.py``: a
+conditional UPDATE, so it holds on SQLite and PostgreSQL alike) lets exactly one process refresh;
+the others wait, re-read the row and use the tokens it stored. New tokens are stored before anyone
+uses them. A refresh token the provider rejects marks the connection ``needs_reauth`` once, and
+nothing retries it in a loop.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TypeVar
 
 import requests
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from crm_integrations.models import ConnectionStatus, OrganizationIntegration
 
 from . import oauth, registry
 from .errors import AuthExpired, AuthRevoked, RetryLater
+from .leases import Mark, RowLease
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -31,6 +31,8 @@ T = TypeVar("T")
 #: Added to the slowest a token call can take (connect + read timeout) for the lease's length.
 LEASE_MARGIN_SECONDS = 15
 WAIT_FOR_OTHER_REFRESHER_SECONDS = 20
+#: The refresher's lease on the connection row; its end marks its holder (no token column).
+REFRESH_LEASE = RowLease("refresh_lease_until")
 
 
 def needs_refresh(connection: OrganizationIntegration) -> bool:
@@ -73,7 +75,7 @@ def refresh_tokens(
             return connection
         return _refresh(connection)
     finally:
-        _release_lease(connection_id, lease)
+        REFRESH_LEASE.release(OrganizationIntegration.objects.filter(pk=connection_id), lease)
 
 
 def _still_needed(connection: OrganizationIntegration, *, if_token_is: str | None, force: bool) -> bool:
@@ -90,23 +92,10 @@ def lease_seconds() -> float:
     return float(http["CONNECT_TIMEOUT"]) + float(http["READ_TIMEOUT"]) + LEASE_MARGIN_SECONDS
 
 
-def _take_lease(connection_id: object) -> datetime | None:
-    """The lease's end, which is also its owner's mark (a few random microseconds make it one of a
-    kind), or None when another process holds it."""
-    now = timezone.now()
-    until = now + timedelta(seconds=lease_seconds(), microseconds=1 + secrets.randbelow(999_999))
-    taken = (
-        OrganizationIntegration.objects.filter(pk=connection_id)
-        .filter(Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lt=now))
-        .update(refresh_lease_until=until)
-    )
-    return until if taken else None
-
-
-def _release_lease(connection_id: object, lease: datetime) -> None:
-    """Only our own lease: one that ran out and was taken by another process stays theirs."""
-    OrganizationIntegration.objects.filter(pk=connection_id, refresh_lease_until=lease).update(
-        refresh_lease_until=None
+def _take_lease(connection_id: object) -> Mark | None:
+    """The lease's end, which is also its holder's mark, or None when another process holds it."""
+    return REFRESH_LEASE.take(
+        OrganizationIntegration.objects.filter(pk=connection_id), timedelta(seconds=lease_seconds())
     )
 
 

@@ -39,7 +39,7 @@ class InboundEvent:
     property_name: str = ""
     property_value: str = ""
     #: Why the event cannot be taken in (an id or time out of range...): recorded with this reason
-    #: while the rest of its batch goes on (crm_integrations/webhooks.py ``_first_look``).
+    #: while the rest of its batch goes on (crm_integrations/intake/webhooks.py ``_first_look``).
     problem: str = ""
 
 

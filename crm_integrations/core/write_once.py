@@ -12,7 +12,7 @@ send would then apply it twice (the reliability drills showed it: devtools/bench
 stays of unknown outcome, with an ``OutcomeUnknown`` whose ``retry_after`` is at least
 ``CRM_WRITE_SETTLE_SECONDS``; the caller's next try, that long later, reads it back again and sends
 only what still did not land. Used by ``routing/writeback.py`` (owners, tasks) and
-``contracts/status_sync.py`` (the deal's status).
+``contracts/status_out.py`` (the deal's status).
 """
 
 from __future__ import annotations

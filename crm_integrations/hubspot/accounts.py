@@ -1,10 +1,10 @@
 """Accounts for lead-to-account matching: HubSpot companies by id (batch read) or by domain (search).
 
-By domain: one search per 50 domains, ``domain IN [d, www.d, ...]`` (100 values per call, the
-search API's own bucket), every page read. Values are lower-case, as ``IN`` on a string property
-needs (reference §4); ``www.`` forms are asked too, so a company whose domain was typed with
-``www.`` is found. Several companies with one domain: the most recently modified one with an
-owner wins; when none has an owner, the most recently modified one (ties: the higher id).
+By domain: one search per 50 domains, ``domain IN [d, www.d, ...]`` (100 values per call, the search
+API's own bucket), every page read. Values are lower-case, as ``IN`` on a string property needs
+(HubSpot's "Search the CRM" guide); ``www.`` forms are asked too, so a company whose domain was typed
+with ``www.`` is found. Several companies with one domain: the most recently modified one with an owner
+wins; when none has an owner, the most recently modified one (ties: the higher id).
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ from .api import HubSpotApi, next_after
 from .object_types import PRIMARY_TYPE_IDS, object_type
 from .objects import chunks, unique
 
-BATCH_READ_LIMIT = 1000  # HubSpot's limit since 2025-02-10 (reference §5)
+#: Inputs per associations batch read: HubSpot's limit since 2025-02-10 (its changelog, "Bug fix:
+#: batch read limit for HubSpot associations API"), so inputs are sent in chunks of this size.
+BATCH_READ_LIMIT = 1000
 BATCH_READ = "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read"
 
 

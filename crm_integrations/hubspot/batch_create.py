@@ -1,8 +1,8 @@
 """Batch create (CRM objects v3) in chunks of 100, with per-input failures instead of all-or-nothing.
 
 Every input carries an ``objectWriteTraceId`` (its position), which asks HubSpot for a multi-status
-answer: a 207 creates the valid inputs and lists the others in ``errors`` instead of a 400 that
-creates none (reference §3.1, "Multi-status"). Created records echo their trace id
+answer: a 207 creates the valid inputs and lists the others in ``errors`` instead of a 400 that creates
+none (HubSpot's "Error handling" guide, "Multi-status errors"). Created records echo their trace id
 (``SimplePublicObject.objectWriteTraceId``), which pairs them with their inputs.
 """
 

@@ -35,11 +35,11 @@ from .associations import AssociationsApi
 from .deals import DealsApi
 from .expand import Expander
 from .files import Attachment, FilesApi, SignedFile
+from .follow_ups import create_follow_up_tasks, find_follow_up_tasks
 from .objects import BATCH_LIMIT, ObjectsApi
 from .owners import list_owners
 from .properties import PropertiesApi, PropertySpec, options_from
 from .search import ChangeFeed
-from .tasks import create_follow_up_tasks, find_follow_up_tasks
 
 if TYPE_CHECKING:
     from crm_integrations.models import OrganizationIntegration

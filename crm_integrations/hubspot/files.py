@@ -1,4 +1,10 @@
-"""Deal attachments: notes on the deal list file ids; a signed URL fetches the bytes (reference §8)."""
+"""Deal attachments: notes on the deal list file ids; a signed URL fetches the bytes.
+
+HubSpot keeps no attachment list on a deal: a file attached in the CRM is a note associated with
+the deal whose ``hs_attachment_ids`` holds the file ids (HubSpot's "Notes" API guide). The Files
+API's signed URL lets anyone holding it fetch the file until it expires, so it is handled as a
+credential (``SignedFile``'s repr leaves it out).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,6 @@ from datetime import datetime
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
-from django.conf import settings
 
 from crm_integrations.core.environments import SANDBOX, environment_enabled
 from crm_integrations.core.errors import InvalidRequest, ProviderUnavailable
@@ -17,7 +22,7 @@ from crm_integrations.core.http.outbound_urls import check_redirects, check_url
 from . import normalize
 from .api import HubSpotApi, hubspot_policy
 from .associations import AssociationsApi
-from .config import hubspot_settings
+from .config import allowed_file_hosts, hubspot_settings
 from .errors import parse_hubspot_error
 from .objects import ObjectsApi
 
@@ -133,7 +138,7 @@ def file_hosts() -> tuple[list[str], list[str]]:
     sandbox's origin when the sandbox environment is enabled (its files are served over http on
     loopback, which nothing else may be)."""
     trusted = [hubspot_settings(SANDBOX)["API_BASE_URL"]] if environment_enabled(SANDBOX) else []
-    return list(settings.HUBSPOT_FILE_HOSTS), trusted
+    return allowed_file_hosts(), trusted
 
 
 def _too_large(max_bytes: int) -> InvalidRequest:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from crm_integrations.core.datetimes import parse_moment
 from crm_integrations.core.types import (
     CrmField,
     CrmOwner,
@@ -19,16 +20,7 @@ from crm_integrations.core.types import (
 
 def parse_datetime(value: Any) -> datetime | None:
     """HubSpot's ISO 8601 (``2026-01-06T09:12:33.120Z``) or epoch-millisecond strings -> aware datetime."""
-    if value in (None, ""):
-        return None
-    text = str(value).strip()
-    try:
-        if text.isdigit():
-            return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (ValueError, OverflowError, OSError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return parse_moment(value)
 
 
 def epoch_ms(moment: datetime) -> int:

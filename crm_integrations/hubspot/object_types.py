@@ -39,8 +39,10 @@ def object_type(key: str) -> ObjectType:
     return found
 
 
-# HUBSPOT_DEFINED association type ids, (from, to) -> (primary or None, unlabeled): reference §3.2, §5.
-# The first record associated on create gets the primary type (leads *must* have a primary contact).
+# HUBSPOT_DEFINED association type ids, (from, to) -> (primary or None, unlabeled): HubSpot's
+# published defaults ("Associations v4" API; GET /crm/v4/associations/{from}/{to}/labels confirms them per
+# account). The first record associated on create gets the primary type: HubSpot's "Leads" guide
+# requires a new lead to be created with its contact associated.
 _ASSOCIATION_TYPE_IDS: dict[tuple[str, str], tuple[int | None, int]] = {
     ("leads", "contacts"): (578, 608),
     ("leads", "companies"): (580, 610),

@@ -1,6 +1,8 @@
-"""HubSpot as a provider: its OAuth app per environment, scopes, and client."""
+"""HubSpot as a provider: its OAuth app per environment, scopes, client, and what the product needs."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from crm_integrations.core.errors import AuthRevoked, CrmError
 from crm_integrations.core.http import ProviderHttpClient
@@ -8,12 +10,14 @@ from crm_integrations.core.oauth import OAuthApp, TokenSet
 from crm_integrations.core.provider import ConnectedAccount, CrmProvider
 from crm_integrations.core.webhooks import InboundEvent, SignatureCheck, WorkflowRequest
 
-from . import webhooks, workflows
+from . import config, webhooks, workflows
 from .client import HubSpotClient
 from .config import hubspot_settings
+from .mapping import ASSOCIATIONS, LEADS_DEFAULT
 
-#: Required scopes: the spec's four, plus what leads, contacts, companies, owners and deal
-#: property creation need (names from ../shared/reference/hubspot-api.md §2).
+#: Required scopes: what intake, routing (leads, contacts, companies, owners) and contracts (deals,
+#: the deal status property, files) need. crm_integrations/hubspot/SETUP.md lists each with its
+#: reason, plus the optional ones; the strings are spelled as HubSpot's "Scopes" page has them.
 SCOPES = (
     "oauth",
     "crm.objects.leads.read",
@@ -37,7 +41,23 @@ class HubSpotProvider(CrmProvider):
     name = "HubSpot"
     client_class = HubSpotClient
     lead_object_types = ("leads", "contacts")
+    associations = ASSOCIATIONS
+    default_mappings = (LEADS_DEFAULT,)
     workflow_webhooks = True
+    workflow_setup_template = "hubspot/workflow_setup.html"
+    sandbox = "devtools.sandboxes.hubspot"
+
+    def rate_limits(self) -> dict[str, list[list[int]]]:
+        return config.rate_limits()
+
+    def sandbox_arguments(self, *, web_url: str, state_dir: Path) -> list[str]:
+        """300 seeded leads, state kept across runs, app webhooks sent to the local web server."""
+        return [
+            *("--port", str(config.sandbox_port()), "--seed-leads", "300"),
+            *("--state-file", str(state_dir / "hubspot-sandbox.json")),
+            *("--client-secret", hubspot_settings("sandbox")["CLIENT_SECRET"]),
+            *("--webhook-url", f"{web_url}/api/v1/integrations/hubspot/events"),
+        ]
 
     def oauth_app(self, environment: str) -> OAuthApp:
         conf = hubspot_settings(environment)

@@ -10,18 +10,19 @@ When more records share one timestamp than a page holds (a bulk import), the cur
 reading that instant by record id (``hs_object_id > last id``), then moves past it.
 
 Only records modified at least ``lag`` ago are returned, so a record HubSpot has not indexed
-yet is not passed by the cursor (reference §4: "keep the cursor <= now - ~30 s").
+yet is not passed by the cursor (HubSpot's "Search the CRM" guide warns that new and updated
+records take a few moments to show up in search).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
-from crm_integrations.core.errors import InvalidRequest
+from crm_integrations.core.cursors import ChangeCursor
 from crm_integrations.core.types import ChangedRecords, CrmRecord
 
 from . import normalize
@@ -33,44 +34,17 @@ MAX_PAGE_SIZE = 200
 
 
 @dataclass(frozen=True)
-class SearchCursor:
+class SearchCursor(ChangeCursor):
     """Records modified at ``ts`` (epoch ms) or later are still to come, except ``ids`` (already
     returned at ``ts``) and, while reading a crowded instant by id, ids up to ``gt``."""
 
-    ts: int = 0
-    ids: tuple[str, ...] = ()
     gt: int | None = None
 
-    def encode(self) -> str:
-        body: dict[str, Any] = {"v": 1, "ts": self.ts}
-        if self.ids:
-            body["ids"] = list(self.ids)
-        if self.gt is not None:
-            body["gt"] = self.gt
-        return json.dumps(body, separators=(",", ":"))
+    crm_name: ClassVar[str] = "HubSpot"
 
     @classmethod
-    def decode(cls, text: str | None) -> SearchCursor:
-        """Our own cursor, or a starting point: epoch milliseconds or an ISO 8601 datetime."""
-        if not text:
-            return cls()
-        text = text.strip()
-        if text.startswith("{"):
-            try:
-                body = json.loads(text)
-                gt = body.get("gt")
-                return cls(
-                    int(body["ts"]),
-                    tuple(str(i) for i in body.get("ids", ())),
-                    None if gt is None else int(gt),
-                )
-            except (ValueError, KeyError, TypeError, AttributeError):
-                pass
-        else:
-            moment = normalize.parse_datetime(text)
-            if moment is not None:
-                return cls(normalize.epoch_ms(moment))
-        raise InvalidRequest("This is not a HubSpot change cursor.", code="invalid_cursor")
+    def ts_from(cls, moment: datetime) -> int:
+        return normalize.epoch_ms(moment)
 
     def seen(self, record_id: str, ts: int | None) -> bool:
         if ts != self.ts:

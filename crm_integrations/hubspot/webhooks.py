@@ -10,8 +10,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
-
 from crm_integrations.core.webhooks import (
     InboundEvent,
     MalformedWebhook,
@@ -23,13 +21,14 @@ from crm_integrations.core.webhooks import (
 )
 from crm_integrations.models import SignatureVerdict
 
-from .config import client_secrets
+from .config import client_secrets, webhook_allow_v1
 from .object_types import OBJECT_TYPES
 
 MAX_TIMESTAMP_AGE_MS = 5 * 60 * 1000
 #: HubSpot batches at most 100 events into one request.
 MAX_EVENTS_PER_REQUEST = 100
-#: v3 signs the URI with only these escapes decoded (reference §9.3).
+#: v3 signs the URI with only these escapes decoded, so the URI we sign must decode exactly these
+#: (HubSpot's "Validating requests" guide; its Python SDK's ``hubspot/utils/signature.py`` agrees).
 _V3_DECODES = {
     "%3A": ":", "%2F": "/", "%3F": "?", "%40": "@", "%21": "!", "%24": "$",
     "%27": "'", "%28": "(", "%29": ")", "%2A": "*", "%2C": ",", "%3B": ";",
@@ -91,7 +90,7 @@ def verify_webhook(*, method: str, url: str, headers: dict[str, str], body: byte
     version = lowered.get("x-hubspot-signature-version", "v1").strip().lower() or "v1"
     if version not in ("v1", "v2"):
         return SignatureCheck(SignatureVerdict.INVALID, f"unknown signature version {version[:20]!r}")
-    if not settings.HUBSPOT_WEBHOOK_ALLOW_V1:
+    if not webhook_allow_v1():
         return SignatureCheck(
             SignatureVerdict.V1_REFUSED,
             f"only a {version} signature (no timestamp, replayable); v3 is required",
@@ -135,7 +134,8 @@ def _event(item: dict[str, Any]) -> InboundEvent:
     occurred = item.get("occurredAt")
     value = "" if item.get("propertyValue") is None else str(item["propertyValue"])
     key = dedupe_key(
-        # eventId alone is not unique (reference §9.1): key on it with subscription, object and time.
+        # HubSpot's webhooks guide says eventId is not guaranteed unique: key on it with
+        # subscription, object and time so a real second event is not dropped as a duplicate.
         "hubspot",
         item.get("portalId"),
         item.get("subscriptionId"),

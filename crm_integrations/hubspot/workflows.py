@@ -1,9 +1,11 @@
-"""HubSpot workflow "Send a webhook" actions (reference §9.2): the v2 signature and the request's body.
+"""HubSpot workflow "Send a webhook" actions: the v2 signature and the request's body.
 
 The action POSTs the enrolled deal as the objects API returns it (``{"id", "properties", ...}``);
 it says nothing about the portal or our organization, so the admin adds them as static query
 parameters to the action's URL (``?organization=<our id>&account=<portal id>``), which the v2
 signature covers. A customised body may carry them instead (``organization``, ``portalId``).
+HubSpot's knowledge-base article "Use webhooks with HubSpot workflows" describes the action;
+crm_integrations/hubspot/SETUP.md walks an administrator through setting it up for contracts.
 """
 
 from __future__ import annotations

@@ -1,16 +1,16 @@
 from .connections import ConnectionStatus, Environment, Integration, OrganizationIntegration
-from .echoes import OwnWrite
 from .http import BreakerState, ProviderApiCall, ProviderCircuitBreaker
-from .organizations import Membership, Organization
-from .rollups import ApiCallRollup, ApiCallRollupCursor, BucketSize, StatusClass
-from .webhooks import (
+from .intake import (
     DeliveryStatus,
     EventOutcome,
+    OwnWrite,
     SignatureVerdict,
     SyncCursor,
     WebhookDelivery,
     WebhookEvent,
 )
+from .organizations import Membership, Organization
+from .rollups import ApiCallRollup, ApiCallRollupCursor, BucketSize, StatusClass
 
 __all__ = [
     "ApiCallRollup",

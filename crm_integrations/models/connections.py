@@ -54,7 +54,7 @@ class OrganizationIntegration(models.Model):
         max_length=100,
         blank=True,
         db_index=True,
-        help_text="HubSpot portal id, monday account id, Salesforce org id",
+        help_text="The account's id in the CRM (a portal, account or org id)",
     )
     access_token = EncryptedTextField(blank=True)
     refresh_token = EncryptedTextField(blank=True)

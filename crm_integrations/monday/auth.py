@@ -1,7 +1,8 @@
 """The ``Authorization`` header for one monday connection, and what a rejected token means.
 
-monday takes the bare token (``Authorization: <token>``, as its own clients send it; reference §1) for
-every kind of token. Three kinds of connection exist:
+monday takes the bare token (``Authorization: <token>``, as its own clients, monday-graphql-api and the
+Python SDK, send it; monday's "Authentication" doc) for every kind of token. Three kinds of connection
+exist:
 
 * a **personal API token** (v2), or a **legacy OAuth token**: ``access_token`` only, no refresh token,
   no expiry. A 401 means the token is gone (revoked, user deactivated, app uninstalled): the connection

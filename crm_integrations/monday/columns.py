@@ -1,9 +1,10 @@
 """A board's columns: the mapping wizard's fields, and how a plain value is written to each column type.
 
-Writes follow reference §4: ``change_multiple_column_values`` takes a JSON string keyed by column id;
-status takes ``{"label": ...}`` (``{"index": n}`` for an int), people ``{"personsAndTeams": [...]}``
-(replacing the whole list), numbers a string, email ``{"email", "text"}``, date ``{"date"[, "time"]}``,
-dropdown ``{"ids": [...]}`` (labels resolved from the column's settings), the item name the key ``name``.
+Writes follow monday's column-type docs ("Status", "People", "Dropdown"...):
+``change_multiple_column_values`` takes a JSON string keyed by column id; status takes
+``{"label": ...}`` (``{"index": n}`` for an int), people ``{"personsAndTeams": [...]}`` (replacing the
+whole list), numbers a string, email ``{"email", "text"}``, date ``{"date"[, "time"]}``, dropdown
+``{"ids": [...]}`` (labels resolved from the column's settings), the item name the key ``name``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """What a monday query costs in complexity points, so the shared limiter is asked for the right weight.
 
-monday prices a query before running it, from what it *could* return (lists count with their
-``limit``), and reports the price in ``complexity { query }`` (reference §6). The client cannot know the
-price before the first call, so each operation starts from a static estimate with the same shape
+monday prices a query before running it, from what it *could* return (lists count with their ``limit``),
+and reports the price in ``complexity { query }`` (monday's "Rate limits" doc). The client cannot know
+the price before the first call, so each operation starts from a static estimate with the same shape
 (fields x list sizes), and every answer that reports ``complexity.query`` teaches the meter the real
 price per unit of size (an item read, a mutation). The next call of the operation asks the limiter for
 ``size x learned price``: a 500-item page right after a 7-item one is priced like 500 items.

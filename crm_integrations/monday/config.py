@@ -1,7 +1,9 @@
 """monday settings and constants the client, the provider and the webhook helpers share (no import cycle).
 
-Read from ``settings.MONDAY[environment]`` when present; every key has a default, so the provider works
-with no settings at all against the real monday (production) or a local sandbox on port 8101 (sandbox).
+Read from ``settings.MONDAY[environment]`` when the deployment's settings module or a test sets it, else
+from the ``MONDAY_*`` environment variables (crm_integrations/monday/SETUP.md lists them;
+crm_integrations/core/provider_settings.py); every key has a default, so the provider works with no
+settings at all against the real monday (production) or a local sandbox on port 8101 (sandbox).
 """
 
 from __future__ import annotations
@@ -9,13 +11,17 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.conf import settings
-
+from crm_integrations.core.env import env
 from crm_integrations.core.environments import accepted_secrets
+from crm_integrations.core.provider_settings import provider_setting, public_base_url
 
-#: Budget in ``settings.CRM_RATE_LIMITS``, in complexity points (reference §6).
+#: Budget of the shared rate limiter, in complexity points: monday meters by query complexity, not
+#: call count (monday's "Rate limits" doc; crm_integrations/monday/complexity.py prices queries).
 RATE_LIMIT_KEY = "monday"
-#: The API version every request pins (reference §1: "always send an explicit version").
+#: Generated into .env by `make run` (scripts/bootstrap_env.py reads this tuple without importing it).
+SANDBOX_SECRET_VARIABLES = ("MONDAY_SANDBOX_SIGNING_SECRET",)
+#: The API version every request pins: without the header monday answers with whatever version is
+#: "current" that quarter (monday's "API versioning" doc recommends always sending one).
 API_VERSION = "2026-10"
 CALLBACK_PATH = "/api/v1/integrations/monday/callback"
 LEGACY_FLOW = "legacy"
@@ -45,12 +51,45 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+def apps_from_environment() -> dict[str, dict[str, Any]]:
+    """The app of each environment from ``MONDAY_*`` variables; unset ones keep the defaults above.
+    "sandbox" is our local monday sandbox (``make run`` starts it on the port of ``MONDAY_SANDBOX_URL``)."""
+    production, sandbox = DEFAULTS["production"], DEFAULTS["sandbox"]
+    sandbox_url = env.str("MONDAY_SANDBOX_URL", default="http://127.0.0.1:8101")
+    return {
+        "production": {
+            "CLIENT_ID": env.str("MONDAY_CLIENT_ID", default=production["CLIENT_ID"]),
+            "CLIENT_SECRET": env.str("MONDAY_CLIENT_SECRET", default=production["CLIENT_SECRET"]),
+            "SIGNING_SECRET": env.str("MONDAY_SIGNING_SECRET", default=production["SIGNING_SECRET"]),
+            "REDIRECT_URI": env.str("MONDAY_REDIRECT_URI", default=""),
+            "AUTH_URL": env.str("MONDAY_AUTH_URL", default=production["AUTH_URL"]),
+            "API_URL": env.str("MONDAY_API_URL", default=production["API_URL"]),
+            "OAUTH_FLOW": env.str("MONDAY_OAUTH_FLOW", default=LEGACY_FLOW),
+        },
+        "sandbox": {
+            "CLIENT_ID": env.str("MONDAY_SANDBOX_CLIENT_ID", default=sandbox["CLIENT_ID"]),
+            "CLIENT_SECRET": env.str("MONDAY_SANDBOX_CLIENT_SECRET", default=sandbox["CLIENT_SECRET"]),
+            # The sandbox's public default secret counts only with DEBUG on (signing_secrets below).
+            "SIGNING_SECRET": env.str("MONDAY_SANDBOX_SIGNING_SECRET", default=sandbox["SIGNING_SECRET"]),
+            "REDIRECT_URI": env.str("MONDAY_SANDBOX_REDIRECT_URI", default=""),
+            "AUTH_URL": sandbox_url,
+            "API_URL": sandbox_url + "/v2",
+            "OAUTH_FLOW": env.str("MONDAY_SANDBOX_OAUTH_FLOW", default=LEGACY_FLOW),
+        },
+    }
+
+
+def monday_apps() -> dict[str, dict[str, Any]]:
+    """``settings.MONDAY`` when set (partial is fine: ``monday_settings`` merges), else the environment's."""
+    return provider_setting("MONDAY", apps_from_environment) or {}
+
+
 def monday_settings(environment: str) -> dict[str, Any]:
-    """``settings.MONDAY[environment]`` over the defaults above (unknown environments: production's)."""
-    configured = getattr(settings, "MONDAY", {}) or {}
+    """The app of ``environment`` over the defaults above (unknown environments: production's)."""
+    configured = monday_apps()
     merged = {**DEFAULTS.get(environment, DEFAULTS["production"]), **(configured.get(environment) or {})}
     if not merged["REDIRECT_URI"]:
-        merged["REDIRECT_URI"] = getattr(settings, "PUBLIC_BASE_URL", "http://127.0.0.1:8000") + CALLBACK_PATH
+        merged["REDIRECT_URI"] = public_base_url() + CALLBACK_PATH
     return merged
 
 
@@ -62,8 +101,7 @@ def signing_secrets() -> list[tuple[str, str]]:
     (crm_integrations/core/environments.py); anywhere else a webhook signed with it would be
     accepted from anyone.
     """
-    configured = getattr(settings, "MONDAY", {}) or {}
-    environments = sorted(set(DEFAULTS) | set(configured))
+    environments = sorted(set(DEFAULTS) | set(monday_apps()))
     found = ((environment, monday_settings(environment)["SIGNING_SECRET"]) for environment in environments)
     return accepted_secrets(found, public={DEFAULTS["sandbox"]["SIGNING_SECRET"]})
 
@@ -76,3 +114,13 @@ def api_endpoint(environment: str) -> tuple[str, str]:
 
 def api_version(environment: str) -> str:
     return str(monday_settings(environment)["API_VERSION"] or API_VERSION)
+
+
+def sandbox_port() -> int:
+    """The port of the "sandbox" app's URL, where ``make run`` starts the local sandbox."""
+    return urlsplit(str(monday_settings("sandbox")["AUTH_URL"])).port or 8101
+
+
+def rate_limits() -> dict[str, Any]:
+    """Complexity points per minute (monday's budget per account)."""
+    return {RATE_LIMIT_KEY: env.json("MONDAY_RATE_LIMIT", default=[[5_000_000, 60]])}

@@ -1,4 +1,4 @@
-"""monday's error bodies, read into the contract's errors (reference §6 and §8).
+"""monday's error bodies, read into the contract's errors (monday's "Error handling" and "Rate limits" docs).
 
 monday answers application errors with HTTP 200 and an ``errors`` array, possibly beside partial
 ``data``; transport problems use 401/429/5xx. Versions before 2025-01 used a top-level
@@ -31,7 +31,8 @@ from crm_integrations.core.http import ErrorDetails, parse_retry_after
 from crm_integrations.core.redaction import redact_text
 
 MAX_MESSAGE_LENGTH = 500
-#: Codes that mean "not now" (reference §6/§8); 423 "Resource is currently locked" joins them.
+#: Codes that mean "not now" (monday's "Rate limits" and "Error handling" docs): the call is retried
+#: later, not failed; 423 "Resource is currently locked" joins them.
 RATE_LIMIT_CODES = frozenset(
     {
         "COMPLEXITY_BUDGET_EXHAUSTED",
@@ -81,7 +82,8 @@ class MondayError:
 
     @property
     def is_cursor_expired(self) -> bool:
-        # The code is not in the reference; public consumers match "CursorExpiredError|cursor has expired".
+        # monday documents no code for an expired cursor; public consumers match
+        # "CursorExpiredError|cursor has expired", so the code or the message decides.
         if self.code:
             return "cursor" in self.code.lower()
         return bool(_CURSOR_MESSAGE.search(self.message))

@@ -1,8 +1,8 @@
 """Incremental reads: a board's items created or changed since an opaque cursor, oldest first.
 
-What monday offers (reference §3): ``items_page`` ordered by the ``__last_updated__`` pseudo-column and
-filtered on it with **day** granularity, then ``next_items_page(cursor)`` pages whose cursor lives 60
-minutes from the *initial* request. So:
+What monday offers (its "Querying board items" and ``items_page`` docs): ``items_page`` ordered
+by the ``__last_updated__`` pseudo-column and filtered on it with **day** granularity, then
+``next_items_page(cursor)`` pages whose cursor lives 60 minutes from the *initial* request. So:
 
 * a fresh read asks for items updated on or after the watermark's day (minus one day of overlap, the
   day boundary's time zone being monday's), oldest first, and skips what the watermark already covers:
@@ -19,17 +19,15 @@ minutes from the *initial* request. So:
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
-from crm_integrations.core.errors import InvalidRequest
+from crm_integrations.core.cursors import ChangeCursor
 from crm_integrations.core.types import ChangedRecords, CrmRecord
 
-from . import normalize
 from .errors import CursorExpired
 from .items import PAGE_MAX, ItemsApi, ItemSelection, Page
 
@@ -39,52 +37,16 @@ OVERLAP = timedelta(days=1)
 
 
 @dataclass(frozen=True)
-class FeedCursor:
+class FeedCursor(ChangeCursor):
     """Items updated at ``ts`` (epoch seconds) or later are still to come, except ``ids`` (returned at
     ``ts``); ``mc`` is monday's cursor of the next page to read (until ``exp``, epoch seconds)."""
 
-    ts: int = 0
-    ids: tuple[str, ...] = ()
     mc: str | None = None
     exp: float = 0.0
     #: How many items of the page at ``mc`` were already read (a page cut short is fetched again).
     sk: int = 0
 
-    def encode(self) -> str:
-        body: dict[str, Any] = {"v": 1, "ts": self.ts}
-        if self.ids:
-            body["ids"] = list(self.ids)
-        if self.mc:
-            body["mc"], body["exp"] = self.mc, int(self.exp)
-            if self.sk:
-                body["sk"] = self.sk
-        return json.dumps(body, separators=(",", ":"))
-
-    @classmethod
-    def decode(cls, text: str | None) -> FeedCursor:
-        """Our own cursor, or a starting point: an ISO 8601 datetime or epoch milliseconds."""
-        if not text:
-            return cls()
-        text = text.strip()
-        if text.startswith("{"):
-            try:
-                body = json.loads(text)
-                return cls(
-                    int(body["ts"]),
-                    tuple(str(i) for i in body.get("ids", ())),
-                    body.get("mc") or None,
-                    float(body.get("exp", 0)),
-                    int(body.get("sk", 0)),
-                )
-            except (ValueError, KeyError, TypeError, AttributeError):
-                pass
-        elif text.isdigit():
-            return cls(int(text) // 1000)
-        else:
-            moment = normalize.parse_datetime(text)
-            if moment is not None:
-                return cls(int(moment.timestamp()))
-        raise InvalidRequest("This is not a monday change cursor.", code="invalid_cursor")
+    crm_name: ClassVar[str] = "monday"
 
     def seen(self, record: CrmRecord) -> bool:
         ts = _seconds(record)

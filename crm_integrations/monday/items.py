@@ -1,6 +1,7 @@
 """Board items: pages (``items_page`` / ``next_items_page``), reads by id, batched writes, creation.
 
-* ``items(ids:)`` silently returns 25 items unless ``limit`` is given (reference §3): every read by id
+* ``items(ids:)`` silently returns 25 items unless ``limit`` is given (its default in monday's schema,
+  copied in devtools/sandboxes/monday/schema/): every read by id
   passes ``limit`` = the number of ids, in chunks of 100 (monday's maximum).
 * Writes: one ``change_multiple_column_values`` per item (several columns in one mutation), up to
   ``MUTATIONS_PER_CALL`` of them aliased in one GraphQL document, so N updates take about N/25 calls.
@@ -223,7 +224,8 @@ query ItemsById($ids: [ID!], $limit: Int{selection.declare()}) {{
         query = f"mutation UpdateItems({', '.join(declarations)}) {{\n  {COMPLEXITY_FIELD}\n{body}\n}}"
         variables: dict[str, Any] = {"board": board_id, **selection.variables()}
         for n, (item_id, values, _) in enumerate(chunk):
-            # column_values is a JSON-encoded *string*, even through variables (reference §4).
+            # column_values is a JSON-encoded *string*, even through variables (monday's column-value
+            # docs write it so for change_multiple_column_values).
             variables[f"i{n}"] = item_id
             variables[f"v{n}"] = json.dumps(values, separators=(",", ":"), default=str)
         estimate = self.api.meter.estimate("update_items", len(chunk), mutation_price(len(columns)))

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from crm_integrations.core.datetimes import parse_moment
 from crm_integrations.core.types import CrmField, CrmOwner, CrmRecord, FieldOption, FieldType
 
 OBJECT_TYPE = "items"
@@ -48,13 +49,7 @@ READ_ONLY_TYPES = frozenset(
 
 def parse_datetime(value: Any) -> datetime | None:
     """monday's ``Date`` (``2026-01-06T09:12:33Z``, sometimes with fractions) -> aware datetime."""
-    if value in (None, ""):
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return parse_moment(value, epoch_ms=False)
 
 
 def iso_z(moment: datetime) -> str:
@@ -62,7 +57,8 @@ def iso_z(moment: datetime) -> str:
 
 
 def parse_value(value: Any) -> Any:
-    """``value`` reads back as a JSON *string* that must be parsed a second time (reference §3)."""
+    """``value`` reads back as a JSON *string* that must be parsed a second time (monday's column
+    docs, e.g. "People", show it so)."""
     if isinstance(value, str):
         try:
             return json.loads(value)

@@ -1,14 +1,16 @@
 """monday as a provider: its OAuth app per environment, the account a grant belongs to, webhooks, client.
 
-OAuth (reference §2): the authorize URL is the same for both flows. The **legacy** flow
-(``/oauth2/token``) returns an access token that **never expires** and **no refresh token**; the new
-**OAuth 2.1** flow (``/oauth_ms/oauth/token``, opt-in per app version) returns an expiring JWT access
-token (no ``expires_in``: read its ``exp``) and a refresh token that **rotates on every refresh**, and
-has a revoke endpoint. ``settings.MONDAY[environment]["OAUTH_FLOW"]`` picks one (default legacy).
+OAuth (monday's "OAuth" and "Migrating to the new OAuth flow" docs): the authorize URL is the same for
+both flows. The **legacy** flow (``/oauth2/token``) returns an access token that **never expires** and
+**no refresh token**; the new **OAuth 2.1** flow (``/oauth_ms/oauth/token``, opt-in per app version)
+returns an expiring JWT access token (no ``expires_in``: read its ``exp``) and a refresh token that
+**rotates on every refresh**, and has a revoke endpoint. ``settings.MONDAY[environment]["OAUTH_FLOW"]``
+picks one (default legacy).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
@@ -19,16 +21,18 @@ from crm_integrations.core.oauth import OAuthApp, TokenSet
 from crm_integrations.core.provider import ConnectedAccount, CrmProvider, ProviderAction
 from crm_integrations.core.webhooks import InboundEvent, SignatureCheck
 
-from . import webhooks
+from . import config, webhooks
 from .auth import StaticTokenAuth
 from .client import BOARD_SETTING, MondayClient
 from .config import OAUTH21_FLOW, api_endpoint, api_version, monday_settings, signing_secrets
 from .errors import parse_monday_error, response_hook
+from .mapping import ITEMS_DEFAULT
 
 if TYPE_CHECKING:
     from crm_integrations.models import OrganizationIntegration
 
-#: Lead intake and owner write-back (reference §2), plus who connected and the account.
+#: Lead intake and owner write-back (boards, users, webhooks, as monday's "OAuth" scope table names
+#: them), plus who connected and the account.
 SCOPES = (
     "me:read",
     "account:read",
@@ -46,6 +50,16 @@ class MondayProvider(CrmProvider):
     name = "Monday.com"
     client_class = MondayClient
     lead_object_types = ("items",)
+    default_mappings = (ITEMS_DEFAULT,)
+    sandbox = "devtools.sandboxes.monday"
+
+    def rate_limits(self) -> dict[str, list[list[int]]]:
+        return config.rate_limits()
+
+    def sandbox_arguments(self, *, web_url: str, state_dir: Path) -> list[str]:
+        """A board of 50 items; webhooks signed with the "sandbox" app's signing secret."""
+        secret = monday_settings("sandbox")["SIGNING_SECRET"]
+        return ["--port", str(config.sandbox_port()), "--seed-items", "50", "--signing-secret", secret]
 
     def oauth_app(self, environment: str) -> OAuthApp:
         conf = monday_settings(environment)

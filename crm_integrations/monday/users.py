@@ -7,7 +7,8 @@ from crm_integrations.core.types import CrmOwner
 from . import normalize
 from .api import COMPLEXITY_FIELD, MondayApi
 
-PAGE_SIZE = 1000  # monday's maximum (reference §5)
+#: The largest ``limit`` on ``users`` (monday's schema, copied in devtools/sandboxes/monday/schema/).
+PAGE_SIZE = 1000
 USER_FIELDS = 6  # id name email status is_deleted teams { id name }
 USERS_QUERY = f"""
 query Users($limit: Int, $page: Int) {{
@@ -19,7 +20,8 @@ query Users($limit: Int, $page: Int) {{
 
 
 def list_owners(api: MondayApi, *, page_size: int = PAGE_SIZE) -> list[CrmOwner]:
-    """Every user, paged with ``page`` until a page comes back short (reference §5)."""
+    """Every user, paged with ``page`` until a page comes back short: ``users`` returns no cursor
+    or total, so a short page is the only end marker (monday's GraphQL best-practices notes)."""
     owners: dict[str, CrmOwner] = {}
     page = 1
     while True:

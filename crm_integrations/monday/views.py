@@ -55,7 +55,7 @@ def connect_token(request: HttpRequest) -> HttpResponse:
             return redirect("crm_integrations:integrations")
     return render(
         request,
-        "crm_integrations/monday_token.html",
+        "monday/token.html",
         page_context(
             request, title="Connect Monday.com with an API token", organization=organization, form=form
         ),
@@ -85,7 +85,7 @@ def choose_board(request: HttpRequest, connection_id: str) -> HttpResponse:
     current = (connection.settings or {}).get("board_id", "")
     return render(
         request,
-        "crm_integrations/monday_board.html",
+        "monday/board.html",
         page_context(
             request,
             title="Choose the monday board that holds the leads",

@@ -1,6 +1,6 @@
 """monday webhooks, as pure functions: the challenge handshake, the JWT check, the event payload.
 
-Facts (reference §7):
+Facts (monday's "Webhooks" doc: URL verification, authenticating requests, payloads, retry policy):
 
 * Creating a webhook makes monday POST ``{"challenge": "..."}``; the endpoint must answer HTTP 200
   with the same JSON, else ``create_webhook`` fails (:func:`challenge_response`).

@@ -1,1 +1,2 @@
-"""Salesforce: a later provider; its catalogue entry stays disabled until this package has a client."""
+"""Salesforce: a later provider. Listed in the catalogue but not available yet (no client, no OAuth
+app): the selection screen shows it as "not yet available" (crm_integrations/salesforce/provider.py)."""

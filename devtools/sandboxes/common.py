@@ -4,16 +4,40 @@ from __future__ import annotations
 
 import argparse
 import signal
+import threading
 from types import FrameType
-from typing import Any
+from typing import Any, Self
 
 import requests
-from werkzeug.serving import WSGIRequestHandler
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
 
 class QuietHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """No per-request access log lines (the sandbox keeps its own request log)."""
+
+
+class ServedInThread:
+    """Stopping a sandbox served in a background thread (hubspot/server.py, monday/server.py): serving
+    ends first, then its background services (``_stop_services``), then the socket closes."""
+
+    _server: BaseWSGIServer
+    _thread: threading.Thread
+
+    def _stop_services(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+        self._stop_services()
+        self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
 
 def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
@@ -55,6 +79,14 @@ class ControlClient:
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
+
+    def clock(self) -> dict:
+        """``{"nowMs", "offsetSeconds"}``: the sandbox's time and how far tests moved it (clock.py)."""
+        return self._call("GET", "/clock")
+
+    def advance_clock(self, seconds: float) -> dict:
+        """Move the sandbox's clock forward (token expiry, rate windows, timestamps); a reset undoes it."""
+        return self._call("POST", "/clock", json={"advance": seconds})
 
     def configure_webhooks(self, **settings: Any) -> dict:
         return self._call("PUT", "/webhooks", json=settings)

@@ -12,9 +12,9 @@ from django.test import Client
 from django.urls import reverse
 
 from crm_integrations import services
+from crm_integrations.intake.tasks import replay_webhook_delivery
+from crm_integrations.intake.workflow_secrets import SETTING
 from crm_integrations.models import Membership, OrganizationIntegration
-from crm_integrations.tasks import replay_webhook_delivery
-from crm_integrations.workflow_secrets import SETTING
 from routing.models import Decision, RuleSetVersion
 
 pytestmark = pytest.mark.django_db

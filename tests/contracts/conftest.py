@@ -7,13 +7,13 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
+from crm_integrations.hubspot.config import hubspot_settings
 from crm_integrations.hubspot.workflows import signature_v2
 
 WORKFLOW_PATH = "/api/v1/integrations/hubspot/webhook"
-SECRET = settings.HUBSPOT["sandbox"]["CLIENT_SECRET"]  # the "sandbox" app's secret (config/settings/test.py)
+SECRET = hubspot_settings("sandbox")["CLIENT_SECRET"]  # the "sandbox" app's secret (config/settings/test.py)
 PORTAL = "24000001"
 #: The deal stage our test workflows enroll deals at ("Legal Review" in a real portal).
 STAGE = "contractsent"
@@ -41,7 +41,7 @@ def post_workflow(
 ):
     """POST as HubSpot's workflow action does: the deal as JSON, signed v2 over method, URL and body
     (``secret``: the app's secret, None for no signature), with the connection's ``X-Workflow-Secret``
-    header when given (crm_integrations/workflow_secrets.py)."""
+    header when given (crm_integrations/intake/workflow_secrets.py)."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     signed = {} if workflow_secret is None else {"HTTP_X_WORKFLOW_SECRET": workflow_secret}
     if secret is not None:

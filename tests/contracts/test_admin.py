@@ -9,8 +9,8 @@ from django.urls import reverse
 from contracts.files import contract_files_fetch
 from contracts.models import ContractFile
 from contracts.services import contract_upsert_from_deal
+from crm_integrations.intake.workflow_secrets import SETTING, check_workflow_secret, digest
 from crm_integrations.models import OrganizationIntegration
-from crm_integrations.workflow_secrets import SETTING, check_workflow_secret, digest
 
 from .conftest import exe_and_pdf_deal
 
@@ -112,7 +112,7 @@ def test_a_contract_in_the_browser_with_its_files_and_a_download(
     assert download.value.suggested_filename == "Quote-v2.pdf"
 
 
-# --- the negotiation status, changed by staff (LXP-TS-011 §3.3) --------------------------------------
+# --- the negotiation status, changed by staff (contracts/admin.py -> contracts/services.py) ---------
 
 
 def change_form(contract, **fields):
@@ -183,7 +183,7 @@ def test_a_failed_status_write_shows_on_the_contract_and_staff_send_it_again(
     assert (contract.sync_state, contract.sync_detail, contract.status_pushed_version) == ("in_sync", "", 1)
 
 
-# --- deal stage -> status mappings (LXP-TS-011 §4) ----------------------------------------------------
+# --- deal stage -> status mappings (contracts/stages.py, contracts/status_in.py) -----------------------
 
 
 @pytest.mark.django_db(transaction=True)

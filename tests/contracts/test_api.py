@@ -1,4 +1,4 @@
-"""The contracts REST API (LXP-TS-011 §4): list, retrieve and PATCH the negotiation status under
+"""The contracts REST API (contracts/api/): list, retrieve and PATCH the negotiation status under
 ``/api/v1/contracts/``, scoped to the caller's organizations, by token or session (CSRF), with its
 OpenAPI schema at ``/api/v1/schema/``."""
 

@@ -1,4 +1,4 @@
-"""Status in (LXP-TS-011 §4), against the HubSpot sandbox: a change made in HubSpot to the deal's
+"""Status in (contracts/status_in.py), against the HubSpot sandbox: a change made in HubSpot to the deal's
 ``lexicontract_status``, or a move to a deal stage mapped to a status, comes back to the contract;
 our own writes do not bounce back (no ping-pong); a HubSpot change that crosses one of ours
 resolves to the newest, on both sides."""

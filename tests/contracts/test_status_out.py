@@ -1,7 +1,8 @@
-"""Status out (LXP-TS-011 §3.3), against the HubSpot sandbox: a contract's negotiation status change
-(service, plain save, queryset update) is written to its deal's ``lexicontract_status`` by a task
-sent after the commit; the property is created when missing; quick changes coalesce and no older
-write lands after a newer one; failures retry with backoff and show on the contract."""
+"""Status out (contracts/status_out.py), against the HubSpot sandbox: a contract's negotiation status
+change (``contract_status_set``) is written to its deal's ``lexicontract_status`` by a task sent
+after the commit; the property is created when missing; quick changes coalesce and no older write
+lands after a newer one; failures retry with backoff and show on the contract. How a change is
+recorded, without the sandbox: test_status_change.py."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ import requests
 from django.db import connection as db_connection
 from django.db import transaction
 
-from contracts import status_sync
+from contracts import status_out
 from contracts.models import Contract
 from contracts.services import contract_status_set, contract_upsert_from_deal
-from contracts.status_sync import contract_status_push
-from crm_integrations import echoes
+from contracts.status_out import contract_status_push
+from crm_integrations.intake import echoes
 from tests.windows import Window, overlapping, recorded
 
 from .conftest import small_pdf_deal
@@ -135,23 +136,6 @@ def test_the_property_is_created_once_in_its_own_group_with_our_statuses(
     ).items()
 
 
-def test_a_plain_save_and_a_queryset_update_are_pushed_too(
-    contract, hubspot_sandbox, eager, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        contract.negotiation_status = "negotiating"
-        contract.save()
-    assert deal_status(hubspot_sandbox, contract.external_id) == "negotiating"
-
-    with django_capture_on_commit_callbacks(execute=True):
-        Contract.objects.filter(pk=contract.pk).update(negotiation_status="rejected")
-    assert deal_status(hubspot_sandbox, contract.external_id) == "rejected"
-
-    contract.refresh_from_db()
-    assert (contract.status_version, contract.status_pushed_version, contract.sync_state) == (2, 2, "in_sync")
-    assert contract.status_changed_by == "code"
-
-
 def test_saving_without_a_status_change_sends_nothing(
     contract, hubspot_sandbox, eager, django_capture_on_commit_callbacks
 ):
@@ -164,7 +148,7 @@ def test_saving_without_a_status_change_sends_nothing(
     assert Contract.objects.get(pk=contract.pk).status_version == 0
 
 
-def test_a_stale_instance_saved_later_does_not_roll_the_version_back(
+def test_a_stale_instance_saved_later_rolls_neither_status_nor_version_back(
     contract, hubspot_sandbox, eager, django_capture_on_commit_callbacks
 ):
     stale = Contract.objects.get(pk=contract.pk)
@@ -175,11 +159,9 @@ def test_a_stale_instance_saved_later_does_not_roll_the_version_back(
     stale.save()  # its status ("draft" as loaded) is unchanged: not a status change
 
     contract.refresh_from_db()
-    assert (contract.title, contract.status_version, contract.status_pushed_version) == (
-        "Edited elsewhere",
-        1,
-        1,
-    )
+    assert (contract.title, contract.negotiation_status) == ("Edited elsewhere", "signed")
+    assert (contract.status_version, contract.status_pushed_version) == (1, 1)
+    assert deal_status(hubspot_sandbox, contract.external_id) == "signed"
 
 
 def test_our_write_is_remembered_as_an_echo(
@@ -224,7 +206,7 @@ def test_a_change_during_a_write_is_written_after_it_never_before(contract, hubs
     """Worker A writes version 1; meanwhile the status changes (version 2) and worker B runs: B finds
     A's lease and steps back; A writes version 2 after its own. The deal never goes back to 1."""
     contract_status_set(contract, "in_review", by="code")
-    real_write = status_sync._write
+    real_write = status_out._write
     seen: dict[str, object] = {}
 
     def write_then_interleave(row: Contract, status: str, **options: bool) -> None:
@@ -233,7 +215,7 @@ def test_a_change_during_a_write_is_written_after_it_never_before(contract, hubs
             contract_status_set(contract, "approved", by="code")
             seen["b"] = contract_status_push(contract_id=contract.pk)
 
-    with mock.patch.object(status_sync, "_write", side_effect=write_then_interleave):
+    with mock.patch.object(status_out, "_write", side_effect=write_then_interleave):
         a = contract_status_push(contract_id=contract.pk)
 
     b = seen["b"]
@@ -259,7 +241,7 @@ def test_two_workers_at_once_end_on_the_latest_status(contract, hubspot_sandbox)
     stop = threading.Event()
     pushes: list[Window] = []
     writes: list[Window] = []
-    real_write = status_sync._write
+    real_write = status_out._write
 
     def write_recorded(row: Contract, status: str, **options: bool) -> None:
         with recorded(writes, threading.current_thread().name):
@@ -275,7 +257,7 @@ def test_two_workers_at_once_end_on_the_latest_status(contract, hubspot_sandbox)
             db_connection.close()
 
     threads = [threading.Thread(target=worker, name=f"worker-{n}") for n in range(2)]
-    with mock.patch.object(status_sync, "_write", side_effect=write_recorded):
+    with mock.patch.object(status_out, "_write", side_effect=write_recorded):
         for thread in threads:
             thread.start()
         for status in statuses:
@@ -445,11 +427,11 @@ def test_the_task_tells_its_next_try_to_read_back_first(contract, eager):
     from contracts.tasks import push_contract_status
 
     answers = [
-        status_sync.PushResult("try 1 failed: no answer", retry_in=0, unknown=True),
-        status_sync.PushResult("try 2 failed: 503", retry_in=0),
-        status_sync.PushResult("written"),
+        status_out.PushResult("try 1 failed: no answer", retry_in=0, unknown=True),
+        status_out.PushResult("try 2 failed: 503", retry_in=0),
+        status_out.PushResult("written"),
     ]
-    with mock.patch.object(status_sync, "contract_status_push", side_effect=answers) as push:
+    with mock.patch.object(status_out, "contract_status_push", side_effect=answers) as push:
         push_contract_status.delay(contract.pk)
 
     assert [(c.kwargs["attempt"], c.kwargs["check_first"]) for c in push.call_args_list] == [

@@ -1,21 +1,22 @@
-"""Unit tests: the v2 signature (the reference's test values), the workflow body, our secret header."""
+"""Unit tests: the v2 signature (the example values HubSpot documents for it), the workflow body,
+our secret header."""
 
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 
 from crm_integrations.core.webhooks import MalformedWebhook, WorkflowRequest
+from crm_integrations.hubspot.config import hubspot_settings
 from crm_integrations.hubspot.workflows import parse_workflow, signature_v2, verify_workflow
-from crm_integrations.models import OrganizationIntegration
-from crm_integrations.services import upsert_organization_integration
-from crm_integrations.workflow_secrets import (
+from crm_integrations.intake.workflow_secrets import (
     SETTING,
     check_workflow_secret,
     digest,
     given_secret,
     issue_workflow_secret,
 )
+from crm_integrations.models import OrganizationIntegration
+from crm_integrations.services import upsert_organization_integration
 
 REFERENCE_SECRET = "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy"
 REFERENCE_URI = "https://www.example.com/webhook_uri"
@@ -43,12 +44,12 @@ def check(headers: dict[str, str], url: str = URL, body: bytes = BODY) -> tuple[
 
 def test_a_v2_signature_with_the_apps_secret_is_valid():
     assert check(
-        v2_headers(signature_v2(settings.HUBSPOT["sandbox"]["CLIENT_SECRET"], "POST", URL, BODY))
+        v2_headers(signature_v2(hubspot_settings("sandbox")["CLIENT_SECRET"], "POST", URL, BODY))
     ) == ("valid", "v2")
 
 
 def test_the_signature_covers_the_url_with_its_parameters_and_the_body():
-    signature = signature_v2(settings.HUBSPOT["sandbox"]["CLIENT_SECRET"], "POST", URL, BODY)
+    signature = signature_v2(hubspot_settings("sandbox")["CLIENT_SECRET"], "POST", URL, BODY)
     assert check(v2_headers(signature), url=URL.replace("organization=7", "organization=8"))[0] == "invalid"
     assert check(v2_headers(signature), body=BODY.replace(b"9001", b"9002"))[0] == "invalid"
     assert check(v2_headers(signature_v2("another-secret", "POST", URL, BODY)))[0] == "invalid"
@@ -138,7 +139,7 @@ def test_a_new_secret_replaces_the_old_and_a_disconnected_connection_takes_none(
 
 
 def test_the_comparison_is_constant_time(connection, monkeypatch):
-    import crm_integrations.workflow_secrets as module
+    import crm_integrations.intake.workflow_secrets as module
 
     compared = []
     real = module.hmac.compare_digest

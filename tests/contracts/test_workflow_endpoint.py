@@ -9,11 +9,11 @@ from unittest import mock
 
 import pytest
 
-from crm_integrations import webhooks
+from crm_integrations.intake import deliveries, processing
+from crm_integrations.intake.workflow_secrets import issue_workflow_secret
 from crm_integrations.models import Organization, WebhookDelivery, WebhookEvent
 from crm_integrations.services import upsert_organization_integration
 from crm_integrations.signals import Outcome, workflow_record_requested
-from crm_integrations.workflow_secrets import issue_workflow_secret
 
 from .conftest import PORTAL, deal_body, post_workflow, workflow_url
 
@@ -37,7 +37,7 @@ def post(client, connection, url, body, **options):
 
 @pytest.fixture
 def queued():
-    with mock.patch("crm_integrations.tasks.process_webhook_delivery.delay") as delay:
+    with mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.delay") as delay:
         yield delay
 
 
@@ -86,8 +86,8 @@ def test_processing_asks_the_app_above_once_per_request(client, connection, queu
     post(client, connection, url, deal_body(9001))  # HubSpot's retry: the same request
     first, second = WebhookDelivery.objects.order_by("pk")
 
-    assert webhooks.process(first.pk) == {"ingested": 1}
-    assert webhooks.process(second.pk) == {"duplicate": 1}
+    assert processing.process(first.pk) == {"ingested": 1}
+    assert processing.process(second.pk) == {"duplicate": 1}
     assert contracts_intake == [(connection.pk, "deals", "9001", first.pk, "webhook")]
     event = WebhookEvent.objects.get(delivery=first)
     assert (event.event_type, event.object_type, event.result_ref) == (
@@ -104,7 +104,7 @@ def test_a_changed_deal_sent_again_is_asked_for_again(client, connection, queued
     post(client, connection, url, deal_body(9001))
     post(client, connection, url, deal_body(9001, dealname="Renamed"))
     for delivery in WebhookDelivery.objects.order_by("pk"):
-        webhooks.process(delivery.pk)
+        processing.process(delivery.pk)
     assert [asked[2] for asked in contracts_intake] == ["9001", "9001"]
 
 
@@ -120,7 +120,7 @@ def test_a_bad_signature_gets_401_and_only_a_short_record(client, connection, qu
     assert delivery.status_detail == "Signature refused: v2 signature does not match."
     raw = json.dumps(body).encode()
     assert (delivery.body_size, delivery.body_sha256) == (len(raw), hashlib.sha256(raw).hexdigest())
-    assert delivery.body_truncated and delivery.body.encode() == raw[: webhooks.REFUSED_BODY_KEPT]
+    assert delivery.body_truncated and delivery.body.encode() == raw[: deliveries.REFUSED_BODY_KEPT]
     queued.assert_not_called()
 
 
@@ -157,12 +157,12 @@ def test_another_organization_gets_403_and_is_recorded(client, connection, queue
 def test_a_refused_request_is_never_processed_not_even_by_a_replay(client, connection, contracts_intake):
     """A replay must not get round the organization check that refused the request."""
     other = Organization.objects.create(name="Globex", slug="globex")
-    with mock.patch("crm_integrations.tasks.process_webhook_delivery.delay"):
+    with mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.delay"):
         post(client, connection, workflow_url(other.pk), deal_body(9001))
     delivery = WebhookDelivery.objects.get()
 
-    assert not webhooks.replayable(delivery)
-    assert webhooks.replay(delivery.pk) == {"skipped": 1}
+    assert not processing.replayable(delivery)
+    assert processing.replay(delivery.pk) == {"skipped": 1}
     assert contracts_intake == [] and not WebhookEvent.objects.exists()
     assert WebhookDelivery.objects.get().status == "rejected"
 

@@ -8,7 +8,7 @@ import pytest
 from field_mapping import services
 from field_mapping.mapping import map_record
 from field_mapping.models import Lead
-from field_mapping.services import HUBSPOT_LEADS_DEFAULT
+from tests.field_mapping.defaults import HUBSPOT_LEADS_DEFAULT
 
 from .records import UPDATED, hubspot_lead
 

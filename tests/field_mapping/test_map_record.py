@@ -4,7 +4,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from field_mapping.mapping import MappingError, MappingSpec, RuleSpec, map_record
-from field_mapping.services import HUBSPOT_LEADS_DEFAULT
+from tests.field_mapping.defaults import HUBSPOT_LEADS_DEFAULT
 
 from .records import contact, deal, hubspot_lead, monday_item
 

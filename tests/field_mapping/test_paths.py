@@ -13,7 +13,7 @@ from field_mapping.mapping import (
     required_associations,
     resolve,
 )
-from field_mapping.services import HUBSPOT_LEADS_DEFAULT
+from tests.field_mapping.defaults import HUBSPOT_LEADS_DEFAULT
 
 from .records import company, contact, deal, hubspot_lead
 

@@ -10,7 +10,8 @@ from field_mapping.mapping import MappingSpec, RuleSpec, expansions, map_record,
 from field_mapping.models import Lead, LeadState
 from field_mapping.selectors import fields_for_spec, mapping_for_connection, mapping_problems
 from field_mapping.services import default_mapping_for, lead_upsert_from_record
-from field_mapping.validation import PROVIDER_ASSOCIATIONS, validate_mapping
+from field_mapping.validation import validate_mapping
+from tests.field_mapping.defaults import HUBSPOT_ASSOCIATIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def test_the_real_property_list_catches_a_renamed_property_and_an_unknown_stage(
         status_map={**default_spec.status_map, "closed-won-stage-id": "won"},
     )
     fields = fields_for_spec(sandbox_connection, spec)
-    problems = validate_mapping(spec, fields, associations=PROVIDER_ASSOCIATIONS["hubspot"])
+    problems = validate_mapping(spec, fields, associations=HUBSPOT_ASSOCIATIONS)
     assert [(p.code, p.message) for p in problems] == [
         ("unknown_property", "source: hs_lead_source: property 'hs_lead_source' does not exist on leads"),
         (

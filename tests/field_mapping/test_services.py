@@ -18,12 +18,12 @@ from field_mapping.mapping import MappingSpec, RuleSpec, map_record, record_from
 from field_mapping.models import FieldMapping, FieldRule, Lead, LeadState, StatusMapping
 from field_mapping.selectors import lead_by_external_id, mapping_for_connection, spec_for_connection
 from field_mapping.services import (
-    HUBSPOT_LEADS_DEFAULT,
     NoDefaultMapping,
     default_mapping_for,
     lead_upsert_from_record,
     mapping_save,
 )
+from tests.field_mapping.defaults import HUBSPOT_LEADS_DEFAULT
 
 from .records import UPDATED, contact, hubspot_lead
 

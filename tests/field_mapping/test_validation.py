@@ -4,8 +4,8 @@ from dataclasses import replace
 
 from crm_integrations.core.types import CrmField, FieldOption, FieldType
 from field_mapping.mapping import MappingSpec, RuleSpec
-from field_mapping.services import HUBSPOT_LEADS_DEFAULT
-from field_mapping.validation import PROVIDER_ASSOCIATIONS, Problem, validate_mapping
+from field_mapping.validation import Problem, validate_mapping
+from tests.field_mapping.defaults import HUBSPOT_ASSOCIATIONS, HUBSPOT_LEADS_DEFAULT
 
 
 def f(kind, name, type_, *options):
@@ -42,7 +42,7 @@ FIELDS = {
         f("companies", "industry", FieldType.ENUMERATION, "RETAIL", "LOGISTICS_AND_SUPPLY_CHAIN"),
     ],
 }
-HUBSPOT = PROVIDER_ASSOCIATIONS["hubspot"]
+HUBSPOT = HUBSPOT_ASSOCIATIONS
 
 
 def check(spec, fields=FIELDS, associations=HUBSPOT):

@@ -22,7 +22,8 @@ from field_mapping.mapping import RuleSpec
 from field_mapping.models import FieldMapping
 from field_mapping.preview import crm_error_message, fetchable, preview_mapping
 from field_mapping.selectors import wizard_connections, wizard_initial_spec
-from field_mapping.services import HUBSPOT_LEADS_DEFAULT, mapping_save
+from field_mapping.services import mapping_save
+from tests.field_mapping.defaults import HUBSPOT_LEADS_DEFAULT
 from tests.field_mapping.wizard_support import form_fields
 
 pytestmark = pytest.mark.django_db

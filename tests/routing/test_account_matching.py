@@ -4,7 +4,7 @@ by the email's domain) has an owner goes to that owner when the owner can take i
 import pytest
 from django.utils import timezone
 
-from field_mapping import intake
+from field_mapping import receivers
 from routing.models import Decision, OutOfOffice, RepIdentity, Rule, Team
 from routing.reps_sync import sync_reps
 
@@ -51,7 +51,7 @@ def create_lead(sandbox, email: str, company: dict | None = None) -> str:
 
 
 def route(connection, lead_id: str) -> Decision:
-    intake.take_in(connection, "leads", [lead_id], "webhook")
+    receivers.take_in(connection, "leads", [lead_id], "webhook")
     return Decision.objects.get(lead__external_id=lead_id, is_current=True)
 
 

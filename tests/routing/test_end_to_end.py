@@ -8,14 +8,14 @@ import pytest
 import requests
 from django.utils import timezone
 
-from crm_integrations import polling
+from crm_integrations.intake import polling
 from crm_integrations.models import WebhookEvent
 from devtools.demo.rules import starter_rules
 from field_mapping.models import Lead
 from routing import writeback
 from routing.models import Decision, JourneyEvent, OwnerWrite, RepIdentity, RoutingPolicy
 from routing.reps_sync import sync_reps
-from tests.field_mapping.test_intake_end_to_end import EVENTS_PATH, create_lead_as_a_user
+from tests.field_mapping.test_receivers_end_to_end import EVENTS_PATH, create_lead_as_a_user
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ import pytest
 
 from crm_integrations.core import registry
 from devtools.demo.rules import starter_rules
-from field_mapping import intake
+from field_mapping import receivers
 from routing.models import Decision, OwnerWrite, RepIdentity
 from routing.reps_sync import sync_reps
-from tests.field_mapping.test_monday_intake import create_monday_lead
+from tests.field_mapping.test_monday_receivers import create_monday_lead
 
 
 @pytest.mark.django_db(transaction=True)
@@ -17,7 +17,7 @@ def test_a_monday_item_is_routed_and_its_person_column_written(monday_connection
     assert sync_reps(monday_connection).created > 0
     item_id = create_monday_lead(monday_sandbox, "grace@compilers.example")
 
-    intake.take_in(monday_connection, "items", [item_id], "webhook")
+    receivers.take_in(monday_connection, "items", [item_id], "webhook")
 
     decision = Decision.objects.get(lead__external_id=item_id, is_current=True)
     write = OwnerWrite.objects.get(decision=decision)

@@ -14,15 +14,15 @@ import pytest
 import requests
 from django.utils import timezone
 
-from crm_integrations import polling
 from crm_integrations.core.http import session as http_session
+from crm_integrations.intake import polling
 from devtools.demo.rules import starter_rules
-from field_mapping import intake
+from field_mapping import receivers
 from routing import writeback
 from routing.models import OwnerWrite, RoutingPolicy
 from routing.reps_sync import sync_reps
-from tests.field_mapping.test_intake_end_to_end import create_lead_as_a_user
-from tests.field_mapping.test_monday_intake import create_monday_lead
+from tests.field_mapping.test_monday_receivers import create_monday_lead
+from tests.field_mapping.test_receivers_end_to_end import create_lead_as_a_user
 from tests.routing.test_end_to_end import routed  # noqa: F401
 
 from .test_end_to_end import owner_of_decision
@@ -166,7 +166,7 @@ def test_monday_writes_follow_the_same_rule(monday_connection, monday_sandbox, s
     monkeypatch.setattr(http_session.TimeoutSession, "send", answer_lost)
     monday_sandbox.control.clear_requests()
 
-    intake.take_in(monday_connection, "items", [item_id], "webhook")
+    receivers.take_in(monday_connection, "items", [item_id], "webhook")
 
     write = OwnerWrite.objects.get(record_id=item_id)
     assert lost and (write.status, write.attempts) == ("written", 1)

@@ -3,8 +3,9 @@
 pybreaker runs the state machine; ``ModelBreakerStorage`` keeps its state in a
 ``ProviderCircuitBreaker`` row with conditional UPDATEs and F() expressions (SQLite and
 PostgreSQL alike). pybreaker lets every caller through in half-open; ``SharedCircuitBreaker``
-narrows that to ONE probe across all processes: the probe is claimed by a conditional UPDATE,
-and a claim older than the probe lease (its process died) can be taken over.
+narrows that to ONE probe across all processes: the probe is a lease on the row
+(``crm_integrations/core/leases.py``: a conditional UPDATE), and a claim older than the probe
+lease (its process died) can be taken over.
 
 Only ``ProviderFailure`` (5xx, connection errors, timeouts) counts as a failure; any other
 outcome, 4xx and 429 included, shows the provider is up and counts as a success.
@@ -23,11 +24,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from crm_integrations.core.errors import ProviderUnavailable
+from crm_integrations.core.leases import RowLease
 
 if TYPE_CHECKING:
     from crm_integrations.models import ProviderCircuitBreaker
 
 CLOSED, OPEN, HALF_OPEN = pybreaker.STATE_CLOSED, pybreaker.STATE_OPEN, pybreaker.STATE_HALF_OPEN
+#: The half-open probe's lease: stamped with when it was taken; released by the state's next change.
+PROBE_LEASE = RowLease("probe_claimed_at", ends=False)
 
 
 class ProviderFailure(Exception):
@@ -122,21 +126,23 @@ class ModelBreakerStorage(pybreaker.CircuitBreakerStorage):
     def claim_probe(self, reset_timeout: float, lease: float) -> bool:
         """Atomically become the one half-open probe; False if it is not time or another holds it.
 
-        Claimable: open for at least ``reset_timeout``, or half-open with a claim older than
-        ``lease`` (its process died or hung) or none at all.
+        Claimable: open for at least ``reset_timeout``, or half-open with a probe lease older than
+        ``lease`` (its process died or hung) or none at all. (An open breaker holds no probe lease:
+        every change of state but to half-open clears it.)
         """
         now = timezone.now()
-        claimable = (
-            Q(state=OPEN, opened_at__lte=now - timedelta(seconds=reset_timeout))
-            | Q(state=OPEN, opened_at__isnull=True)
-            | Q(state=HALF_OPEN, probe_claimed_at__lte=now - timedelta(seconds=lease))
-            | Q(state=HALF_OPEN, probe_claimed_at__isnull=True)
+        cooled_down = Q(state=OPEN) & (
+            Q(opened_at__lte=now - timedelta(seconds=reset_timeout)) | Q(opened_at__isnull=True)
         )
-        claimed = self._update(
-            self._rows().filter(claimable), state=HALF_OPEN, probe_claimed_at=now, success_counter=0
+        claimed = PROBE_LEASE.take(
+            self._rows().filter(cooled_down | Q(state=HALF_OPEN)),
+            timedelta(seconds=lease),
+            state=HALF_OPEN,
+            success_counter=0,
+            updated_at=now,
         )
         self.refresh()
-        return claimed == 1
+        return claimed is not None
 
 
 class _SingleProbeHalfOpenState(pybreaker.CircuitHalfOpenState):
@@ -224,8 +230,9 @@ class AccountBreaker:
         now = timezone.now()
         if row.state == OPEN and row.opened_at:
             return max(0.0, (row.opened_at - now).total_seconds() + self.breaker.reset_timeout)
-        if row.state == HALF_OPEN and row.probe_claimed_at:
-            return max(0.0, (row.probe_claimed_at - now).total_seconds() + self.breaker.probe_lease)
+        if row.state == HALF_OPEN:
+            lease = timedelta(seconds=self.breaker.probe_lease)
+            return PROBE_LEASE.remaining(row.probe_claimed_at, lease) or 0.0
         return 0.0
 
     def _unavailable(self, reason: str) -> ProviderUnavailable:

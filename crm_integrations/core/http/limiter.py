@@ -1,9 +1,10 @@
 """A rate limiter per provider account, shared by every process (SQLite file) or machine (Redis).
 
-Budgets come from ``settings.CRM_RATE_LIMITS`` (``{"hubspot": [[100, 10]], ...}``: units per
-seconds). Callers are queued, not dropped: ``acquire()`` sleeps until the budget has room, unless
-that wait would exceed ``max_inline_wait``, in which case it raises ``RateLimited(retry_after=...)``
-so a Celery task reschedules itself instead of holding a worker.
+Budgets come from the providers, overridable by ``settings.CRM_RATE_LIMITS``
+(crm_integrations/core/http/budgets.py: ``{"hubspot": [[100, 10]], ...}``: units per seconds).
+Callers are queued, not dropped: ``acquire()`` sleeps until the budget has room, unless that wait
+would exceed ``max_inline_wait``, in which case it raises ``RateLimited(retry_after=...)`` so a
+Celery task reschedules itself instead of holding a worker.
 
 Built on pyrate-limiter's buckets (its ``Limiter`` class is not used: it cannot say how long a
 caller *would* wait before sleeping it, which the inline/reschedule decision needs):
@@ -36,7 +37,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -50,14 +51,14 @@ from pyrate_limiter.clocks import AbstractClock, WallClock
 
 from crm_integrations.core.errors import InvalidRequest, RateLimited
 
+from .budgets import Budget, rate_budgets
+
 #: Above this many units per window, a per-unit log is too big: switch to GCRA.
 LOG_MAX_UNITS = 10_000
 #: Added to every computed wait so the re-check lands after the slot frees.
 WAIT_BUFFER = 0.01
 #: How often (seconds) a process trims expired log entries of a bucket it uses.
 LEAK_EVERY = 30.0
-
-Budget = Sequence[Sequence[float]]
 
 
 def rates_from_budget(budget: Budget) -> list[Rate]:
@@ -333,8 +334,8 @@ class _BucketEntry:
 class SharedRateLimiter:
     """``acquire(budget, account, weight)`` before each provider call.
 
-    ``budget`` names a ``CRM_RATE_LIMITS`` entry (``"hubspot"``, ``"hubspot:search"``); the
-    bucket is per account, e.g. ``hubspot:12345``.
+    ``budget`` names a budget (``"hubspot"``, ``"hubspot:search"``: crm_integrations/core/http/budgets.py);
+    the bucket is per account, e.g. ``hubspot:12345``.
     """
 
     def __init__(
@@ -349,7 +350,7 @@ class SharedRateLimiter:
             from django.conf import settings
 
             storage_url = storage_url or settings.CRM_HTTP["RATE_LIMIT_STORAGE_URL"]
-            budgets = budgets if budgets is not None else settings.CRM_RATE_LIMITS
+            budgets = budgets if budgets is not None else rate_budgets()
             if max_inline_wait is None:
                 max_inline_wait = float(settings.CRM_HTTP["MAX_INLINE_WAIT"])
         self.storage_url = storage_url
@@ -360,7 +361,7 @@ class SharedRateLimiter:
 
     def rates(self, budget: str) -> list[Rate]:
         if budget not in self.budgets:
-            raise ImproperlyConfigured(f"No rate budget {budget!r} in CRM_RATE_LIMITS")
+            raise ImproperlyConfigured(f"No rate budget {budget!r} (from a provider or CRM_RATE_LIMITS)")
         return rates_from_budget(self.budgets[budget])
 
     def _entry(self, storage: _Storage, budget: str, name: str) -> _BucketEntry:

@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from crm_integrations import polling, selectors
+from crm_integrations import selectors
+from crm_integrations.intake import polling
 from crm_integrations.models import OrganizationIntegration
 
 

@@ -1,4 +1,4 @@
-"""The contract intake benchmark's figures and the printed table (no Django here)."""
+"""The contract benchmarks' figures and their printed tables (no Django here)."""
 
 from __future__ import annotations
 
@@ -39,11 +39,15 @@ def _seconds(values: Sequence[float]) -> str:
     )
 
 
+def _pace(interval: float) -> str:
+    return f"one every {interval:.2f} s" if interval else "all at once"
+
+
 def report_lines(report: IntakeReport) -> list[str]:
-    pace = f"one every {report.interval:.2f} s" if report.interval else "all at once"
     per_contract = report.api_calls / report.contracts if report.contracts else 0.0
     lines = [
-        f"{report.deals} deals reached the workflow's stage ({pace}); gunicorn x{report.web_workers}, "
+        f"{report.deals} deals reached the workflow's stage ({_pace(report.interval)}); "
+        f"gunicorn x{report.web_workers}, "
         f"Celery x{report.workers}, {report.broker}",
         f"workflow webhooks stored                {report.webhooks}",
         f"contracts created                       {report.contracts}/{report.deals}",
@@ -73,10 +77,9 @@ class StatusReport:
 
 
 def status_report_lines(report: StatusReport) -> list[str]:
-    pace = f"one every {report.interval:.2f} s" if report.interval else "all at once"
     per_change = report.api_calls / report.changes if report.changes else 0.0
     lines = [
-        f"{report.changes} status changes over {report.contracts} contracts ({pace}); "
+        f"{report.changes} status changes over {report.contracts} contracts ({_pace(report.interval)}); "
         f"Celery x{report.workers}, {report.broker}",
         f"changes written to the deal               {report.written}/{report.changes} "
         "(the rest overtaken by a newer change first)",

@@ -31,9 +31,9 @@ from django.utils import timezone
 
 from contracts.models import Contract, NegotiationStatus
 from contracts.services import contract_status_set
-from contracts.status_sync import PROPERTY
+from contracts.status_out import PROPERTY
 from crm_integrations.models import OrganizationIntegration, ProviderApiCall
-from devtools.benchmarks.harness.portal import benchmark_portal, process_env
+from devtools.benchmarks.harness.portal import in_benchmark_portal, process_env
 from devtools.benchmarks.harness.worker import broker_name, broker_notes, run_worker
 from devtools.sandboxes.hubspot import RunningSandbox
 
@@ -65,16 +65,11 @@ class Change:
     at: datetime
 
 
-def run_benchmark(options: StatusOptions) -> StatusReport:
-    with benchmark_portal(
-        slug=SLUG, portal_id=PORTAL, name="Contract status benchmark", keep=options.keep
-    ) as setting:
-        return _run(*setting, options)
-
-
-def _run(
+@in_benchmark_portal(slug=SLUG, portal_id=PORTAL, name="Contract status benchmark")
+def run_benchmark(
     sandbox: RunningSandbox, connection: OrganizationIntegration, var_dir: str, options: StatusOptions
 ) -> StatusReport:
+    """Called with the options alone: the portal comes from ``in_benchmark_portal``."""
     warm_up, *contracts = [
         _new_contract(sandbox, connection, number) for number in range(options.contracts + 1)
     ]

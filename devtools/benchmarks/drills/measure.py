@@ -4,7 +4,7 @@ and our database (leads, decisions): reading them costs no API call.
 - written: the drill's leads with an owner at the CRM;
 - duplicated writes: owner values an app wrote beyond the first on one lead (the property's
   history, source ``API``), plus follow-up tasks beyond the first for one assignment (a task's body
-  carries ``[lead-routing:decision-<id>]``, crm_integrations/hubspot/tasks.py);
+  carries ``[lead-routing:decision-<id>]``, crm_integrations/hubspot/follow_ups.py);
 - lost: leads created that have no owner at the end (the starter rules give every lead to the
   sales team, so every drill lead should get one);
 - seconds to recover: from the fault's end to the last lead's owner written (0 when every owner

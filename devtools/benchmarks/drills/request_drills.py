@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import requests
 from django.conf import settings
 
+from crm_integrations.intake.deliveries import REFUSED_BODY_KEPT
 from crm_integrations.models import DeliveryStatus, EventOutcome, WebhookDelivery, WebhookEvent
-from crm_integrations.webhooks import REFUSED_BODY_KEPT
 from devtools.benchmarks.harness.load import lead_batches, send_all, with_retries
 from devtools.sandboxes.hubspot.signing import signed_headers, v3_uri
 from field_mapping.models import Lead

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -65,3 +65,59 @@ class BenchmarkCommand(BaseCommand):
     def write_lines(self, lines: Iterable[str]) -> None:
         for line in lines:
             self.stdout.write(line)
+
+
+class StackCommand(BenchmarkCommand):
+    """A benchmark or drill that starts its own stack (gunicorn and Celery workers, a broker, a database).
+
+    It declares once which stack options it takes, the counts that must be at least 1 and the values that
+    must not be negative (else ``refusal``), and its options dataclass. ``add_options`` adds its own
+    options, ``check`` refuses other bad values, ``computed`` gives the fields no option of the same name
+    gives, and ``run`` does the work with the dataclass.
+    """
+
+    options_class: ClassVar[type]
+    at_least_one: ClassVar[tuple[str, ...]]
+    not_negative: ClassVar[tuple[str, ...]] = ()
+    refusal: ClassVar[str]
+    default_timeout: ClassVar[float]
+    timeout_help: ClassVar[str] = "Most seconds to wait"
+    keep_help: ClassVar[str] = "Keep the benchmark organization afterwards."
+    web: ClassVar[bool] = True  # --web-workers (gunicorn)
+    broker: ClassVar[bool] = True  # --broker-url
+    configured_db: ClassVar[bool] = False  # --configured-db, which sets ``fresh_db``
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        self.add_options(parser)
+        add_worker_arguments(parser, web=self.web)
+        add_run_arguments(
+            parser,
+            timeout=self.default_timeout,
+            timeout_help=self.timeout_help,
+            keep_help=self.keep_help,
+            broker=self.broker,
+        )
+        if self.configured_db:
+            add_configured_db_argument(parser)
+
+    def add_options(self, parser: CommandParser) -> None:
+        """The command's own options, before the stack's."""
+
+    def check(self, options: Mapping[str, Any]) -> None:
+        """Refuse (``CommandError``) what ``at_least_one`` and ``not_negative`` do not cover."""
+
+    def computed(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def run(self, settings: Any) -> None:
+        raise NotImplementedError
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        require_at_least_one(options, self.at_least_one, self.refusal)
+        if any(options[name] < 0 for name in self.not_negative):
+            raise CommandError(self.refusal)
+        self.check(options)
+        computed = self.computed(options)
+        if self.configured_db:
+            computed.setdefault("fresh_db", not options["configured_db"])
+        self.run(options_for(self.options_class, options, **computed))

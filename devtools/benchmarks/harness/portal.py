@@ -6,17 +6,19 @@ a portal no real connection uses), before a run (a leftover of ``--keep`` or a c
 
 from __future__ import annotations
 
+import functools
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Protocol, TypeVar
 
-from django.conf import settings
 from django.core.management.base import CommandError
 from django.db.models import Q
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from crm_integrations.hubspot.config import hubspot_apps
 from crm_integrations.models import (
     Integration,
     Organization,
@@ -35,7 +37,7 @@ ENVIRONMENT = "sandbox"
 
 def sandbox_app() -> dict[str, str]:
     """The app's "sandbox" HubSpot app settings: the sandbox must sign and issue tokens with them."""
-    conf = settings.HUBSPOT.get(ENVIRONMENT) or {}
+    conf = hubspot_apps().get(ENVIRONMENT) or {}
     if not conf.get("CLIENT_SECRET") or not conf.get("CLIENT_ID"):
         raise CommandError("HUBSPOT_SANDBOX_CLIENT_ID and HUBSPOT_SANDBOX_CLIENT_SECRET must be set.")
     return conf
@@ -68,7 +70,7 @@ def process_env(sandbox: RunningSandbox, broker_url: str | None, **more: str) ->
 def pointed_at(sandbox: RunningSandbox) -> Iterator[None]:
     """This process's "sandbox" HubSpot environment talks to ``sandbox`` (for the processing part)."""
     conf = {**sandbox_app(), "AUTH_BASE_URL": sandbox.base_url, "API_BASE_URL": sandbox.base_url}
-    with override_settings(HUBSPOT={**settings.HUBSPOT, ENVIRONMENT: conf}):
+    with override_settings(HUBSPOT={**hubspot_apps(), ENVIRONMENT: conf}):
         yield
 
 
@@ -124,3 +126,33 @@ def benchmark_portal(
         sandbox.stop()
         if not keep:
             remove_benchmark_data(slug=slug, portal_id=portal_id)
+
+
+class KeepOption(Protocol):
+    @property
+    def keep(self) -> bool:  # leave the organization for the admin afterwards
+        ...
+
+
+Options = TypeVar("Options", bound=KeepOption)
+Report = TypeVar("Report")
+#: A benchmark run in its portal: (sandbox, connection, private ``VAR_DIR``, options) -> its report.
+PortalRun = Callable[[RunningSandbox, OrganizationIntegration, str, Options], Report]
+
+
+def in_benchmark_portal(
+    *, slug: str, portal_id: int, name: str
+) -> Callable[[PortalRun[Options, Report]], Callable[[Options], Report]]:
+    """Make a ``PortalRun`` a benchmark called with its options alone, run in a ``benchmark_portal``
+    of its own: the contract benchmarks' entry points (devtools/benchmarks/contracts/creation.py and
+    status.py), which differ only in what they do there."""
+
+    def decorate(run: PortalRun[Options, Report]) -> Callable[[Options], Report]:
+        @functools.wraps(run)
+        def run_benchmark(options: Options) -> Report:
+            with benchmark_portal(slug=slug, portal_id=portal_id, name=name, keep=options.keep) as setting:
+                return run(*setting, options)
+
+        return run_benchmark
+
+    return decorate

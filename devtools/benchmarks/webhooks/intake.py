@@ -16,8 +16,8 @@ from datetime import datetime
 
 from django.core.management.base import CommandError
 
-from crm_integrations import webhooks
 from crm_integrations.core.errors import RetryLater
+from crm_integrations.intake import processing
 from crm_integrations.models import (
     EventOutcome,
     OrganizationIntegration,
@@ -43,11 +43,11 @@ def seed_lead_ids(sandbox: RunningSandbox, count: int) -> list[str]:
 
 def process_deliveries(delivery_ids: Sequence[int]) -> None:
     """What the ``process_webhook_delivery`` task does, in this process, in the order received:
-    ``webhooks.process``, and on ``RetryLater`` the same again after the wait the task would take."""
+    ``processing.process``, and on ``RetryLater`` the same again after the wait the task would take."""
     for delivery_id in sorted(delivery_ids):
         while True:
             try:
-                webhooks.process(delivery_id)
+                processing.process(delivery_id)
                 break
             except RetryLater as error:
                 time.sleep(error.retry_after)

@@ -5,44 +5,30 @@ deals by real Celery worker processes; prints status change -> deal updated p50/
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.management.base import CommandError, CommandParser
 
 from devtools.benchmarks.contracts.report import status_report_lines
 from devtools.benchmarks.contracts.status import StatusOptions, run_benchmark
-from devtools.benchmarks.harness.command import (
-    BenchmarkCommand,
-    add_run_arguments,
-    add_worker_arguments,
-    options_for,
-    require_at_least_one,
-)
-
-REFUSAL = "Use at least 1 change, contract and Celery worker, and an interval >= 0."
+from devtools.benchmarks.harness.command import StackCommand
 
 
-class Command(BenchmarkCommand):
+class Command(StackCommand):
     help = "Time contract status changes to their HubSpot deal (p50/p95) against the HubSpot sandbox."
+    options_class = StatusOptions
+    at_least_one = ("changes", "contracts", "workers")
+    not_negative = ("interval",)
+    refusal = "Use at least 1 change, contract and Celery worker, and an interval >= 0."
+    default_timeout = 120
+    web = False
 
-    def add_arguments(self, parser: CommandParser) -> None:
+    def add_options(self, parser: CommandParser) -> None:
         parser.add_argument("--changes", type=int, default=50, help="Status changes made (50).")
         parser.add_argument("--contracts", type=int, default=10, help="Contracts they go round (10).")
         parser.add_argument(
             "--interval", type=float, default=0.5, help="Seconds between two changes (0.5; 0: all at once)."
         )
-        add_worker_arguments(parser, web=False)
-        add_run_arguments(parser, timeout=120)
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        require_at_least_one(
-            options,
-            ("changes", "contracts", "workers"),
-            REFUSAL,
-        )
-        if options["interval"] < 0:
-            raise CommandError(REFUSAL)
-        settings = options_for(StatusOptions, options)
+    def run(self, settings: StatusOptions) -> None:
         self.stdout.write(f"Changing {settings.changes} contract statuses against the HubSpot sandbox ...")
         report = run_benchmark(settings)
         self.write_lines(status_report_lines(report))

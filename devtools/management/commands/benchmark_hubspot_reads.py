@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
 from django.utils import timezone
 
 from crm_integrations.core import registry
 from crm_integrations.hubspot.client import HubSpotClient
+from crm_integrations.hubspot.config import hubspot_apps, hubspot_settings
 from crm_integrations.models import ConnectionStatus, Integration, OrganizationIntegration, ProviderApiCall
 from devtools.sandboxes.hubspot import start_sandbox
 from devtools.sandboxes.hubspot.client import SandboxControl
@@ -86,8 +86,8 @@ def sandbox_client(base_url: str) -> Iterator[HubSpotClient]:
     """A client for an in-memory connection to the sandbox at ``base_url`` (tokens from its control API)."""
     control = SandboxControl(base_url)
     tokens = control.token()
-    conf = {**settings.HUBSPOT["sandbox"], "AUTH_BASE_URL": base_url, "API_BASE_URL": base_url}
-    with override_settings(HUBSPOT={**settings.HUBSPOT, "sandbox": conf}):
+    conf = {**hubspot_settings("sandbox"), "AUTH_BASE_URL": base_url, "API_BASE_URL": base_url}
+    with override_settings(HUBSPOT={**hubspot_apps(), "sandbox": conf}):
         connection = OrganizationIntegration(
             integration=Integration(provider="hubspot", name="HubSpot"),
             environment="sandbox",

@@ -8,31 +8,31 @@ that never got its owner exits 1. The work is in :mod:`devtools.benchmarks.routi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from devtools.benchmarks.harness.command import (
-    BenchmarkCommand,
-    add_configured_db_argument,
-    add_run_arguments,
-    add_worker_arguments,
-    options_for,
-    require_at_least_one,
-)
+from devtools.benchmarks.harness.command import StackCommand
 from devtools.benchmarks.routing.latency import LatencyOptions, run_benchmark
 from devtools.benchmarks.routing.latency_report import report_lines
 
 
-class Command(BenchmarkCommand):
+class Command(StackCommand):
     help = (
         "Create N new leads at once in a HubSpot sandbox and time them to their owner written back "
         "through webhooks, gunicorn and Celery workers; count the API calls per routed lead."
     )
+    options_class = LatencyOptions
+    at_least_one = ("leads", "web_workers", "workers", "senders")
+    refusal = "Use at least 1 lead, web worker, Celery worker and sender."
+    default_timeout = 900
+    timeout_help = "Most seconds to wait for the owners"
+    keep_help = "Keep the fresh database file / the organization."
+    configured_db = True
 
-    def add_arguments(self, parser: CommandParser) -> None:
+    def add_options(self, parser: CommandParser) -> None:
         parser.add_argument("--leads", type=int, default=5000, help="New leads in the burst (5000).")
-        add_worker_arguments(parser)
         parser.add_argument(
             "--senders", type=int, default=10, help="The sandbox's concurrent webhook POSTs (10)."
         )
@@ -54,30 +54,16 @@ class Command(BenchmarkCommand):
             help="The sandbox portal's API calls per 10 s (110, HubSpot's for public apps; the app keeps "
             "a tenth below it). A higher one shows what the pipeline does when HubSpot is not the bound.",
         )
-        add_configured_db_argument(parser)
-        add_run_arguments(
-            parser,
-            timeout=900,
-            timeout_help="Most seconds to wait for the owners",
-            keep_help="Keep the fresh database file / the organization.",
-        )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        require_at_least_one(
-            options,
-            ("leads", "web_workers", "workers", "senders"),
-            "Use at least 1 lead, web worker, Celery worker and sender.",
-        )
+    def check(self, options: Mapping[str, Any]) -> None:
         if options["api_limit"] < 2:
             raise CommandError("--api-limit must allow at least 2 calls per 10 s.")
-        settings = options_for(
-            LatencyOptions,
-            options,
-            lead_events_only=not options["all_subscriptions"],
-            fresh_db=not options["configured_db"],
-            progress=not options["no_progress"],
-        )
+
+    def computed(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        return {"lead_events_only": not options["all_subscriptions"], "progress": not options["no_progress"]}
+
+    def run(self, settings: LatencyOptions) -> None:
         self.stdout.write(f"Creating {settings.leads:,} new leads in a HubSpot sandbox and routing them ...")
         report = run_benchmark(settings)
         self.write_lines(report_lines(report))

@@ -7,6 +7,7 @@ duplicated write or any other problem a drill found. The work is in :mod:`devtoo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
@@ -15,23 +16,24 @@ from devtools.benchmarks.drills.measure import DrillResult
 from devtools.benchmarks.drills.report import table_lines
 from devtools.benchmarks.drills.runner import DRILLS, chosen, run_drills
 from devtools.benchmarks.drills.stack import DrillOptions
-from devtools.benchmarks.harness.command import (
-    BenchmarkCommand,
-    add_configured_db_argument,
-    add_run_arguments,
-    add_worker_arguments,
-    options_for,
-    require_at_least_one,
-)
+from devtools.benchmarks.harness.command import StackCommand
 
 
-class Command(BenchmarkCommand):
+class Command(StackCommand):
     help = (
         "Run the reliability drills against a HubSpot sandbox, gunicorn and Celery workers started for "
         "them, and print sent / stored / routed / written / lost / duplicated writes / seconds to recover."
     )
+    options_class = DrillOptions
+    at_least_one = ("leads", "workers", "web_workers")
+    refusal = "Use at least 1 lead, Celery worker and web worker."
+    default_timeout = 180
+    timeout_help = "Most seconds a drill waits for its owners"
+    keep_help = ""
+    broker = False
+    configured_db = True
 
-    def add_arguments(self, parser: CommandParser) -> None:
+    def add_options(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--drills", default="", help=f"Comma-separated drills to run (default: all): {', '.join(DRILLS)}."
         )
@@ -42,28 +44,12 @@ class Command(BenchmarkCommand):
         parser.add_argument(
             "--fault-seconds", type=float, default=10, help="Seconds CRM faults stay on after creation (10)."
         )
-        add_worker_arguments(parser)
-        add_run_arguments(
-            parser,
-            timeout=180,
-            timeout_help="Most seconds a drill waits for its owners",
-            keep_help="",
-            broker=False,
-        )
-        add_configured_db_argument(parser)
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        require_at_least_one(
-            options, ("leads", "workers", "web_workers"), "Use at least 1 lead, Celery worker and web worker."
-        )
+    def computed(self, options: Mapping[str, Any]) -> dict[str, Any]:
         names = tuple(name.strip() for name in options["drills"].split(",") if name.strip())
-        settings = options_for(
-            DrillOptions,
-            options,
-            drills=tuple(chosen(names)),
-            outage_seconds=options["outage"],
-            fresh_db=not options["configured_db"],
-        )
+        return {"drills": tuple(chosen(names)), "outage_seconds": options["outage"]}
+
+    def run(self, settings: DrillOptions) -> None:
         self.stdout.write(f"Running {len(settings.drills)} drill(s), {settings.leads} leads each ...")
         results = run_drills(settings, on_result=self._progress)
         self.write_lines(table_lines(results, settings))

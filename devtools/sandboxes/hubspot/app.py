@@ -17,7 +17,7 @@ from .guard import EXTENSION_KEY, bucket_of, rate_limited, sandbox
 from .http import reply
 from .services import Services
 from .state import SandboxState
-from .timeutil import iso, now_ms
+from .timeutil import iso
 
 logger = logging.getLogger(__name__)
 UNGUARDED_PREFIXES = ("/_sandbox",)
@@ -100,7 +100,7 @@ def _finish(response: Response) -> Response:
     if not request.path.startswith(UNGUARDED_PREFIXES):
         started = getattr(g, "started", time.perf_counter())
         sandbox().requests.add(
-            at=iso(now_ms()),
+            at=iso(sandbox().clock.now_ms()),
             method=request.method,
             path=request.path,
             query=request.query_string.decode(),

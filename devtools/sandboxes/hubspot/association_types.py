@@ -1,6 +1,6 @@
 """HUBSPOT_DEFINED association types between the sandbox's object types.
 
-Ids are from the reference's table (HubSpot's published defaults). Reverse ids the reference does not list
+Ids are HubSpot's published defaults (its associations v4 guide). Reverse ids HubSpot does not publish
 (contact->lead, company->lead, task<->lead) are ours: each is its forward id + 1, as in HubSpot's other pairs.
 """
 

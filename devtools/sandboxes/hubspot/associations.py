@@ -13,7 +13,6 @@ from .guard import EXEMPT, guard, sandbox
 from .http import batch_error, batch_reply, check_batch_size, int_param, json_body, no_content, paging, reply
 from .object_types import ObjectType, object_type
 from .state import Portal
-from .timeutil import now_ms
 
 BATCH_READ_LIMIT = 1000
 BATCH_WRITE_LIMIT = 100
@@ -80,7 +79,7 @@ def read_associations(from_key: str, object_id: str, to_key: str) -> Response:
 def associate_default(from_key: str, from_id: str, to_key: str, to_id: str) -> Response:
     source, target = _types(from_key, to_key)
     portal = guard(source.write_scopes, target.write_scopes).portal
-    started = now_ms()
+    started = sandbox().clock.now_ms()
     with sandbox().lock:
         results = _link_default(portal, source, target, from_id, to_id)
         _after_change(portal, source, target)
@@ -157,7 +156,7 @@ def batch_read(from_key: str, to_key: str) -> Response:
     source, target = _types(from_key, to_key)
     portal = guard(source.read_scopes, target.read_scopes, bucket=EXEMPT).portal
     inputs = check_batch_size(json_body().get("inputs"), BATCH_READ_LIMIT)
-    started = now_ms()
+    started = sandbox().clock.now_ms()
     results, missing, empty = [], [], []
     with sandbox().lock:
         for item in inputs:
@@ -193,7 +192,7 @@ def batch_create(from_key: str, to_key: str) -> Response:
     source, target = _types(from_key, to_key)
     portal = guard(source.write_scopes, target.write_scopes, bucket=EXEMPT).portal
     inputs = check_batch_size(json_body().get("inputs"), BATCH_WRITE_LIMIT)
-    started = now_ms()
+    started = sandbox().clock.now_ms()
     with sandbox().lock:
         results = [
             _link_labelled(
@@ -215,7 +214,7 @@ def batch_associate_default(from_key: str, to_key: str) -> Response:
     source, target = _types(from_key, to_key)
     portal = guard(source.write_scopes, target.write_scopes, bucket=EXEMPT).portal
     inputs = check_batch_size(json_body().get("inputs"), BATCH_WRITE_LIMIT)
-    started = now_ms()
+    started = sandbox().clock.now_ms()
     with sandbox().lock:
         results = [
             result

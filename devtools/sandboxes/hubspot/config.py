@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from ..settings import RuntimeSettings
 
 DEFAULT_PORTAL_ID = 24000001
 DEFAULT_CLIENT_ID = "sandbox-client-id"
@@ -30,7 +31,7 @@ WORKFLOW_RETRY_DELAYS = _workflow_retry_delays()
 
 
 @dataclass
-class SandboxConfig:
+class SandboxConfig(RuntimeSettings):
     """Everything tunable. Fields marked "runtime" can also be changed via ``PATCH /_sandbox/config``."""
 
     portal_ids: tuple[int, ...] = (DEFAULT_PORTAL_ID,)
@@ -78,40 +79,17 @@ class SandboxConfig:
         "retry_time_scale",
     )
 
+    TUPLE_FIELDS: ClassVar[tuple[str, ...]] = (
+        "portal_ids",
+        "redirect_uris",
+        "app_scopes",
+        "webhook_retry_delays",
+        "workflow_retry_delays",
+    )
+
     @classmethod
     def from_kwargs(cls, **kwargs: Any) -> SandboxConfig:
         """Build from keyword arguments; ``portal_id`` is accepted as shorthand for ``portal_ids``."""
         if "portal_id" in kwargs:
             kwargs["portal_ids"] = (int(kwargs.pop("portal_id")),)
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(kwargs) - names
-        if unknown:
-            raise TypeError(f"unknown sandbox option(s): {', '.join(sorted(unknown))}")
-        for name in (
-            "portal_ids",
-            "redirect_uris",
-            "app_scopes",
-            "webhook_retry_delays",
-            "workflow_retry_delays",
-        ):
-            if name in kwargs and kwargs[name] is not None:
-                kwargs[name] = tuple(kwargs[name])
-        return cls(**kwargs)
-
-    def update_runtime(self, changes: dict[str, Any]) -> dict[str, Any]:
-        """Apply ``changes`` to runtime fields (coerced to each field's type); returns the new values."""
-        unknown = set(changes) - set(self.RUNTIME_FIELDS)
-        if unknown:
-            raise ValueError(f"not changeable at run time: {', '.join(sorted(unknown))}")
-        for name, value in changes.items():
-            current = getattr(self, name)
-            if value is None or current is None:
-                setattr(self, name, value)
-            elif isinstance(current, bool):
-                setattr(self, name, value if isinstance(value, bool) else str(value).lower() == "true")
-            else:
-                setattr(self, name, type(current)(value))
-        return self.runtime_view()
-
-    def runtime_view(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.RUNTIME_FIELDS}
+        return super().from_kwargs(**kwargs)

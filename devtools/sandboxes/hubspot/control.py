@@ -1,4 +1,4 @@
-"""The control API under ``/_sandbox``: seed, reset, request log, faults, webhooks, user edits, tokens.
+"""The control API under ``/_sandbox``: seed, reset, clock, request log, faults, webhooks, user edits, tokens.
 
 No authentication: the server binds to loopback, and these routes refuse any non-loopback client.
 """
@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
+from ..clock import add_clock_routes
 from . import records, seed
 from .errors import api_error, validation_error
 from .guard import sandbox
@@ -22,6 +23,7 @@ SERVICES_KEY = "hubspot_sandbox_services"
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 blueprint = Blueprint("sandbox_control", __name__)
+add_clock_routes(blueprint, lambda: sandbox().clock)
 
 
 def services() -> Services:
@@ -96,7 +98,8 @@ def patch_config() -> Response:
 
 @blueprint.post("/reset")
 def reset() -> Response:
-    """Re-seed every portal (optionally with a new ``seed``) and clear tokens, limits, faults and logs."""
+    """Back to real time, re-seed every portal (optionally with a new ``seed``) and clear tokens, limits,
+    faults and logs."""
     body = _body()
     state = sandbox()
     with state.lock:
@@ -104,6 +107,7 @@ def reset() -> Response:
             state.config.seed = int(body["seed"])
         if "seedLeads" in body:
             state.config.seed_leads = int(body["seedLeads"])
+        state.clock.reset()
         seed.populate(state)
         if not body.get("keepTokens"):
             state.tokens.clear()
@@ -125,7 +129,9 @@ def seed_leads() -> Response:
         portal = state.portal(body.get("portalId"))
         fresh = seed.Fresh(state.emit, _user_source(portal, body)) if body.get("fresh") else None
         unowned = bool(body.get("unowned"))
-        ids = seed.seed_leads(portal, state.config.seed, count, fresh=fresh, unowned=unowned)
+        ids = seed.seed_leads(
+            portal, state.config.seed, count, fresh=fresh, unowned=unowned, clock=state.clock
+        )
         total = sum(not r.archived for r in portal.records["leads"].values())
     return reply(
         {"created": len(ids), "firstId": str(ids[0]), "lastId": str(ids[-1]), "totalLeads": total}, 201

@@ -24,7 +24,6 @@ from .http import (
 from .object_types import ObjectType, object_type
 from .search import parse_search, run_search
 from .state import API_SOURCE, Portal, Record, SandboxState
-from .timeutil import now_ms
 
 BATCH_LIMIT = 100
 LIST_LIMIT = 100
@@ -137,7 +136,7 @@ def _not_found_error(otype: ObjectType, verb: str, ids: list[str]) -> dict[str, 
 def batch_read(object_type_key: str) -> Response:
     otype, portal = _read(object_type_key)
     body = json_body()
-    started = now_ms()
+    started = sandbox().clock.now_ms()
     inputs = check_batch_size(body.get("inputs"), BATCH_LIMIT)
     archived = bool_param("archived")
     with sandbox().lock:
@@ -161,10 +160,11 @@ def batch_read(object_type_key: str) -> Response:
 def batch_create(object_type_key: str) -> Response:
     """All or nothing (one bad input: 400, nothing created), unless every input has its own
     ``objectWriteTraceId``: then each input stands alone and the failed ones come back in a 207
-    (reference §3.1, "Multi-status"; HubSpot's error-handling guide)."""
+    (HubSpot's error-handling guide, "Multi-status"), which the app's batch create relies on
+    (crm_integrations/hubspot/batch_create.py)."""
     otype, portal = _write(object_type_key)
     inputs = check_batch_size(json_body().get("inputs"), BATCH_LIMIT)
-    started = now_ms()
+    started = sandbox().clock.now_ms()
     state = sandbox()
     traces = [str(item.get(TRACE_ID) or "") for item in inputs]
     if all(traces) and len(set(traces)) == len(traces):
@@ -204,7 +204,7 @@ def _create_each(
 def batch_update(object_type_key: str) -> Response:
     otype, portal = _write(object_type_key)
     inputs = check_batch_size(json_body().get("inputs"), BATCH_LIMIT)
-    started = now_ms()
+    started = sandbox().clock.now_ms()
     state = sandbox()
     with state.lock:
         planned, missing = [], []
@@ -229,7 +229,7 @@ def batch_upsert(object_type_key: str) -> Response:
     """Create-or-update by a unique ``idProperty`` (e.g. contacts by ``email``)."""
     otype, portal = _write(object_type_key)
     inputs = check_batch_size(json_body().get("inputs"), BATCH_LIMIT)
-    started = now_ms()
+    started = sandbox().clock.now_ms()
     state = sandbox()
     with state.lock:
         plans = []

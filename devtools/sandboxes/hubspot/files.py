@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -82,7 +81,7 @@ def signed_url(file_id: str) -> Response:
     seconds = request.args.get("expirationSeconds", str(state.config.signed_url_default_ttl))
     if not seconds.isdigit() or not 0 < int(seconds) <= MAX_SIGNED_URL_SECONDS:
         raise validation_error(f"expirationSeconds must be between 1 and {MAX_SIGNED_URL_SECONDS}.")
-    expires = int(time.time()) + int(seconds)
+    expires = int(state.clock.time()) + int(seconds)
     signature = _signature(state, portal_id, stored.id, expires)
     url = (
         f"{request.host_url}hubfs/signed/{portal_id}/{stored.id}/{stored.name}.{stored.extension}"
@@ -115,7 +114,7 @@ def signed_download(portal_id: int, file_id: int, filename: str) -> Response:
     )
     if not valid:
         return Response("AccessDenied: signature does not match", status=403, content_type="text/plain")
-    if int(expires) < time.time():
+    if int(expires) < state.clock.time():
         return Response("AccessDenied: Request has expired", status=403, content_type="text/plain")
     with state.lock:
         stored = state.portals.get(portal_id) and state.portals[portal_id].files.get(file_id)

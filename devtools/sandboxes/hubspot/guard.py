@@ -41,7 +41,7 @@ def authenticate(state: SandboxState) -> AccessToken:
     found = state.tokens.access(value.strip()) if scheme.lower() == "bearer" and value.strip() else None
     if found is None or found.revoked:
         raise invalid_authentication()
-    left = found.seconds_left()
+    left = state.tokens.seconds_left(found)
     if left < 0:
         raise expired_authentication(-left)
     return found

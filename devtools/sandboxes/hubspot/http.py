@@ -7,7 +7,8 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from .errors import validation_error
-from .timeutil import iso, now_ms
+from .guard import sandbox
+from .timeutil import iso
 
 
 def json_body() -> dict[str, Any]:
@@ -62,7 +63,7 @@ def batch_reply(
         "results": results,
         "requestedAt": iso(started_ms),
         "startedAt": iso(started_ms),
-        "completedAt": iso(now_ms()),
+        "completedAt": iso(sandbox().clock.now_ms()),
     }
     if errors:
         body["numErrors"] = len(errors)

@@ -214,7 +214,7 @@ def access_info(state: SandboxState, access: AccessToken, *, v3: bool) -> dict[s
         "scopes": list(grant.scopes),
         "hub_id": grant.portal_id,
         "app_id": state.config.app_id,
-        "expires_in": max(access.seconds_left(), 0),
+        "expires_in": max(state.tokens.seconds_left(access), 0),
         "user_id": grant.user_id,
         "token_type": "access",
         "is_private_distribution": False,
@@ -273,7 +273,7 @@ def introspect() -> Response:
     _check_client(state, form)
     value, hint = form.get("token", ""), form.get("token_type_hint", "")
     access = state.tokens.access(value) if hint != "refresh_token" else None
-    if access is not None and not access.revoked and access.seconds_left() >= 0:
+    if access is not None and not access.revoked and state.tokens.seconds_left(access) >= 0:
         return reply(access_info(state, access, v3=True))
     refresh = state.tokens.refresh(value) if hint != "access_token" else None
     if refresh is not None:
@@ -299,8 +299,8 @@ def access_token_info(value: str) -> Response:
     access = state.tokens.access(value)
     if access is None or access.revoked:
         raise not_found("access token not found")
-    if access.seconds_left() < 0:
-        raise expired_authentication(-access.seconds_left())
+    if state.tokens.seconds_left(access) < 0:
+        raise expired_authentication(-state.tokens.seconds_left(access))
     return reply(access_info(state, access, v3=False))
 
 

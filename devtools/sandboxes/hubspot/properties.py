@@ -10,7 +10,6 @@ from .http import bool_param, json_body, reply
 from .object_types import ObjectType, object_type
 from .property_defs import FIELD_TYPES, PropertyDef
 from .state import Portal
-from .timeutil import now_ms
 
 blueprint = Blueprint("properties", __name__)
 
@@ -70,7 +69,7 @@ def create_property(object_type_key: str) -> Response:
             has_unique_value=bool(body.get("hasUniqueValue")),
             description=str(body.get("description", "")),
             display_order=int(body.get("displayOrder", -1)),
-            created_ms=now_ms(),
+            created_ms=sandbox().clock.now_ms(),
         )
         known[name] = prop
         return reply(_api(portal, otype, prop), 201)

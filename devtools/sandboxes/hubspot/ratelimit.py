@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass
+
+from ..clock import Clock
 
 
 @dataclass(frozen=True)
@@ -20,12 +21,13 @@ class Verdict:
 class RateLimiter:
     """Counts accepted requests per key over a rolling window; rejected requests do not use up budget."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._hits: dict[Hashable, deque[float]] = {}
 
-    def hit(self, key: Hashable, limit: int, interval_ms: int, now: float | None = None) -> Verdict:
-        moment = time.monotonic() if now is None else now
+    def hit(self, key: Hashable, limit: int, interval_ms: int) -> Verdict:
+        moment = self._clock.monotonic()
         window = interval_ms / 1000
         with self._lock:
             hits = self._hits.setdefault(key, deque())

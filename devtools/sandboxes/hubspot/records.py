@@ -15,7 +15,7 @@ from .errors import api_error, not_found, property_errors, validation_error
 from .object_types import ObjectType, find_object_type, object_type
 from .property_defs import check_value, problem
 from .state import ChangeSource, HistoryEntry, Portal, Record, RecordChange, SandboxState
-from .timeutil import iso, now_ms
+from .timeutil import iso
 
 PIPELINE_PROPERTIES = {"deals": ("pipeline", "dealstage"), "leads": ("hs_pipeline", "hs_pipeline_stage")}
 DEFAULT_PIPELINES = {"deals": "default", "leads": "lead-pipeline-id"}
@@ -190,7 +190,8 @@ def _check_create_rules(
                 "A lead must be created with an association to an existing contact "
                 "(associationTypeId 578, lead to primary contact)."
             )
-    # Notes (reference §8) and tasks (HubSpot's tasks guide: the due date) need hs_timestamp.
+    # Notes (HubSpot's notes guide: the note's date) and tasks (its tasks guide: the due date) need
+    # hs_timestamp.
     if otype.name in ("notes", "tasks") and not values.get("hs_timestamp"):
         raise property_errors(
             [problem("hs_timestamp", "REQUIRED", "hs_timestamp is required", portal.portal_id)]
@@ -284,7 +285,7 @@ def commit_create(
     state: SandboxState, portal: Portal, prepared: PreparedCreate, source: ChangeSource
 ) -> Record:
     otype = prepared.otype
-    moment = now_ms()
+    moment = state.clock.now_ms()
     record = insert_record(portal, otype, prepared.values, moment, source)
     for kind, to_id in prepared.links:
         portal.associations.add(otype.name, record.id, kind.to_type, to_id, kind.type_id)
@@ -325,7 +326,7 @@ def commit_update(
     clean: dict[str, str],
     source: ChangeSource,
 ) -> Record:
-    moment = now_ms()
+    moment = state.clock.now_ms()
     changed = _write(record, clean, source, moment)
     _touch(otype, record, source, moment)
     for name in changed:
@@ -357,7 +358,7 @@ def update_record(
 def archive_record(
     state: SandboxState, portal: Portal, otype: ObjectType, record: Record, source: ChangeSource
 ) -> None:
-    moment = now_ms()
+    moment = state.clock.now_ms()
     record.archived = True
     record.archived_ms = moment
     record.updated_ms = moment

@@ -1,7 +1,8 @@
 """CRM search: filter groups, one sort, free-text query, ``after`` offsets and HubSpot's limits.
 
-Limits (reference §4): ≤5 filter groups, ≤6 filters per group, ≤18 filters in all, ``limit`` ≤200,
-``query`` ≤3,000 characters, and no paging past 10,000 results (HTTP 400).
+Limits (HubSpot's search guide; crm_integrations/hubspot/search.py keeps within them): ≤5 filter groups,
+≤6 filters per group, ≤18 filters in all, ``limit`` ≤200, ``query`` ≤3,000 characters, and no paging past
+10,000 results (HTTP 400).
 """
 
 from __future__ import annotations

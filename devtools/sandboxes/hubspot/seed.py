@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..clock import Clock
 from . import records
 from .checkpoint import all_or_nothing
 from .config import SandboxConfig
@@ -45,7 +46,7 @@ from .state import (
     SandboxState,
     StoredFile,
 )
-from .timeutil import iso, now_ms
+from .timeutil import iso
 
 DAY_MS = 86_400_000
 BASE_COMPANIES, CONTACTS_PER_COMPANY, BASE_DEALS, BASE_TASKS = 30, 2, 12, 8
@@ -63,12 +64,14 @@ EMAIL_DOMAIN = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")  # a company domain us
 
 def populate(state: SandboxState) -> None:
     """(Re)build every configured portal from the seed."""
-    state.portals = {pid: build_portal(pid, state.config) for pid in state.config.portal_ids}
+    state.portals = {pid: build_portal(pid, state.config, state.clock) for pid in state.config.portal_ids}
 
 
-def build_portal(portal_id: int, config: SandboxConfig) -> Portal:
+def build_portal(portal_id: int, config: SandboxConfig, clock: Clock | None = None) -> Portal:
+    """A portal seeded from ``config``, its records dated back from ``clock``'s now (default: real time)."""
+    clock = clock or Clock()
     rng = random.Random(f"{config.seed}:{portal_id}")
-    anchor = now_ms()
+    anchor = clock.now_ms()
     portal = Portal(portal_id)
     start = anchor - 400 * DAY_MS
     for name in ("contacts", "companies", "deals", "leads", "notes", "tasks"):
@@ -77,7 +80,7 @@ def build_portal(portal_id: int, config: SandboxConfig) -> Portal:
         portal.records[name] = {}
     portal.pipelines = default_pipelines(start)
     _owners(portal, start)
-    seeder = _Seeder(portal, rng)
+    seeder = _Seeder(portal, rng, clock)
     companies = [seeder.company() for _ in range(BASE_COMPANIES)]
     for company in companies:
         for _ in range(CONTACTS_PER_COMPANY):
@@ -86,7 +89,7 @@ def build_portal(portal_id: int, config: SandboxConfig) -> Portal:
     _attachments(seeder, config.seed, deals[:3])
     for _ in range(BASE_TASKS):
         seeder.task()
-    seed_leads(portal, config.seed, config.seed_leads)
+    seed_leads(portal, config.seed, config.seed_leads, clock=clock)
     return portal
 
 
@@ -153,9 +156,14 @@ class _Seeder:
     """
 
     def __init__(
-        self, portal: Portal, rng: random.Random, fresh: Fresh | None = None, unowned: bool = False
+        self,
+        portal: Portal,
+        rng: random.Random,
+        clock: Clock,
+        fresh: Fresh | None = None,
+        unowned: bool = False,
     ) -> None:
-        self.portal, self.rng, self.anchor = portal, rng, now_ms()
+        self.portal, self.rng, self.clock, self.anchor = portal, rng, clock, clock.now_ms()
         self.fresh, self.unowned = fresh, unowned
         self.owners = active_owner_ids(portal)
         self.company_names = {r.properties.get("name") for r in portal.records["companies"].values()}
@@ -163,7 +171,9 @@ class _Seeder:
 
     def past(self, max_days: int) -> int:
         seconds, millis = self.rng.randint(1, max_days * DAY_MS // 1000), self.rng.randint(0, 999)
-        return now_ms() if self.fresh else self.anchor - seconds * 1000 - millis  # same draws either way
+        if self.fresh:
+            return self.clock.now_ms()  # after the same draws either way
+        return self.anchor - seconds * 1000 - millis
 
     def insert(self, kind: str, values: dict[str, str], created_ms: int) -> Record:
         clean = {key: value for key, value in values.items() if value}
@@ -336,12 +346,19 @@ def _attachments(seeder: _Seeder, seed: int, deals: list[Record]) -> None:
 
 
 def seed_leads(
-    portal: Portal, seed: int, count: int, *, fresh: Fresh | None = None, unowned: bool = False
+    portal: Portal,
+    seed: int,
+    count: int,
+    *,
+    fresh: Fresh | None = None,
+    unowned: bool = False,
+    clock: Clock | None = None,
 ) -> list[int]:
     """Add ``count`` leads, each with a new contact at a new or existing company. Returns the lead ids.
 
     Every call is its own deterministic batch: the n-th call with a given seed always adds the same leads.
     ``fresh``: created now, with creation events (a burst of new leads); ``unowned``: no owners.
+    ``clock``: the sandbox's (state.py), which dates the records; default: real time.
     All or nothing: if any lead fails, every record and link the call added is taken back (and no
     creation event is sent), so a portal is never left half-seeded.
     """
@@ -349,7 +366,7 @@ def seed_leads(
     with all_or_nothing(portal):
         rng = random.Random(f"{seed}:{portal.portal_id}:leads:{portal.lead_batches}")
         held = Fresh(events.append, fresh.source) if fresh else None
-        seeder = _Seeder(portal, rng, held, unowned)
+        seeder = _Seeder(portal, rng, clock or Clock(), held, unowned)
         portal.lead_batches += 1
         companies = [company for company in portal.records["companies"].values() if not company.archived]
         ids = [seeder.lead(companies) for _ in range(count)]

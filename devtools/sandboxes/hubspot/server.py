@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from ..common import QuietHandler
+from ..common import QuietHandler, ServedInThread
 from .app import create_app
 from .client import SandboxControl
 from .config import SandboxConfig
@@ -21,7 +21,7 @@ from .state import SandboxState
 
 
 @dataclass
-class RunningSandbox:
+class RunningSandbox(ServedInThread):
     base_url: str
     app: Flask
     state: SandboxState
@@ -34,23 +34,14 @@ class RunningSandbox:
     def portal_id(self) -> int:
         return self.state.default_portal_id
 
-    def stop(self) -> None:
-        """Stop serving, then the background services (with ``state_file``: saving a last time)."""
-        self._server.shutdown()
-        self._thread.join(timeout=10)
+    def _stop_services(self) -> None:
+        """With ``state_file``: saving a last time."""
         self._services.stop()
-        self._server.server_close()
 
     def save(self) -> None:
         """Write the state file now (with ``state_file`` only; otherwise a no-op)."""
         if self._services.persistence is not None:
             self._services.persistence.save()
-
-    def __enter__(self) -> RunningSandbox:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
 
 def _bind(config: SandboxConfig, host: str, port: int, quiet: bool) -> tuple[Flask, BaseWSGIServer, Services]:

@@ -1,4 +1,5 @@
-"""HubSpot request signatures v1, v2 and v3 (reference §9.3), as the sandbox sends them to apps."""
+"""HubSpot request signatures v1, v2 and v3 (HubSpot's "Validating requests" guide), as the sandbox sends
+them to apps; crm_integrations/hubspot/webhooks.py checks them on the app's side."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from .association_store import AssociationStore
 from .config import SandboxConfig
 from .property_defs import PropertyDef
 from .state import GeneratedBytes, HistoryEntry, Owner, Portal, Record, SandboxState, StoredFile
-from .timeutil import iso, now_ms
+from .timeutil import iso
 from .tokens import AccessToken, Grant, RefreshToken
 from .webhooks import AppWebhooks, Subscription
 from .workflows import WorkflowAction, Workflows
@@ -42,7 +42,7 @@ def capture(state: SandboxState, webhooks: AppWebhooks, workflows: Workflows) ->
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
-        "savedAt": iso(now_ms()),
+        "savedAt": iso(state.clock.now_ms()),
         "seed": state.config.seed,
         "seedLeads": state.config.seed_leads,
         "signingKey": state.signing_key.hex(),

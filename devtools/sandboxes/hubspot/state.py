@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..clock import Clock
 from ..requestlog import RequestLog
 from .association_store import AssociationStore
 from .config import SandboxConfig
@@ -170,16 +171,17 @@ class Portal:
 
 
 class SandboxState:
-    """Portals plus the cross-cutting services (tokens, limits, faults, request log, change listeners)."""
+    """Portals plus the cross-cutting services: clock, tokens, limits, faults, request log, listeners."""
 
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.lock = threading.RLock()
         self.portals: dict[int, Portal] = {}
-        self.tokens = TokenStore()
+        self.clock = Clock()
+        self.tokens = TokenStore(self.clock)
         self.requests = RequestLog()
         self.faults = FaultInjector()
-        self.limiter = RateLimiter()
+        self.limiter = RateLimiter(self.clock)
         self.stop_event = threading.Event()
         self.signing_key = secrets.token_bytes(32)  # signs file download URLs
         self._listeners: list[Callable[[RecordChange], None]] = []

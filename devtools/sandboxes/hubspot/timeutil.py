@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 
 
 def now_ms() -> int:
-    """Current wall-clock time in epoch milliseconds."""
+    """Real time in epoch milliseconds, for what happens on the wire (webhook signature timestamps, the
+    delivery log), which the receiving app checks against its own clock. What the sandbox stores and
+    expires reads its own clock instead (``SandboxState.clock``, devtools/sandboxes/clock.py)."""
     return time.time_ns() // 1_000_000
 
 

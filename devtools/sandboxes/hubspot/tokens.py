@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+
+from ..clock import Clock
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,6 @@ class AccessToken:
     refresh_token: str | None
     revoked: bool = False
 
-    def seconds_left(self, now: float | None = None) -> int:
-        return int(self.expires_at - (time.time() if now is None else now))
-
 
 @dataclass
 class RefreshToken:
@@ -51,7 +49,8 @@ class RefreshToken:
 
 
 class TokenStore:
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
         self._lock = threading.Lock()
         self._codes: dict[str, AuthCode] = {}
         self._access: dict[str, AccessToken] = {}
@@ -70,7 +69,7 @@ class TokenStore:
             return self._pending.pop(request_id, None)
 
     def new_code(self, grant: Grant, redirect_uri: str, code_challenge: str | None, ttl: int) -> AuthCode:
-        code = AuthCode(str(uuid.uuid4()), grant, redirect_uri, code_challenge, time.time() + ttl)
+        code = AuthCode(str(uuid.uuid4()), grant, redirect_uri, code_challenge, self.clock.time() + ttl)
         with self._lock:
             self._codes[code.code] = code
         return code
@@ -79,7 +78,7 @@ class TokenStore:
         """The code if it exists, is unused and unexpired; it is used up either way (single use)."""
         with self._lock:
             found = self._codes.get(code)
-            if found is None or found.used or found.expires_at < time.time():
+            if found is None or found.used or found.expires_at < self.clock.time():
                 if found is not None:
                     found.used = True
                 return None
@@ -96,9 +95,15 @@ class TokenStore:
                 self._refresh[refresh.token] = refresh
             else:
                 refresh = self._refresh[refresh_token]
-            access = AccessToken("C" + secrets.token_urlsafe(96), grant, time.time() + ttl, refresh.token)
+            access = AccessToken(
+                "C" + secrets.token_urlsafe(96), grant, self.clock.time() + ttl, refresh.token
+            )
             self._access[access.token] = access
         return access, refresh
+
+    def seconds_left(self, access: AccessToken) -> int:
+        """Whole seconds until ``access`` expires by the sandbox's clock (negative: expired that long ago)."""
+        return int(access.expires_at - self.clock.time())
 
     def access(self, token: str) -> AccessToken | None:
         with self._lock:
@@ -127,7 +132,7 @@ class TokenStore:
 
     def expire_access(self, token: str | None = None, portal_id: int | None = None) -> int:
         """Force access tokens to be expired now: one token, a portal's, or all. Returns how many."""
-        now = time.time()
+        now = self.clock.time()
         with self._lock:
             chosen = [
                 item

@@ -1,20 +1,21 @@
 """Request validation against HubSpot's own OpenAPI files (``openapi/``), with openapi-core.
 
 The files are used as HubSpot published them, with a few documented relaxations applied to an in-memory copy
-where the files are stricter than the live API (per ``openapi/README.md`` and the reference):
+where the files are stricter than the live API (per ``openapi/README.md`` and HubSpot's guides):
 
 - ``servers`` becomes ``/`` so any sandbox host matches; ``security`` is dropped (tokens are checked in
   :mod:`.guard`).
 - Create inputs do not require ``associations`` (README: only leads need them in practice).
 - Search requests require nothing, and ``sorts`` items may be strings or ``{propertyName, direction}`` objects
-  (the reference's own example uses objects).
+  (HubSpot's search guide's own example uses objects).
 - Batch read requires only ``inputs``.
 - Written property values and the search ``after`` cursor may also be JSON numbers/booleans (and values null):
   HubSpot's JSON reader coerces scalars to strings, so clients that send ``{"amount": 1500}`` work there.
 - A path with a trailing slash is matched as the path without it, as HubSpot answers it: the official SDK
   (hubspot-api-client) lists owners at ``/crm/v3/owners/``, which the spec would read as an empty ``ownerId``.
-- Response side: property values may be ``null`` (reference §3.1: "strings (or null)"), and the shared error
-  response declared as ``*/*`` is read as ``application/json`` (openapi-core does not parse ``*/*`` bodies).
+- Response side: property values may be ``null`` (HubSpot's CRM objects guide: "strings (or null)"), and
+  the shared error response declared as ``*/*`` is read as ``application/json`` (openapi-core does not parse
+  ``*/*`` bodies).
 """
 
 from __future__ import annotations

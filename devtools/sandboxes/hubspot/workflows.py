@@ -1,6 +1,6 @@
 """Workflow "Send a webhook" actions: POST a deal reaching a stage, signed v2 (or v1), with their retries.
 
-As in HubSpot (reference §9.2), an action may add static query parameters to its URL
+As in HubSpot's workflow "Send a webhook" action, an action may add static query parameters to its URL
 (``queryParams``; the v2 signature covers the whole URL) and authenticate with an API key instead of
 (or besides) a signature: ``apiKey`` = ``{"name", "value", "location": "header" | "query"}``.
 """

@@ -94,7 +94,7 @@ def _log(response: Response) -> Response:
     state = _state()
     started = getattr(g, "started", time.perf_counter())
     state.requests.add(
-        at=time.time(),
+        at=state.clock.time(),
         method=request.method,
         path=request.path,
         status=response.status_code,

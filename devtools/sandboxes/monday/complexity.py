@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +26,8 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
 )
+
+from ..clock import Clock
 
 FIELD_COST = 1
 #: Each root mutation field (monday publishes no figure; ours makes a write cost like a 1,000-cell read).
@@ -138,12 +139,13 @@ class Charge:
 class ComplexityBudget:
     """A fixed window per account that starts with its first charge (``reset_in_x_seconds`` counts down)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._windows: dict[int, tuple[float, int]] = {}  # account -> (window start, points used)
 
-    def charge(self, account: int, cost: int, limit: int, window: int, now: float | None = None) -> Charge:
-        moment = time.monotonic() if now is None else now
+    def charge(self, account: int, cost: int, limit: int, window: int) -> Charge:
+        moment = self._clock.monotonic()
         with self._lock:
             start, used = self._windows.get(account, (moment, 0))
             if moment - start >= window:

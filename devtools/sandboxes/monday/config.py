@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
+
+from ..settings import RuntimeSettings
 
 DEFAULT_ACCOUNT_ID = 31000001
 DEFAULT_BOARD_ID = 5000000001
@@ -13,12 +14,13 @@ DEFAULT_API_TOKEN = "sandbox-monday-personal-token"  # noqa: S105
 DEFAULT_CLIENT_ID = "sandbox-monday-client-id"
 DEFAULT_CLIENT_SECRET = "sandbox-monday-client-secret"  # noqa: S105
 DEFAULT_SIGNING_SECRET = "sandbox-monday-signing-secret-public-default"  # noqa: S105
-API_VERSIONS = ("2026-07", "2026-10", "2027-01")  # maintenance, current, release candidate (reference §1)
+# monday's versioning: maintenance, current, release candidate.
+API_VERSIONS = ("2026-07", "2026-10", "2027-01")
 CURRENT_API_VERSION = "2026-10"
 
 
 @dataclass
-class SandboxConfig:
+class SandboxConfig(RuntimeSettings):
     """Fields marked "runtime" can also be changed through ``PATCH /_sandbox/config``."""
 
     account_id: int = DEFAULT_ACCOUNT_ID
@@ -34,14 +36,14 @@ class SandboxConfig:
     redirect_uris: tuple[str, ...] = ()
     #: Lifetime of access tokens issued by the OAuth 2.1 flow (the legacy flow's never expire).
     access_token_ttl: int = 3600  # runtime
-    #: Complexity points per account per window (reference §6: 5M/min for app tokens; 10M for personal).
+    #: Complexity points per account per window (monday: 5M/min for app tokens; 10M for personal).
     complexity_budget: int = 5_000_000  # runtime
     complexity_window: int = 60  # runtime, seconds
     max_query_complexity: int = 5_000_000  # runtime; a single query above this is refused
     cursor_ttl: int = 3600  # runtime; items_page cursors live 60 minutes from the initial request
     webhook_target_url: str | None = None  # runtime (set through PUT /_sandbox/webhooks: challenge first)
     webhook_timeout: float = 5.0  # runtime
-    #: monday retries a failed delivery once a minute for 30 minutes (reference §7).
+    #: monday retries a failed delivery once a minute for 30 minutes (its webhook docs).
     webhook_retry_delay: float = 60.0  # runtime
     webhook_max_retries: int = 30  # runtime
     retry_time_scale: float = 1.0  # runtime; multiplies the retry delay (e.g. 0.001 in tests)
@@ -60,23 +62,4 @@ class SandboxConfig:
         "webhook_jwt_ttl",
     )
 
-    @classmethod
-    def from_kwargs(cls, **kwargs: Any) -> SandboxConfig:
-        names = {field.name for field in dataclasses.fields(cls)}
-        unknown = set(kwargs) - names
-        if unknown:
-            raise TypeError(f"unknown sandbox option(s): {', '.join(sorted(unknown))}")
-        if kwargs.get("redirect_uris") is not None:
-            kwargs["redirect_uris"] = tuple(kwargs["redirect_uris"])
-        return cls(**kwargs)
-
-    def update_runtime(self, changes: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(changes) - set(self.RUNTIME_FIELDS)
-        if unknown:
-            raise ValueError(f"not changeable at run time: {', '.join(sorted(unknown))}")
-        for name, value in changes.items():
-            setattr(self, name, type(getattr(self, name))(value))
-        return self.runtime_view()
-
-    def runtime_view(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.RUNTIME_FIELDS}
+    TUPLE_FIELDS: ClassVar[tuple[str, ...]] = ("redirect_uris",)

@@ -7,11 +7,11 @@ No authentication: the server binds to loopback, and these routes refuse any non
 from __future__ import annotations
 
 import secrets
-import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
+from ..clock import add_clock_routes
 from . import seed
 from .http import no_content, reply
 from .resolvers import Context, _apply
@@ -21,6 +21,7 @@ from .webhooks import Webhooks
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 blueprint = Blueprint("monday_sandbox_control", __name__)
+add_clock_routes(blueprint, lambda: state().clock)
 
 
 def state() -> SandboxState:
@@ -79,6 +80,7 @@ def patch_config() -> Response:
 
 def reseed(s: SandboxState, hooks: Webhooks, *, keep_tokens: bool = False) -> None:
     s.config.update_runtime(s.initial_runtime)
+    s.clock.reset()
     with s.lock:
         seed.populate(s)
         tokens = dict(s.tokens) if keep_tokens else {}
@@ -94,8 +96,8 @@ def reseed(s: SandboxState, hooks: Webhooks, *, keep_tokens: bool = False) -> No
 
 @blueprint.post("/reset")
 def reset() -> Response:
-    """Re-seed (``{"seed", "seedItems", "keepTokens"}``); restores the runtime settings as started and
-    clears cursors, budget, faults, logs and webhooks."""
+    """Re-seed (``{"seed", "seedItems", "keepTokens"}``); restores the runtime settings as started, puts
+    the clock back to real time and clears cursors, budget, faults, logs and webhooks."""
     body = _body()
     s = state()
     if "seed" in body:
@@ -175,7 +177,7 @@ def user_create() -> Response:
     with s.lock:
         ctx = _person_context(s, body)
         board = s.board
-        now = int(time.time() * 1000)
+        now = s.clock.now_ms()
         item = Item(
             s.new_item_id(),
             board.id,
@@ -241,7 +243,7 @@ def mint_token() -> Response:
         return _bad("unknown user", 404)
     scopes = tuple(body.get("scopes") or ())
     value = ("pt_" if kind == "personal" else "oa_") + secrets.token_urlsafe(32)
-    expires = time.time() + float(body["expiresIn"]) if body.get("expiresIn") else None
+    expires = s.clock.time() + float(body["expiresIn"]) if body.get("expiresIn") else None
     s.tokens[value] = Token(value, user, kind, scopes, expires_at=expires)
     return reply(
         {

@@ -1,4 +1,5 @@
-"""monday's error shapes (reference §6 and §8, API 2025-01 and later).
+"""monday's error shapes (its rate-limit and error-handling docs, API 2025-01 and later), which
+crm_integrations/monday/ reads.
 
 Application errors come with HTTP 200 and an ``errors`` array (possibly beside partial ``data``), each
 ``{"message", "locations", "path", "extensions": {"code", "status_code", "error_data"}}``; transport
@@ -65,7 +66,7 @@ def not_authenticated() -> HttpFailure:
 
 
 def complexity_exhausted(charge: Charge) -> HttpFailure:
-    """The 2025-04+ body (reference §6), HTTP 429 with ``Retry-After``."""
+    """The 2025-04+ body (monday's rate-limit docs), HTTP 429 with ``Retry-After``."""
     entry = error_entry(
         "Complexity budget exhausted",
         "COMPLEXITY_BUDGET_EXHAUSTED",
@@ -96,7 +97,8 @@ def legacy_complexity(charge: Charge) -> HttpFailure:
 
 
 def minute_limit(retry_in: int) -> HttpFailure:
-    """Calls per minute (reference §6: 429 "Minute limit rate exceeded" + ``Retry-After``); code ours."""
+    """Calls per minute (monday's rate-limit docs: 429 "Minute limit rate exceeded" + ``Retry-After``);
+    the code is ours."""
     entry = error_entry("Minute limit rate exceeded", "RATE_LIMIT_EXCEEDED", 429, retry_in_seconds=retry_in)
     entry["extensions"].pop("error_data", None)
     return HttpFailure(429, [entry], {"Retry-After": str(retry_in)})
@@ -121,7 +123,7 @@ def bad_request(message: str) -> HttpFailure:
 
 
 def too_complex(cost: int, maximum: int) -> dict[str, Any]:
-    # Reference §6: the single-query maximum's exact code is UNVERIFIED; this one is the sandbox's.
+    # monday does not document the code for a query above the single-query maximum; this one is ours.
     return error_entry(
         f"Query has complexity of {cost}, which exceeds max complexity of {maximum}",
         "maxComplexityExceeded",

@@ -1,7 +1,7 @@
 """Fault injection: a share of API requests answered with monday's rate-limit, complexity or 5xx errors.
 
 Each request to ``/v2`` draws one number from a seeded generator, so a sequential client sees the same
-faults on every run with the same seed. Bodies follow reference §6/§8; ``legacyComplexity`` answers the
+faults on every run with the same seed. Bodies are those of errors.py; ``legacyComplexity`` answers the
 pre-2025 ``ComplexityException`` shape that monday's own Python SDK still checks for.
 """
 

@@ -71,7 +71,7 @@ def authenticate(state: SandboxState, header: str) -> Token:
     if value.lower().startswith("bearer "):
         value = value[7:].strip()
     token = state.tokens.get(value) if value else None
-    if token is None or not token.valid():
+    if token is None or not token.valid(state.clock.time()):
         raise not_authenticated()
     return token
 

@@ -1,4 +1,4 @@
-"""monday's OAuth for apps (reference §2): the consent page and both token flows.
+"""monday's OAuth for apps (its OAuth docs): the consent page and both token flows.
 
 * ``GET /oauth2/authorize`` shows a consent page (buttons ``#approve`` / ``#deny``); the decision
   redirects to ``redirect_uri`` with ``code`` and ``state`` (or ``error=access_denied``).
@@ -8,8 +8,8 @@
   ``exp`` is its only lifetime (no ``expires_in``), and every refresh rotates the refresh token.
   ``POST /oauth_ms/oauth/revoke`` answers ``{"success": true}``.
 
-Error bodies are RFC 6749 ``{"error", "error_description"}``; monday's exact wording is not in the
-reference, so these are the sandbox's.
+Error bodies are RFC 6749 ``{"error", "error_description"}``; monday does not publish its exact
+wording, so these are the sandbox's.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import base64
 import hashlib
 import html
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -105,7 +104,7 @@ def authorize() -> Response | tuple[str, int]:
         scopes,
         args.get("state"),
         args.get("code_challenge"),
-        time.time(),
+        state.clock.time(),
     )
     user = min(state.users.values(), key=lambda u: u.id)
     items = "".join(f"<li>{html.escape(scope)}</li>" for scope in scopes)
@@ -124,12 +123,12 @@ def authorize() -> Response | tuple[str, int]:
 @blueprint.post("/oauth2/authorize/decision")
 def decision() -> Response | tuple[str, int]:
     pending: Pending | None = _store()["pending"].pop(request.form.get("request_id", ""), None)
-    if pending is None or time.time() - pending.created > CODE_TTL:
+    if pending is None or _state().clock.time() - pending.created > CODE_TTL:
         return "This authorization request is unknown or expired", 400
     query: dict[str, str] = {}
     if request.form.get("decision") == "approve":
         code = secrets.token_urlsafe(24)
-        _store()["codes"][code] = Code(pending, min(_state().users), time.time())
+        _store()["codes"][code] = Code(pending, min(_state().users), _state().clock.time())
         query["code"] = code
     else:
         query["error"] = "access_denied"
@@ -150,7 +149,7 @@ def _client_ok(state: SandboxState) -> bool:
 def _take_code(state: SandboxState) -> Code | Response:
     form = request.form
     code: Code | None = _store()["codes"].pop(form.get("code", ""), None)
-    if code is None or time.time() - code.created > CODE_TTL:
+    if code is None or state.clock.time() - code.created > CODE_TTL:
         return _error("invalid_grant", "The authorization code is invalid, expired or already used")
     if form.get("redirect_uri") and form.get("redirect_uri") != code.pending.redirect_uri:
         return _error("invalid_grant", "redirect_uri does not match the authorization request")
@@ -176,7 +175,7 @@ def legacy_token() -> Response:
 
 
 def _issue_v2(state: SandboxState, user_id: int, scopes: tuple[str, ...]) -> dict[str, Any]:
-    now = int(time.time())
+    now = int(state.clock.time())
     expires = now + state.config.access_token_ttl
     access = jwt.encode(
         {

@@ -1,11 +1,11 @@
 """``ItemsQuery`` (``items_page(query_params:)``): the rules, groups and ordering the sandbox evaluates.
 
-Supported (what a lead integration uses, reference §3): the ``__last_updated__`` / ``__creation_log__``
-pseudo-columns with ``compare_attribute`` and ``["EXACT", "YYYY-MM-DD"]`` / ``["TODAY"]`` /
-``["YESTERDAY"]`` compare values (day granularity, UTC), status by index, people by ``person-<id>``
-(``person-0`` = blank), text equality and ``contains_text``, ``is_empty`` / ``is_not_empty``, ``ids``, and
-``order_by`` on those pseudo-columns, ``name`` or any column's text. Anything else is refused with an
-``InvalidArgumentException`` rather than silently answered wrong.
+Supported (what a lead integration uses: crm_integrations/monday/feed.py reads the board with these): the
+``__last_updated__`` / ``__creation_log__`` pseudo-columns with ``compare_attribute`` and ``["EXACT",
+"YYYY-MM-DD"]`` / ``["TODAY"]`` / ``["YESTERDAY"]`` compare values (day granularity, UTC), status by index,
+people by ``person-<id>`` (``person-0`` = blank), text equality and ``contains_text``, ``is_empty`` /
+``is_not_empty``, ``ids``, and ``order_by`` on those pseudo-columns, ``name`` or any column's text. Anything
+else is refused with an ``InvalidArgumentException`` rather than silently answered wrong.
 """
 
 from __future__ import annotations

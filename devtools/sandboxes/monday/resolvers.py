@@ -1,7 +1,7 @@
 """Resolvers for the part of monday's schema a lead integration uses.
 
 Queries: ``boards`` (``columns``, ``groups``, ``items_page``, ``owners``), ``next_items_page``,
-``items(ids:)`` (default ``limit`` 25: the silent cap of reference §3), ``users``, ``me``, ``account``,
+``items(ids:)`` (default ``limit`` 25: monday's silent cap), ``users``, ``me``, ``account``,
 ``complexity``, ``webhooks``. Mutations: ``change_multiple_column_values``, ``change_column_value``,
 ``change_simple_column_value``, ``create_item``, ``create_webhook`` (with the challenge handshake),
 ``delete_webhook``. Every other field of the schema resolves to null (or is absent from the data).
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -95,7 +94,7 @@ def _item(board: Board, item_id: Any) -> Item:
     except (KeyError, TypeError, ValueError):
         item = None
     if item is None or item.state != "active":
-        # Reference §8 lists no code for a missing item; this one is the sandbox's choice.
+        # monday documents no code for a missing item; this one is the sandbox's choice.
         raise field_error(
             f"Item {item_id} not found in board {board.id}",
             "ResourceNotFoundException",
@@ -177,7 +176,7 @@ def resolve_items_page(board: Board, info: GraphQLResolveInfo, **args: Any) -> d
     if args.get("cursor"):
         return _next_page(state, str(args["cursor"]), int(args.get("limit") or 25))
     ids = matching_ids(state, board, args.get("query_params"))
-    cursor = CursorState(board.id, ids, 0, time.time() + state.config.cursor_ttl)
+    cursor = CursorState(board.id, ids, 0, state.clock.time() + state.config.cursor_ttl)
     return _page(state, cursor, int(args.get("limit") or 25))
 
 
@@ -187,15 +186,15 @@ def resolve_group_items_page(group: dict[str, Any], info: GraphQLResolveInfo, **
     ids = matching_ids(state, board, args.get("query_params"), {group["id"]})
     return _page(
         state,
-        CursorState(board.id, ids, 0, time.time() + state.config.cursor_ttl),
+        CursorState(board.id, ids, 0, state.clock.time() + state.config.cursor_ttl),
         int(args.get("limit") or 25),
     )
 
 
 def _next_page(state: SandboxState, token: str, limit: int) -> dict[str, Any]:
     cursor = state.cursors.get(token)
-    if cursor is None or time.time() >= cursor.expires:
-        # The code and wording are the sandbox's (reference §3 gives only the 60-minute lifetime).
+    if cursor is None or state.clock.time() >= cursor.expires:
+        # The code and wording are the sandbox's (monday documents only the 60-minute lifetime).
         raise field_error(
             "CursorExpiredError: The cursor provided for pagination has expired. Please refresh your query.",
             "CursorExpiredError",
@@ -391,7 +390,7 @@ def _apply(ctx: Context, board: Board, item: Item, values: dict[str, Any], creat
                 column_id=column_id,
             )
         parsed[column_id] = parse_write(ctx.state, column, raw, create_labels=create_labels)
-    now = int(time.time() * 1000)
+    now = ctx.state.clock.now_ms()
     user = ctx.token.user_id
     if new_name is not None and new_name != item.name:
         ctx.changes.append(
@@ -488,7 +487,7 @@ def resolve_create_item(
     if group not in board.groups:
         raise field_error(f"Group {group} not found", "InvalidGroupIdException", 404, group_id=group)
     values = _values_argument(column_values)
-    now = int(time.time() * 1000)
+    now = ctx.state.clock.now_ms()
     item = Item(
         ctx.state.new_item_id(),
         board.id,
@@ -516,7 +515,7 @@ def resolve_create_webhook(
     if len(url) > 255:
         raise field_error("The webhook URL is longer than 255 characters", "InvalidArgumentException", 400)
     settings = json.loads(config) if isinstance(config, str) else config
-    signed = ctx.token.kind == "oauth"  # only app tokens' webhooks carry a JWT (reference §7)
+    signed = ctx.token.kind == "oauth"  # only app tokens' webhooks carry a JWT (monday's webhook docs)
     with unlocked(ctx.state):
         hook = ctx.webhooks.subscribe(int(board_id), url, event, settings or {}, signed=signed)
     if hook is None:

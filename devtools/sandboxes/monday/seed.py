@@ -9,7 +9,6 @@ past 30 days before the moment of seeding.
 from __future__ import annotations
 
 import random
-import time
 from typing import Any
 
 from .state import Board, Column, Group, Item, SandboxState, Team, User
@@ -197,7 +196,7 @@ def lead_columns() -> dict[str, Column]:
 def populate(state: SandboxState) -> None:
     """(Re)build the whole account from ``config.seed`` and ``config.seed_items``."""
     config = state.config
-    now_ms = int(time.time() * 1000)
+    now_ms = state.clock.now_ms()
     state.account = {
         "id": str(config.account_id),
         "name": "Sandbox Sales Co",
@@ -243,7 +242,7 @@ def populate(state: SandboxState) -> None:
 
 def seed_items(state: SandboxState, count: int, *, now_ms: int | None = None, batch: int = 0) -> list[int]:
     """Add ``count`` lead items (deterministic per seed and batch), created over the past 30 days."""
-    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    now_ms = state.clock.now_ms() if now_ms is None else now_ms
     rng = random.Random(f"monday-{state.config.seed}-{batch}")
     board = state.board
     assignable = [

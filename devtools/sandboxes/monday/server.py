@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from ..common import QuietHandler
+from ..common import QuietHandler, ServedInThread
 from .app import STATE_KEY, WEBHOOKS_KEY, create_app
 from .client import SandboxControl
 from .config import SandboxConfig
@@ -19,7 +19,7 @@ from .webhooks import Webhooks
 
 
 @dataclass
-class RunningSandbox:
+class RunningSandbox(ServedInThread):
     base_url: str
     app: Flask
     state: SandboxState
@@ -45,18 +45,9 @@ class RunningSandbox:
     def api_token(self) -> str:
         return self.state.config.api_token
 
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._thread.join(timeout=10)
+    def _stop_services(self) -> None:
         self.state.stop_event.set()
         self._webhooks.stop()
-        self._server.server_close()
-
-    def __enter__(self) -> RunningSandbox:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
 
 def _bind(config: SandboxConfig, host: str, port: int, quiet: bool) -> tuple[Flask, BaseWSGIServer]:

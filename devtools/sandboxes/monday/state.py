@@ -6,11 +6,11 @@ Every read or write of account data happens under ``SandboxState.lock``.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..clock import Clock
 from ..requestlog import RequestLog
 from .complexity import ComplexityBudget
 from .config import SandboxConfig
@@ -102,9 +102,9 @@ class Token:
     expires_at: float | None = None  # epoch seconds; None = never (personal, legacy OAuth)
     revoked: bool = False
 
-    def valid(self, now: float | None = None) -> bool:
-        moment = time.time() if now is None else now
-        return not self.revoked and (self.expires_at is None or moment < self.expires_at)
+    def valid(self, now: float) -> bool:
+        """Usable at ``now`` (epoch seconds by the sandbox's clock)."""
+        return not self.revoked and (self.expires_at is None or now < self.expires_at)
 
 
 @dataclass
@@ -137,6 +137,7 @@ class SandboxState:
         #: Runtime settings as started, restored by every reset (tests change them).
         self.initial_runtime = config.runtime_view()
         self.lock = threading.RLock()
+        self.clock = Clock()
         self.account: dict[str, Any] = {}
         self.users: dict[int, User] = {}
         self.teams: dict[int, Team] = {}
@@ -146,7 +147,7 @@ class SandboxState:
         self.next_item_id = 0
         self.requests = RequestLog()
         self.faults = FaultInjector()
-        self.complexity = ComplexityBudget()
+        self.complexity = ComplexityBudget(self.clock)
         self.stop_event = threading.Event()
         self._listeners: list[Callable[[ItemChange], None]] = []
 

@@ -1,10 +1,10 @@
 """Column values: what the API reads back (``ColumnValue`` implementations) and what writes accept.
 
-Shapes follow reference §4: a write is a JSON value keyed by column id (``{"label": "Done"}``,
-``{"personsAndTeams": [...]}``, ``"42"``...) or monday's simple string form (``"Done"``, ``"123, 456"``,
-``"2026-01-15"``); ``value`` reads back as a JSON *string*; an unknown status label is a
-``ColumnValueException`` listing the valid ones unless ``create_labels_if_missing``; a people write
-replaces the whole list. Empty (``null``, ``""``, ``{}``) clears a column.
+Shapes follow monday's column-types reference: a write is a JSON value keyed by column id (``{"label":
+"Done"}``, ``{"personsAndTeams": [...]}``, ``"42"``...) or monday's simple string form (``"Done"``, ``"123,
+456"``, ``"2026-01-15"``); ``value`` reads back as a JSON *string*; an unknown status label is a
+``ColumnValueException`` listing the valid ones unless ``create_labels_if_missing``; a people write replaces
+the whole list. Empty (``null``, ``""``, ``{}``) clears a column.
 """
 
 from __future__ import annotations
@@ -328,7 +328,7 @@ _PARSERS = {
 
 
 def webhook_value(state: SandboxState, column: Column, stored: Any) -> Any:
-    """A value in a webhook payload (reference §7 for status and date; the other shapes are ours)."""
+    """A value in a webhook payload (monday's webhook docs for status and date; the other shapes are ours)."""
     if stored is None:
         return None
     kind = column.type

@@ -1,4 +1,5 @@
-"""Board webhooks as monday sends them (reference §7).
+"""Board webhooks as monday sends them (its webhook docs); crm_integrations/monday/ verifies and takes them
+in.
 
 * Subscribing (``create_webhook`` or ``PUT /_sandbox/webhooks``) first POSTs ``{"challenge": "..."}`` to
   the URL, which must answer 200 with the same JSON, else the subscription is refused.

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from crm_integrations.core import registry
 from crm_integrations.hubspot.client import HubSpotClient
+from crm_integrations.hubspot.config import hubspot_apps, hubspot_settings
 from crm_integrations.models import OrganizationIntegration
 from crm_integrations.services import upsert_organization_integration
 from devtools.sandboxes.hubspot import RunningSandbox, start_sandbox
@@ -46,7 +47,7 @@ def sandbox(running_sandbox: RunningSandbox) -> RunningSandbox:
 @pytest.fixture
 def sandbox_settings(settings, sandbox: RunningSandbox, tmp_path) -> None:
     settings.HUBSPOT = {
-        **settings.HUBSPOT,
+        **hubspot_apps(),
         "sandbox": {
             "CLIENT_ID": "sandbox-client-id",
             "CLIENT_SECRET": "sandbox-client-secret",
@@ -138,8 +139,8 @@ def api_calls(sandbox: RunningSandbox) -> list[dict]:
 def offline_client(settings, organization, tmp_path) -> Iterator[HubSpotClient]:
     """A client for ``OFFLINE_API`` with a fresh token, quick retries and its own limiter file."""
     settings.HUBSPOT = {
-        **settings.HUBSPOT,
-        "sandbox": {**settings.HUBSPOT["sandbox"], "API_BASE_URL": OFFLINE_API, "AUTH_BASE_URL": OFFLINE_API},
+        **hubspot_apps(),
+        "sandbox": {**hubspot_settings("sandbox"), "API_BASE_URL": OFFLINE_API, "AUTH_BASE_URL": OFFLINE_API},
     }
     settings.CRM_HTTP = {
         **settings.CRM_HTTP,

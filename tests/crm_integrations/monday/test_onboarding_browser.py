@@ -4,15 +4,16 @@ the lead board (which subscribes its webhooks), and see a new item arrive as a l
 import pytest
 
 from crm_integrations.models import OrganizationIntegration, WebhookDelivery
+from crm_integrations.monday.config import monday_apps
 from field_mapping.models import Lead
 
 
 @pytest.fixture
 def monday_flow(admin_page, live_server, monday_sandbox, settings, organization):
     settings.MONDAY = {
-        **settings.MONDAY,
+        **monday_apps(),
         "sandbox": {
-            **settings.MONDAY["sandbox"],
+            **monday_apps()["sandbox"],
             "REDIRECT_URI": f"{live_server.url}/api/v1/integrations/monday/callback",
         },
     }

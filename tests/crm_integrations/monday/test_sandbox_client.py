@@ -9,6 +9,7 @@ import pytest
 
 from crm_integrations.core.errors import AuthRevoked, InvalidRequest, NotFound, RateLimited
 from crm_integrations.core.http import SharedRateLimiter
+from crm_integrations.core.http.budgets import rate_budgets
 from crm_integrations.core.types import FieldType, RecordUpdate
 from crm_integrations.models import ConnectionStatus, ProviderApiCall
 from crm_integrations.monday.feed import FeedCursor
@@ -188,7 +189,7 @@ def test_a_cursor_past_its_60_minutes_is_not_even_tried(monday, sandbox):
 
 def test_the_limiter_is_asked_for_the_querys_complexity_and_learns_monday_s_price(monday, sandbox, settings):
     asked: list[tuple[str, str, int]] = []
-    limiter = SharedRateLimiter(budgets=settings.CRM_RATE_LIMITS, max_inline_wait=0)
+    limiter = SharedRateLimiter(budgets=rate_budgets(), max_inline_wait=0)
     original = limiter.acquire
 
     def recording(budget, account, weight=1, **kwargs):

@@ -1,4 +1,5 @@
-"""Acting as the person on the sandbox's consent page, over HTTP (the browser test does it for real)."""
+"""Acting as the person on a CRM sandbox's consent page (HubSpot's or monday's), over HTTP (the browser
+tests do it for real)."""
 
 import re
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -12,10 +13,13 @@ def decide_at_sandbox(authorize_url: str, decision: str = "approve") -> tuple[st
     page.raise_for_status()
     action = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1)
     request_id = re.search(r'name="request_id" value="([^"]+)"', page.text).group(1)
-    portal = re.search(r'<option value="([^"]+)"', page.text).group(1)
+    form = {"request_id": request_id, "decision": decision}
+    portal = re.search(r'<option value="([^"]+)"', page.text)  # HubSpot asks which portal; monday does not
+    if portal:
+        form["portal_id"] = portal.group(1)
     answer = requests.post(
         urljoin(authorize_url, action.replace("&amp;", "&")),
-        data={"request_id": request_id, "portal_id": portal, "decision": decision},
+        data=form,
         allow_redirects=False,
         timeout=10,
     )

@@ -5,12 +5,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import responses
-from django.conf import settings
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
 from crm_integrations.core import oauth
+from crm_integrations.hubspot.config import hubspot_apps, hubspot_settings
 from crm_integrations.hubspot.provider import SCOPES as HUBSPOT_REQUIRED_SCOPES
 from crm_integrations.models import Organization, OrganizationIntegration
 from crm_integrations.services import upsert_organization_integration
@@ -51,7 +51,7 @@ def refresh_at_sandbox(sandbox, refresh_token):
         data={
             "grant_type": "refresh_token",
             "client_id": "sandbox-client-id",
-            "client_secret": settings.HUBSPOT["sandbox"]["CLIENT_SECRET"],
+            "client_secret": hubspot_settings("sandbox")["CLIENT_SECRET"],
             "refresh_token": refresh_token,
         },
         timeout=10,
@@ -249,7 +249,7 @@ def test_connecting_an_organization_the_user_does_not_belong_to_is_not_found(sta
 
 
 def test_an_unconfigured_environment_is_refused_before_leaving(staff_client, organization, settings):
-    settings.HUBSPOT = {**settings.HUBSPOT, "production": {**settings.HUBSPOT["production"], "CLIENT_ID": ""}}
+    settings.HUBSPOT = {**hubspot_apps(), "production": {**hubspot_settings("production"), "CLIENT_ID": ""}}
     response = staff_client.get(
         reverse("crm_integrations:oauth_authorize", args=["hubspot"]),
         {"organization": organization.pk, "environment": "production"},

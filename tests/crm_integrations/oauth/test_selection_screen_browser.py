@@ -2,15 +2,16 @@
 
 import pytest
 
+from crm_integrations.hubspot.config import hubspot_apps, hubspot_settings
 from crm_integrations.models import OrganizationIntegration
 
 
 @pytest.fixture
 def browser_flow(admin_page, live_server, hubspot_sandbox, settings, organization):
     settings.HUBSPOT = {
-        **settings.HUBSPOT,
+        **hubspot_apps(),
         "sandbox": {
-            **settings.HUBSPOT["sandbox"],
+            **hubspot_settings("sandbox"),
             "REDIRECT_URI": f"{live_server.url}/api/v1/integrations/hubspot/callback",
         },
     }

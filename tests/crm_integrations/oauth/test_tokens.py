@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from crm_integrations.core import tokens
 from crm_integrations.core.errors import AuthExpired, AuthRevoked
+from crm_integrations.hubspot.config import hubspot_apps
 from crm_integrations.models import OrganizationIntegration
 from crm_integrations.services import upsert_organization_integration
 
@@ -20,7 +21,7 @@ TOKEN_URL = f"{API}/oauth/v3/token"
 @pytest.fixture(autouse=True)
 def hubspot_app(settings):
     settings.HUBSPOT = {
-        **settings.HUBSPOT,
+        **hubspot_apps(),
         "sandbox": {
             "CLIENT_ID": "cid",
             "CLIENT_SECRET": "csecret",

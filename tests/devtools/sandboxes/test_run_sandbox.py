@@ -1,6 +1,8 @@
 """``manage.py run_sandbox <provider>`` (devtools/management/commands/run_sandbox.py): one command for
 every sandbox, taking the options of the provider's own CLI."""
 
+import argparse
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -34,3 +36,40 @@ def test_the_command_runs_the_chosen_providers_sandbox(monkeypatch, provider, cl
 def test_an_unknown_provider_is_refused():
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("run_sandbox", "salesforce")
+
+
+def test_all_starts_the_sandbox_of_every_registered_provider_that_has_one_as_its_settings_say(
+    settings, monkeypatch
+):
+    """``run_sandbox --all`` (the Procfile's ``sandboxes`` line) launches ``python -m <package>`` with the
+    provider's arguments, which its own CLI accepts: the port of the "sandbox" app's URL, its secret."""
+    from crm_integrations.hubspot.config import hubspot_apps
+    from devtools.management.commands.run_sandbox import launch_command, sandbox_cli, sandboxed_providers
+
+    monkeypatch.setenv("WEB_PORT", "8765")
+    settings.HUBSPOT = {
+        **hubspot_apps(),
+        "sandbox": {**hubspot_apps()["sandbox"], "API_BASE_URL": "http://127.0.0.1:9100"},
+    }
+    settings.MONDAY = {"sandbox": {"AUTH_URL": "http://127.0.0.1:9101", "SIGNING_SECRET": "s" * 32}}
+    providers = sandboxed_providers()
+    assert [provider.key for provider in providers] == ["hubspot", "monday"]  # salesforce has none
+    options = {}
+    for provider in providers:
+        command = launch_command(provider)
+        assert command[1:3] == ["-m", provider.sandbox]
+        parser = argparse.ArgumentParser()
+        sandbox_cli(provider).add_arguments(parser)
+        options[provider.key] = vars(parser.parse_args(command[3:]))
+    assert options["hubspot"]["port"] == 9100 and options["hubspot"]["seed_leads"] == 300
+    assert options["hubspot"]["client_secret"] == hubspot_apps()["sandbox"]["CLIENT_SECRET"]
+    assert (
+        options["hubspot"]["webhook_target_url"] == "http://127.0.0.1:8765/api/v1/integrations/hubspot/events"
+    )
+    assert options["hubspot"]["state_file"] == str(settings.VAR_DIR / "hubspot-sandbox.json")
+    assert (options["monday"]["port"], options["monday"]["signing_secret"]) == (9101, "s" * 32)
+
+
+def test_neither_a_provider_nor_all_is_refused():
+    with pytest.raises(CommandError, match="--all"):
+        call_command("run_sandbox")

@@ -14,15 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_integrations.core.types import CrmRecord
-from field_mapping.defaults import (
-    HUBSPOT_LEADS_DEFAULT,
-    MONDAY_INDUSTRIES,
-    MONDAY_ITEMS_DEFAULT,
-    MONDAY_LEAD_TYPES,
-    MONDAY_SOURCES,
-)
+from crm_integrations.monday.mapping import INDUSTRIES as MONDAY_INDUSTRIES
+from crm_integrations.monday.mapping import LEAD_TYPES as MONDAY_LEAD_TYPES
+from crm_integrations.monday.mapping import SOURCES as MONDAY_SOURCES
 from field_mapping.mapping import map_record
 from routing.engine import decide, lead_facts
+from tests.field_mapping.defaults import HUBSPOT_LEADS_DEFAULT, MONDAY_ITEMS_DEFAULT
 
 from .generators import COUNTRIES, accounts, moments, rosters, rotations, rulesets
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -9,7 +10,6 @@ import pytest
 from routing.engine import (
     AccountMatch,
     Condition,
-    Engine,
     LeadFacts,
     Op,
     Outcome,
@@ -279,12 +279,19 @@ def test_least_loaded_by_ratio_then_open_leads_then_pool_order():
 # -- the whole call -----------------------------------------------------------------------------------------
 
 
-def test_engine_is_decide_with_a_fixed_rule_set_and_roster():
-    ruleset, reps = one_rule(Pool(reps=("a", "b"))), roster(RepState("a"), RepState("b"))
-    rotation = RotationState(last={"rule": "a"})
-    assert Engine(ruleset, reps).decide(GERMAN, rotation, now=NOW) == decide(
-        GERMAN, ruleset, reps, rotation, now=NOW
-    )
+def test_one_rule_set_object_sees_each_new_roster_and_team_mapping():
+    """``decide`` keeps what it compiled per rule set object (``routing/engine/cache.py``); the
+    service layer passes a new roster after each assignment, and the decision must follow it."""
+    ruleset = one_rule(Pool(teams=("t",)), Strategy.LEAST_LOADED)
+    a, b = RepState("a", capacity=1), RepState("b", capacity=4, open_leads=1)
+    first = pick(ruleset, roster(a, b, teams={"t": ("a", "b")}))
+    assert first.rep_id == "a"
+    loaded = roster(replace(a, open_leads=1), b, teams={"t": ("a", "b")})
+    second = pick(ruleset, loaded)
+    assert second.rep_id == "b"
+    assert [(c.rep_id, c.reason) for c in second.candidates] == [("a", "full (1/1)"), ("b", "eligible")]
+    moved = pick(ruleset, roster(a, b, RepState("c"), teams={"t": ("c",)}))
+    assert (moved.rep_id, [c.rep_id for c in moved.candidates]) == ("c", ["c"])
 
 
 def test_a_naive_now_is_refused():

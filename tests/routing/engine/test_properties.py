@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from routing.engine import (
     AccountMatch,
-    CompiledRuleSet,
     Decision,
     LeadFacts,
     Outcome,
@@ -28,6 +27,7 @@ from routing.engine import (
     decide,
     rule_matches,
 )
+from routing.engine.decide import CompiledRuleSet
 
 from .generators import (
     START,

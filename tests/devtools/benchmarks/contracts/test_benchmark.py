@@ -1,4 +1,4 @@
-"""``manage.py benchmark_contract_intake`` at small scale: real gunicorn and Celery processes, the
+"""``manage.py benchmark_contract_creation`` at small scale: real gunicorn and Celery processes, the
 sandbox's workflow webhooks; checked for consistency, never for timings."""
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ from django.core.management import call_command
 
 from contracts.models import Contract
 from crm_integrations.models import Organization
-from devtools.benchmarks.contracts.intake import SLUG, IntakeOptions, run_benchmark
+from devtools.benchmarks.contracts.creation import SLUG, CreationOptions, run_benchmark
 from devtools.benchmarks.contracts.report import report_lines
 
 
 @pytest.mark.django_db(transaction=True)
 def test_every_deal_becomes_a_contract_with_its_file_and_the_figures_are_printed(catalogue):
-    report = run_benchmark(IntakeOptions(deals=3, interval=0, web_workers=1, workers=1, timeout=90))
+    report = run_benchmark(CreationOptions(deals=3, interval=0, web_workers=1, workers=1, timeout=90))
 
     assert (report.deals, report.contracts, report.lost, report.webhooks) == (3, 3, 0, 3)
     assert len(report.created) == 3 and min(report.created) > 0
@@ -33,7 +33,7 @@ def test_the_command_refuses_nonsense(catalogue):
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="at least 1 deal"):
-        call_command("benchmark_contract_intake", "--deals", "0")
+        call_command("benchmark_contract_creation", "--deals", "0")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,4 +1,4 @@
-"""A real HubSpot sandbox on a free loopback port per test module, reset to its seed before every test."""
+"""The session's HubSpot sandbox (tests/conftest.py), re-seeded for this folder before every test."""
 
 from __future__ import annotations
 
@@ -13,28 +13,32 @@ from typing import Any
 import pytest
 import requests
 
-from devtools.sandboxes.hubspot import RunningSandbox, start_sandbox
+from devtools.sandboxes.hubspot import RunningSandbox
+from devtools.sandboxes.hubspot.config import DEFAULT_CLIENT_SECRET
 
-SEED_LEADS = 40
-
-
-@pytest.fixture(scope="module")
-def running() -> Iterator[RunningSandbox]:
-    sandbox = start_sandbox(seed_leads=SEED_LEADS, seed=7)
-    yield sandbox
-    sandbox.stop()
+SEED, SEED_LEADS = 7, 40
 
 
 @pytest.fixture
-def sandbox(running: RunningSandbox) -> Iterator[RunningSandbox]:
-    """The module's sandbox, re-seeded with runtime settings restored after the test."""
+def sandbox(hubspot_sandbox_server: RunningSandbox) -> Iterator[RunningSandbox]:
+    """The session's sandbox, reset to seed 7 with 40 leads and the sandbox's own default client secret
+    (what these tests assert against), then given back as the session's other tests expect it: their
+    seed, client secret, runtime settings, retry delays, workflows and webhook subscriptions.
+
+    Tests that need a sandbox configured otherwise at start (several portals, a state file, a CLI
+    process) start their own: test_limits_and_faults.py, test_persistence.py, test_cli.py.
+    """
+    running = hubspot_sandbox_server
     config = running.state.config
     saved = config.runtime_view()
+    saved_fixed = (config.seed, config.seed_leads, config.client_secret)
     saved_delays = (config.webhook_retry_delays, config.workflow_retry_delays, config.webhook_batch_window)
     subscriptions = running.control.configure_webhooks()["subscriptions"]
-    running.control.reset()
+    config.client_secret = DEFAULT_CLIENT_SECRET
+    running.control.reset(seed=SEED, seedLeads=SEED_LEADS)
     yield running
     config.update_runtime(saved)
+    config.seed, config.seed_leads, config.client_secret = saved_fixed
     config.webhook_retry_delays, config.workflow_retry_delays, config.webhook_batch_window = saved_delays
     running.control.configure_workflows(actions=[])
     running.control.configure_webhooks(subscriptions=subscriptions)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 import requests
@@ -77,7 +76,7 @@ def test_get_missing_record_is_404_object_not_found(api):
     assert response.json()["category"] == "OBJECT_NOT_FOUND"
 
 
-def test_create_then_patch_maintains_lastmodifieddate(api):
+def test_create_then_patch_maintains_lastmodifieddate(sandbox, api):
     created = api.post(
         "/crm/v3/objects/contacts", {"properties": {"email": "new.person@example.org", "firstname": "New"}}
     )
@@ -86,7 +85,7 @@ def test_create_then_patch_maintains_lastmodifieddate(api):
     props = record["properties"]
     assert props["hs_object_id"] == record["id"]
     assert props["createdate"] == props["lastmodifieddate"]
-    time.sleep(0.01)
+    sandbox.control.advance_clock(0.01)
     updated = api.patch(
         f"/crm/v3/objects/contacts/{record['id']}", {"properties": {"lastname": "Person"}}
     ).json()
@@ -494,10 +493,12 @@ def test_deal_attachments_reach_files_and_signed_urls(sandbox, api):
     assert api.get(f"/files/v3/files/{exe['id']}/download").content == content.content
 
 
-def test_signed_urls_expire(api):
+def test_signed_urls_expire(sandbox, api):
     file_id = attachment_ids(api)[0]
-    signed = api.get(f"/files/v3/files/{file_id}/signed-url?expirationSeconds=1").json()
-    time.sleep(2.1)
+    signed = api.get(f"/files/v3/files/{file_id}/signed-url?expirationSeconds=60").json()
+    sandbox.control.advance_clock(58)
+    assert requests.get(signed["url"], timeout=10).status_code == 200
+    sandbox.control.advance_clock(4)
     expired = requests.get(signed["url"], timeout=10)
     assert expired.status_code == 403
     assert "expired" in expired.text

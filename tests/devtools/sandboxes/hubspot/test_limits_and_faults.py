@@ -35,9 +35,11 @@ def test_rate_limit_headers_count_down_then_429(sandbox, api):
 
 
 def test_rolling_window_frees_budget_after_the_interval(sandbox, api):
-    sandbox.control.configure(rate_limit_max=2, rate_limit_interval_ms=300)
+    sandbox.control.configure(rate_limit_max=2)
     assert [api.get("/crm/v3/objects/deals").status_code for _ in range(3)] == [200, 200, 429]
-    time.sleep(0.45)
+    sandbox.control.advance_clock(5)
+    assert api.get("/crm/v3/objects/deals").status_code == 429  # half the ten seconds: still spent
+    sandbox.control.advance_clock(5.1)
     assert api.get("/crm/v3/objects/deals").status_code == 200
 
 

@@ -1,4 +1,4 @@
-"""One monday sandbox per test module, reset before each test."""
+"""The session's monday sandbox (tests/conftest.py), re-seeded for this folder before every test."""
 
 from __future__ import annotations
 
@@ -6,20 +6,21 @@ from collections.abc import Iterator
 
 import pytest
 
-from devtools.sandboxes.monday import RunningSandbox, start_sandbox
+from devtools.sandboxes.monday import RunningSandbox
 
-
-@pytest.fixture(scope="module")
-def running_sandbox() -> Iterator[RunningSandbox]:
-    sandbox = start_sandbox(seed=3, seed_items=30)
-    yield sandbox
-    sandbox.stop()
+SEED, SEED_ITEMS = 3, 30
 
 
 @pytest.fixture
-def sandbox(running_sandbox: RunningSandbox) -> RunningSandbox:
-    running_sandbox.control.reset()
-    return running_sandbox
+def sandbox(monday_sandbox_server: RunningSandbox) -> Iterator[RunningSandbox]:
+    """The session's sandbox reset to seed 3 with 30 items (what these tests assert against); its seed
+    is given back afterwards, so the session's other tests find the items they expect. A test that needs
+    a sandbox started otherwise (a CLI process) starts its own: test_faults_and_oauth.py."""
+    config = monday_sandbox_server.state.config
+    saved = (config.seed, config.seed_items)
+    monday_sandbox_server.control.reset(seed=SEED, seedItems=SEED_ITEMS)
+    yield monday_sandbox_server
+    config.seed, config.seed_items = saved
 
 
 def gql(

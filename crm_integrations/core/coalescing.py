@@ -1,0 +1,57 @@
+"""Work requested often and done in batches: now when nothing is under way, else one trailing task.
+
+The first request runs the work at once, in the caller's process (a lone request waits for
+nothing). A request while that run is under way does not run it again: it makes sure that one
+trailing task runs ``window`` seconds later and takes everything that piled up meanwhile. Both
+marks are cache keys taken with ``cache.add`` (atomic in every Django cache backend), so across all
+processes one run is under way and one trailing task is queued per window.
+
+Used by ``crm_integrations/intake/batches.py`` (webhook events taken in by batch) and
+``routing/writeback.py`` (owner writes flushed by batch); each keeps its own setting for the
+window and its own task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from django.core.cache import cache
+
+
+class TrailingTask(Protocol):
+    """A Celery task, as far as this module uses it."""
+
+    def apply_async(self, args: tuple[Any, ...], countdown: float) -> Any: ...
+
+
+def run_or_trail(
+    key: str,
+    run: Callable[[], object],
+    trailing: TrailingTask,
+    args: tuple[Any, ...],
+    *,
+    window: float,
+    until_done: float | None = None,
+) -> bool:
+    """Run ``run`` now unless ``key`` says a run is under way; else queue ``trailing(*args)``
+    ``window`` seconds later, once per window (key ``<key>:trailing``). True when it ran here.
+
+    ``until_done``: the key marks a run under way, from its start until it ends (and at most that
+    many seconds, should its process die); None: the key holds ``window`` seconds from a run's
+    start, so at most one run here per window. A window of 0 or less: every request runs at once.
+    Exceptions of ``run`` propagate (the key is given up first when ``until_done`` is set).
+    """
+    if window <= 0:
+        run()
+        return True
+    if cache.add(key, 1, timeout=window if until_done is None else until_done):
+        try:
+            run()
+        finally:
+            if until_done is not None:
+                cache.delete(key)
+        return True
+    if cache.add(f"{key}:trailing", 1, timeout=window):
+        trailing.apply_async(args, countdown=window)
+    return False

@@ -1,0 +1,145 @@
+"""Webhook events taken in by batch: a burst's deliveries share large intake reads.
+
+``request`` is called by a delivery's task once its events are recorded. When no batch of the
+connection is under way, its pending events are taken in at once, in that task (a lone lead waits
+for nothing), round after round until none is left; otherwise they stay pending for that batch's
+next round and, at the latest, one trailing task ``WEBHOOK_INTAKE_WINDOW`` seconds later takes in
+everything that piled up, across deliveries, up to ``WEBHOOK_INTAKE_BATCH`` records per
+hand-over. The intake's reads then fill up — records 100 a call, associations 1,000 a call — where
+one hand-over per delivery (about 85 events in a HubSpot burst) paid five part-filled reads.
+
+The window is ``crm_integrations/core/coalescing.py``'s. Events are claimed with a token
+(``crm_integrations/core/claims.py``: a conditional UPDATE), so two workers never take the same one
+in; a claim older than ``CLAIM_TIMEOUT`` (its worker died) is free again, and a beat job takes in
+events left pending past it (a trailing task lost with its worker).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from crm_integrations.core import coalescing
+from crm_integrations.core.claims import TokenClaims
+from crm_integrations.intake.handover import hand_over
+from crm_integrations.models import (
+    DeliveryStatus,
+    EventOutcome,
+    OrganizationIntegration,
+    WebhookDelivery,
+    WebhookEvent,
+)
+
+CLAIM_TIMEOUT = timedelta(minutes=2)
+EVENT_CLAIMS = TokenClaims(unclaimed=Q(claim_token=""), claimed_at="claimed_at", timeout=CLAIM_TIMEOUT)
+NOBODY = "no app took this record in"
+
+
+def request(connection_id: object) -> None:
+    """Take in the connection's pending events now, unless a batch of its is under way here: then
+    they wait for that batch's next round or, at the latest, one trailing task at the window's end.
+    ``RetryLater`` propagates (the caller's task retries; the events stay pending)."""
+    from .tasks import take_in_pending_events  # the task module imports this one
+
+    coalescing.run_or_trail(
+        f"intake:running:{connection_id}",
+        lambda: take_in_pending(connection_id),
+        take_in_pending_events,
+        (str(connection_id),),
+        window=float(settings.WEBHOOK_INTAKE_WINDOW),
+        until_done=CLAIM_TIMEOUT.total_seconds(),
+    )
+
+
+def take_in_pending(connection_id: object, *, source: str = "webhook") -> Counter[str]:
+    """Hand the connection's pending events to the intake, a batch at a time, and settle the
+    deliveries they came in; the outcomes counted. Idempotent: only pending events are taken."""
+    connection = OrganizationIntegration.objects.select_related("integration", "organization").get(
+        pk=connection_id
+    )
+    counts: Counter[str] = Counter()
+    deliveries: set[int] = set()
+    try:
+        while rows := claim(connection_id, int(settings.WEBHOOK_INTAKE_BATCH)):
+            deliveries |= {row.delivery_id for row in rows}
+            try:
+                _hand_over(connection, rows, source)
+            except BaseException:
+                release(rows)  # e.g. RetryLater: pending again, for the retry
+                raise
+            counts.update(row.outcome for row in rows)
+    finally:
+        for delivery in WebhookDelivery.objects.filter(pk__in=deliveries):
+            settle(delivery)
+            delivery.save(update_fields=["status", "status_detail", "processed_at"])
+    return counts
+
+
+def claim(connection_id: object, limit: int) -> list[WebhookEvent]:
+    """Up to ``limit`` pending events of the connection, oldest first, for this batch only."""
+    pending = WebhookEvent.objects.filter(connection_id=connection_id, outcome=EventOutcome.PENDING)
+    return list(EVENT_CLAIMS.take(pending, limit).filter(outcome=EventOutcome.PENDING))
+
+
+def release(rows: Iterable[WebhookEvent]) -> None:
+    WebhookEvent.objects.filter(pk__in=[row.pk for row in rows], outcome=EventOutcome.PENDING).update(
+        claim_token="", claimed_at=None
+    )
+
+
+def _hand_over(connection: OrganizationIntegration, rows: list[WebhookEvent], source: str) -> None:
+    by_type: dict[str, list[WebhookEvent]] = defaultdict(list)
+    for row in rows:
+        by_type[row.object_type].append(row)
+    for object_type, group in by_type.items():
+        changed: dict[str, set[str]] = defaultdict(set)
+        for row in group:
+            changed[row.object_id].update([row.property_name] if row.property_name else [])
+        outcomes = hand_over(
+            connection, object_type, [row.object_id for row in group], source, properties=changed
+        )
+        for row in group:
+            result = outcomes.get(row.object_id)
+            row.outcome = result.outcome if result else EventOutcome.IGNORED
+            row.outcome_detail = result.detail if result else NOBODY
+            row.result_ref = result.result_ref if result else ""
+            row.claim_token, row.claimed_at = "", None
+        WebhookEvent.objects.bulk_update(
+            group, ["outcome", "outcome_detail", "result_ref", "claim_token", "claimed_at"]
+        )
+
+
+def settle(delivery: WebhookDelivery) -> dict[str, int]:
+    """The delivery's status from its events' outcomes (not saved); the outcomes counted."""
+    counts: dict[str, int] = {}
+    for outcome in delivery.events.values_list("outcome", flat=True):
+        counts[outcome] = counts.get(outcome, 0) + 1
+    detail = ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) or "no events"
+    if counts.get(EventOutcome.ERROR):
+        delivery.status = DeliveryStatus.FAILED
+    elif counts.get(EventOutcome.PENDING):
+        delivery.status = DeliveryStatus.QUEUED
+        detail += " (taken in with the next intake batch)"
+    else:
+        delivery.status = DeliveryStatus.PROCESSED
+    delivery.status_detail = detail
+    delivery.processed_at = None if delivery.status == DeliveryStatus.QUEUED else timezone.now()
+    return counts
+
+
+def take_in_stale() -> int:
+    """Beat: connections whose events were left pending past ``CLAIM_TIMEOUT`` (a lost trailing
+    task) are taken in; how many events were."""
+    before = timezone.now() - CLAIM_TIMEOUT
+    connections = set(
+        WebhookEvent.objects.filter(outcome=EventOutcome.PENDING, created_at__lt=before)
+        .exclude(connection=None)
+        .values_list("connection_id", flat=True)
+        .distinct()
+    )
+    return sum(sum(take_in_pending(connection_id).values()) for connection_id in connections)

@@ -1,0 +1,69 @@
+"""App webhook batches: check the request in memory, store it, answer fast; its events are then
+recorded and the changed records go to the intake in batches (``batches``)."""
+
+from __future__ import annotations
+
+from crm_integrations import selectors
+from crm_integrations.core import registry
+from crm_integrations.core.webhooks import MalformedWebhook
+from crm_integrations.models import DeliveryStatus, EventOutcome, OrganizationIntegration, WebhookDelivery
+
+from . import batches
+from .deliveries import EVENTS, InboundRequest, WebhookAnswer, accept, refuse, reject, store_request
+from .events import record_events
+
+
+def receive(request: InboundRequest) -> WebhookAnswer:
+    """Check the request in memory, then store it: whole when correctly signed (before it is
+    processed), as a short record when refused; a correctly signed batch is answered 200."""
+    if request.oversized:
+        return refuse(request, EVENTS, 413, "The body is larger than WEBHOOK_MAX_BODY_BYTES.")
+    source = registry.get_provider(request.provider)
+    handshake = source.webhook_handshake(request.body)
+    if handshake is not None:  # it carries no event, so it is answered whatever its signature
+        return refuse(
+            request,
+            EVENTS,
+            200,
+            "URL verification challenge echoed back.",
+            status=DeliveryStatus.HANDSHAKE,
+            payload=handshake,
+        )
+    check = source.verify_webhook(
+        method=request.method, url=request.url, headers=request.headers, body=request.body
+    )
+    if not check.valid:
+        return refuse(request, EVENTS, 401, f"Signature refused: {check.detail}.", signature=check.verdict)
+    delivery = store_request(
+        request, kind=EVENTS, whole=True, signature=check.verdict, account_id=check.account_id,
+        environment=check.environment,
+    )  # fmt: skip
+    try:
+        events = source.parse_webhook_events(request.body, account_id=check.account_id)
+    except MalformedWebhook as error:
+        return reject(delivery, 400, f"Malformed body: {error}.")
+    return accept(delivery, f"{len(events)} event(s) queued.")
+
+
+def process_events(delivery: WebhookDelivery, source: str) -> None:
+    """App webhook events: recorded, then the changed records go to the intake in batches
+    (``batches``; a replay takes its events in at once)."""
+    events = registry.get_provider(delivery.provider).parse_webhook_events(
+        delivery.body.encode(), account_id=delivery.account_id
+    )
+    connections: dict[str, OrganizationIntegration | None] = {}  # one lookup per account, not per event
+    for event in events:
+        if event.account_id not in connections:
+            connections[event.account_id] = selectors.connection_for_account(
+                delivery.provider, event.account_id, environment=delivery.environment
+            )
+    waiting = {
+        row.connection_id
+        for row in record_events(delivery, events, connections)
+        if row.outcome == EventOutcome.PENDING
+    }
+    for connection_id in sorted(waiting, key=str):
+        if source == "webhook":
+            batches.request(connection_id)
+        else:
+            batches.take_in_pending(connection_id, source=source)

@@ -1,0 +1,199 @@
+"""Webhook events taken in by batch (``crm_integrations.intake.batches``), against the HubSpot
+sandbox: a lone delivery goes in at once; deliveries arriving while a batch is under way wait for
+one trailing batch that reads them together (fewer calls per lead); claims keep two workers apart;
+a failure leaves the events pending; a lost trailing task is made up for by the beat."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from crm_integrations.core.errors import RetryLater
+from crm_integrations.intake import batches, processing
+from crm_integrations.intake.tasks import take_in_pending_events
+from crm_integrations.models import WebhookDelivery, WebhookEvent
+from field_mapping.models import Lead
+
+LEAD_READS = "/crm/v3/objects/leads/batch/read"
+LINK_READS = "/crm/v4/associations/leads/contacts/batch/read"
+
+
+@pytest.fixture
+def window(settings):
+    settings.WEBHOOK_INTAKE_WINDOW = 30.0
+
+
+def batch_under_way(connection) -> None:
+    """Another worker is taking in a batch of this connection's events."""
+    cache.set(f"intake:running:{connection.pk}", 1, timeout=60)
+
+
+@pytest.fixture
+def trailing():
+    with mock.patch("crm_integrations.intake.tasks.take_in_pending_events.apply_async") as apply_async:
+        yield apply_async
+
+
+def seeded(sandbox, count: int) -> list[str]:
+    made = sandbox.control.seed_leads(count)
+    ids = [str(i) for i in range(int(made["firstId"]), int(made["lastId"]) + 1)]
+    assert len(ids) == count
+    return ids
+
+
+def delivery_of(lead_ids: list[str]) -> WebhookDelivery:
+    now = int(time.time() * 1000)
+    events = [
+        {
+            "objectId": int(lead_id),
+            "subscriptionType": "object.creation",
+            "objectTypeId": "0-136",
+            "portalId": 24000001,
+            "eventId": index,
+            "subscriptionId": 1,
+            "occurredAt": now,
+            "attemptNumber": 0,
+        }
+        for index, lead_id in enumerate(lead_ids)
+    ]
+    return WebhookDelivery.objects.create(
+        provider="hubspot",
+        method="POST",
+        url="/api/v1/integrations/hubspot/events",
+        signature="valid",
+        status="queued",
+        body=json.dumps(events),
+    )
+
+
+def calls(sandbox, path: str) -> int:
+    return len(sandbox.control.requests(path_prefix=path, method="POST"))
+
+
+@pytest.mark.django_db
+def test_deliveries_within_the_window_are_read_together_by_one_trailing_batch(
+    hubspot_connection, hubspot_sandbox, window, trailing
+):
+    first, *rest = seeded(hubspot_sandbox, 161)
+    lone = delivery_of([first])
+    later = [delivery_of(rest[:80]), delivery_of(rest[80:])]
+
+    assert processing.process(lone.pk) == {"ingested": 1}  # no batch under way: at once
+    batch_under_way(hubspot_connection)
+    hubspot_sandbox.control.clear_requests()
+    for delivery in later:
+        assert processing.process(delivery.pk) == {"pending": 80}
+
+    trailing.assert_called_once_with((str(hubspot_connection.pk),), countdown=30.0)
+    assert not calls(hubspot_sandbox, LEAD_READS)
+    waiting = WebhookDelivery.objects.get(pk=later[0].pk)
+    assert (waiting.status, waiting.status_detail, waiting.processed_at) == (
+        "queued",
+        "80 pending (taken in with the next intake batch)",
+        None,
+    )
+
+    assert take_in_pending_events.run(str(hubspot_connection.pk)) == {"ingested": 160}
+
+    assert Lead.objects.filter(external_id__in=rest).count() == 160
+    assert calls(hubspot_sandbox, LEAD_READS) == 2  # 160 leads, 100 a call (one per delivery before)
+    assert calls(hubspot_sandbox, LINK_READS) == 1  # their contacts' links in one call
+    for delivery in later:
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.status_detail) == ("processed", "80 ingested")
+        assert delivery.processed_at is not None
+    assert take_in_pending_events.run(str(hubspot_connection.pk)) == {}  # nothing left: idempotent
+
+
+@pytest.mark.django_db
+def test_a_batch_takes_in_what_arrived_while_it_ran_in_its_next_round(
+    hubspot_connection, hubspot_sandbox, window, trailing
+):
+    first, *rest = seeded(hubspot_sandbox, 121)
+    recorded = []
+
+    def meanwhile(*args, **kwargs):  # while the first round reads, 120 more events are recorded
+        if not recorded:  # in two deliveries: HubSpot sends at most 100 events a request
+            with mock.patch.object(batches, "request"):
+                recorded.extend(processing.process(delivery_of(part).pk) for part in (rest[:60], rest[60:]))
+        return original(*args, **kwargs)
+
+    original = batches._hand_over
+    with mock.patch.object(batches, "_hand_over", side_effect=meanwhile) as rounds:
+        assert processing.process(delivery_of([first]).pk) == {"ingested": 1}
+
+    assert rounds.call_count == 2  # the second round took the 120 in at once
+    assert recorded == [{"pending": 60}] * 2 and Lead.objects.filter(external_id__in=rest).count() == 120
+    trailing.assert_not_called()
+
+
+@pytest.mark.django_db
+def test_without_a_window_every_delivery_goes_in_at_once(hubspot_connection, hubspot_sandbox, trailing):
+    ids = seeded(hubspot_sandbox, 2)
+    batch_under_way(hubspot_connection)
+    for lead_id in ids:
+        assert processing.process(delivery_of([lead_id]).pk) == {"ingested": 1}
+    trailing.assert_not_called()
+
+
+@pytest.mark.django_db
+def test_a_claim_keeps_other_batches_off_until_it_is_stale(hubspot_connection, hubspot_sandbox, window):
+    ids = seeded(hubspot_sandbox, 3)
+    with mock.patch.object(batches, "request"):  # record the events only
+        processing.process(delivery_of(ids).pk)
+
+    mine = batches.claim(hubspot_connection.pk, 2)
+    theirs = batches.claim(hubspot_connection.pk, 10)
+    assert len(mine) == 2 and len(theirs) == 1
+    assert not {row.pk for row in mine} & {row.pk for row in theirs}
+    assert batches.claim(hubspot_connection.pk, 10) == []
+
+    WebhookEvent.objects.filter(pk__in=[row.pk for row in mine]).update(
+        claimed_at=timezone.now() - batches.CLAIM_TIMEOUT - timedelta(seconds=1)
+    )
+    assert {row.pk for row in batches.claim(hubspot_connection.pk, 10)} == {row.pk for row in mine}
+
+
+@pytest.mark.django_db
+def test_a_crm_that_fails_for_now_leaves_the_events_pending_and_unclaimed(
+    hubspot_connection, hubspot_sandbox, window
+):
+    ids = seeded(hubspot_sandbox, 2)
+    with mock.patch.object(batches, "request"):
+        delivery = delivery_of(ids)
+        processing.process(delivery.pk)
+    hubspot_sandbox.control.set_faults(
+        error_share=1.0, error_statuses=[503], path_prefix="/crm/v3/objects/leads"
+    )
+
+    with pytest.raises(RetryLater):
+        batches.take_in_pending(hubspot_connection.pk)
+
+    rows = WebhookEvent.objects.filter(delivery=delivery)
+    assert {(row.outcome, row.claim_token) for row in rows} == {("pending", "")}
+    hubspot_sandbox.control.clear_faults()
+    assert batches.take_in_pending(hubspot_connection.pk) == {"ingested": 2}
+
+
+@pytest.mark.django_db
+def test_the_beat_takes_in_events_a_lost_trailing_task_left_pending(
+    hubspot_connection, hubspot_sandbox, window, trailing
+):
+    first, second = seeded(hubspot_sandbox, 2)
+    processing.process(delivery_of([first]).pk)
+    batch_under_way(hubspot_connection)
+    delivery = delivery_of([second])
+    processing.process(delivery.pk)  # its trailing task is never run (lost with its worker)
+
+    assert batches.take_in_stale() == 0  # not stale yet: the trailing task may still come
+    WebhookEvent.objects.filter(delivery=delivery).update(
+        created_at=timezone.now() - batches.CLAIM_TIMEOUT - timedelta(seconds=1)
+    )
+    assert batches.take_in_stale() == 1
+    assert WebhookDelivery.objects.get(pk=delivery.pk).status == "processed"

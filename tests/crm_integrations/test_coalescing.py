@@ -1,0 +1,124 @@
+"""``run_or_trail``: the first request runs at once; the others of a window get one trailing task.
+
+The cache is a local-memory one on a clock the test moves (``Clock``), so a window passes without
+waiting for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.core.cache.backends import base, locmem
+
+from crm_integrations.core.coalescing import run_or_trail
+
+WINDOW = 30.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+
+class Task:
+    """Records what would be queued."""
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[tuple[Any, ...], float]] = []
+
+    def apply_async(self, args: tuple[Any, ...], countdown: float) -> None:
+        self.queued.append((args, countdown))
+
+
+@pytest.fixture
+def clock(settings, monkeypatch) -> Clock:
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "coalescing"}
+    }
+    clock = Clock()
+    monkeypatch.setattr(base, "time", clock)
+    monkeypatch.setattr(locmem, "time", clock)
+    cache.clear()
+    return clock
+
+
+@pytest.fixture
+def task() -> Task:
+    return Task()
+
+
+def test_a_lone_request_runs_at_once_and_queues_nothing(clock, task):
+    runs: list[str] = []
+
+    assert run_or_trail("work:1", lambda: runs.append("now"), task, ("1",), window=WINDOW)
+    assert (runs, task.queued) == (["now"], [])
+
+
+def test_requests_within_the_window_queue_exactly_one_trailing_task_per_window(clock, task):
+    runs: list[float] = []
+
+    def request() -> bool:
+        return run_or_trail("work:1", lambda: runs.append(clock.now), task, ("1",), window=WINDOW)
+
+    assert request()
+    clock.now += 1
+    assert [request() for _ in range(5)] == [False] * 5
+    assert task.queued == [(("1",), WINDOW)]
+
+    clock.now += WINDOW  # the window is over: the next request runs at once again
+    assert request()
+    assert not request()
+    assert len(runs) == 2 and task.queued == [(("1",), WINDOW)] * 2
+
+
+def test_other_keys_have_their_own_window(clock, task):
+    run_or_trail("work:1", lambda: None, task, ("1",), window=WINDOW)
+
+    assert run_or_trail("work:2", lambda: None, task, ("2",), window=WINDOW)
+    assert not run_or_trail("work:1", lambda: None, task, ("1",), window=WINDOW)
+    assert task.queued == [(("1",), WINDOW)]
+
+
+def test_until_done_the_key_holds_while_the_run_lasts(clock, task):
+    inside: list[bool] = []
+
+    def request(run) -> bool:
+        return run_or_trail("work:1", run, task, ("1",), window=WINDOW, until_done=120)
+
+    def run() -> None:  # requests arriving while the run is under way
+        inside.extend(request(lambda: pytest.fail("ran twice at once")) for _ in range(3))
+
+    assert request(run)
+    assert inside == [False] * 3 and task.queued == [(("1",), WINDOW)]
+    assert request(lambda: None)  # that run ended: the next one goes at once
+    assert task.queued == [(("1",), WINDOW)]
+
+
+def test_until_done_a_run_that_fails_frees_the_key(clock, task):
+    def fail() -> None:
+        raise RuntimeError("CRM down")
+
+    with pytest.raises(RuntimeError):
+        run_or_trail("work:1", fail, task, ("1",), window=WINDOW, until_done=120)
+    assert run_or_trail("work:1", lambda: None, task, ("1",), window=WINDOW, until_done=120)
+
+
+def test_until_done_a_run_whose_process_died_frees_the_key_after_that_long(clock, task):
+    cache.add("work:1", 1, timeout=120)  # taken by a run whose process died
+
+    assert not run_or_trail("work:1", lambda: None, task, ("1",), window=WINDOW, until_done=120)
+    clock.now += 121
+    assert run_or_trail("work:1", lambda: None, task, ("1",), window=WINDOW, until_done=120)
+
+
+def test_no_window_runs_every_request_at_once(clock, task):
+    runs: list[int] = []
+
+    for n in range(3):
+        assert run_or_trail("work:1", lambda n=n: runs.append(n), task, ("1",), window=0)
+    assert (runs, task.queued) == ([0, 1, 2], [])
