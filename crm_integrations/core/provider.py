@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -88,8 +90,13 @@ class CrmProvider:
         return []
 
     def urlpatterns(self) -> list[Any]:
-        """The provider's own staff pages, mounted under ``/integrations/<key>/`` (namespace ``key``)."""
-        return []
+        """The provider's own staff pages, mounted under ``/integrations/<key>/`` (namespace ``key``):
+        the ``urlpatterns`` of a ``urls`` module in its folder (crm_integrations/monday/urls.py), as
+        django-allauth's providers have; none without one."""
+        package = type(self).__module__.rpartition(".")[0]
+        if not package or importlib.util.find_spec(f"{package}.urls") is None:
+            return []
+        return list(importlib.import_module(f"{package}.urls").urlpatterns)
 
     def connect_actions(self, environment: str) -> list[ProviderAction]:
         """Ways to connect besides OAuth, shown on the CRM selection screen (an API token form...)."""

@@ -39,8 +39,11 @@ class InboundEvent:
     property_name: str = ""
     property_value: str = ""
     #: Why the event cannot be taken in (an id or time out of range...): recorded with this reason
-    #: while the rest of its batch goes on (crm_integrations/intake/webhooks.py ``_first_look``).
+    #: while the rest of its batch goes on (crm_integrations/intake/events.py ``_first_look``).
     problem: str = ""
+    #: The record was deleted at the CRM (each provider says which of its events mean it): such
+    #: events are recorded and ignored, never fetched (crm_integrations/intake/events.py).
+    deleted: bool = False
 
 
 #: Static query parameters of a workflow action's URL: our organization id and the CRM account id.

@@ -157,6 +157,7 @@ def _event(item: dict[str, Any]) -> InboundEvent:
             occurred_at=event_moment(occurred, "occurredAt", per_second=1000),
             property_name=bounded_text(item.get("propertyName") or "", "propertyName", 200),
             property_value=value[:2000],
+            deleted=event_type.endswith(".deletion"),  # contact.deletion, object.deletion...
         )
     except MalformedWebhook as problem:
         return InboundEvent(key, "", "", event_type, "", "", None, problem=str(problem))

@@ -142,7 +142,7 @@ def _first_look(
         return EventOutcome.REJECTED, f"the connection is {connection.status}"
     if not event.object_type or not event.object_id:
         return EventOutcome.IGNORED, f"{event.event_type or 'unknown event'}: not a CRM record event"
-    if event.event_type.endswith(".deletion"):
+    if event.deleted:
         return EventOutcome.IGNORED, "deletions are not taken in"
     if echo:
         return EventOutcome.IGNORED, f"our own write of {event.property_name} coming back"

@@ -17,7 +17,9 @@ from crm_integrations.core.provider_settings import provider_setting, public_bas
 
 #: Budget of the shared rate limiter, in complexity points: monday meters by query complexity, not
 #: call count (monday's "Rate limits" doc; crm_integrations/monday/complexity.py prices queries).
-RATE_LIMIT_KEY = "monday"
+#: The provider's key (``MondayProvider.key``, the URL segment and the rate budget's name).
+KEY = "monday"
+RATE_LIMIT_KEY = KEY
 #: Generated into .env by `make run` (scripts/bootstrap_env.py reads this tuple without importing it).
 SANDBOX_SECRET_VARIABLES = ("MONDAY_SANDBOX_SIGNING_SECRET",)
 #: The API version every request pins: without the header monday answers with whatever version is

@@ -14,9 +14,10 @@ from django.utils import timezone
 from crm_integrations.core.errors import InvalidRequest
 from crm_integrations.core.oauth import TokenSet
 
+from .accounts import identify
 from .boards import subscribe_lead_webhooks
 from .client import BOARD_SETTING, MondayClient
-from .provider import MondayProvider, identify
+from .config import KEY
 
 if TYPE_CHECKING:
     from crm_integrations.models import Organization, OrganizationIntegration
@@ -37,7 +38,7 @@ def connect_with_api_token(
     account_id = identify(environment, token)
     connection = connect_organization(
         organization=organization,
-        provider=MondayProvider.key,
+        provider=KEY,
         environment=environment,
         tokens=TokenSet(access_token=token, refresh_token="", expires_at=None),
         account_id=account_id,
@@ -45,7 +46,7 @@ def connect_with_api_token(
     )
     settings = {**(connection.settings or {}), BOARD_SETTING: str(board_id), "auth": "api_token"}
     return upsert_organization_integration(
-        organization, MondayProvider.key, environment, settings=settings, last_refreshed_at=timezone.now()
+        organization, KEY, environment, settings=settings, last_refreshed_at=timezone.now()
     )
 
 
@@ -58,7 +59,7 @@ def events_url() -> str:
     from django.conf import settings
     from django.urls import reverse
 
-    path = reverse("crm_integrations:webhook_events", args=[MondayProvider.key])
+    path = reverse("crm_integrations:webhook_events", args=[KEY])
     return settings.PUBLIC_BASE_URL.rstrip("/") + path
 
 
@@ -74,7 +75,7 @@ def use_lead_board(connection: OrganizationIntegration, board_id: str) -> list[s
         raise InvalidRequest("A monday board id is a number.", code="invalid_board")
     connection = upsert_organization_integration(
         connection.organization,
-        MondayProvider.key,
+        KEY,
         connection.environment,
         settings={**(connection.settings or {}), BOARD_SETTING: str(board_id)},
     )

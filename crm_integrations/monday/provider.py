@@ -11,21 +11,18 @@ picks one (default legacy).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 
-from crm_integrations.core.errors import AuthRevoked
-from crm_integrations.core.http import ProviderHttpClient
 from crm_integrations.core.oauth import OAuthApp, TokenSet
 from crm_integrations.core.provider import ConnectedAccount, CrmProvider, ProviderAction
 from crm_integrations.core.webhooks import InboundEvent, SignatureCheck
 
 from . import config, webhooks
-from .auth import StaticTokenAuth
+from .accounts import identify
 from .client import BOARD_SETTING, MondayClient
-from .config import OAUTH21_FLOW, api_endpoint, api_version, monday_settings, signing_secrets
-from .errors import parse_monday_error, response_hook
+from .config import OAUTH21_FLOW, monday_settings, signing_secrets
 from .mapping import ITEMS_DEFAULT
 
 if TYPE_CHECKING:
@@ -42,11 +39,10 @@ SCOPES = (
     "webhooks:read",
     "webhooks:write",
 )
-IDENTIFY_QUERY = "query Identify { me { id email account { id name slug } } }"
 
 
 class MondayProvider(CrmProvider):
-    key = "monday"
+    key = config.KEY
     name = "Monday.com"
     client_class = MondayClient
     lead_object_types = ("items",)
@@ -102,16 +98,6 @@ class MondayProvider(CrmProvider):
     def webhook_handshake(self, body: bytes) -> dict[str, str] | None:
         return webhooks.challenge_response(body)
 
-    def urlpatterns(self) -> list[Any]:
-        from django.urls import path
-
-        from . import views
-
-        return [
-            path("token/", views.connect_token, name="connect_token"),
-            path("<uuid:connection_id>/board/", views.choose_board, name="choose_board"),
-        ]
-
     def connect_actions(self, environment: str) -> list[ProviderAction]:
         url = reverse("crm_integrations:monday:connect_token") + f"?environment={environment}"
         return [ProviderAction("Use an API token", url, f"token-monday-{environment}")]
@@ -123,30 +109,3 @@ class MondayProvider(CrmProvider):
         has_board = (connection.settings or {}).get(BOARD_SETTING)
         label = "Change lead board" if has_board else "Choose the lead board"
         return [ProviderAction(label, url, f"board-{connection.pk}")]
-
-
-def identify(environment: str, token: str) -> str:
-    """The account id a token belongs to (raises ``AuthRevoked`` when monday does not say)."""
-    base_url, endpoint = api_endpoint(environment)
-    http = ProviderHttpClient(
-        "monday",
-        "oauth",
-        base_url,
-        auth=StaticTokenAuth(token),
-        error_parser=parse_monday_error,
-        response_hook=response_hook(lambda: False),
-    )
-    try:
-        response = http.request(
-            "POST",
-            endpoint,
-            json={"query": IDENTIFY_QUERY, "variables": {}},
-            headers={"API-Version": api_version(environment)},
-            idempotent=True,
-        )
-    finally:
-        http.close()
-    account = (((response.json().get("data") or {}).get("me") or {}).get("account")) or {}
-    if not account.get("id"):
-        raise AuthRevoked("monday did not say which account this token belongs to.")
-    return str(account["id"])

@@ -56,6 +56,23 @@ EVENT_TYPES = {
     "create_subitem": "create_subitem",
     "update_subitem_column_value": "change_subitem_column_value",
 }
+#: Events about an item of the lead board itself: only these name a record the intake takes in.
+#: Updates (comments), subitems and event types monday may add later carry no lead: ignored without
+#: a fetch.
+ITEM_EVENTS = frozenset(
+    {
+        "create_item",
+        "change_column_value",
+        "change_specific_column_value",
+        "change_status_column_value",
+        "change_name",
+        "item_archived",
+        "item_deleted",
+        "item_restored",
+        "item_moved_to_any_group",
+        "item_moved_to_specific_group",
+    }
+)
 
 
 # --- the challenge handshake --------------------------------------------------------------------
@@ -191,12 +208,18 @@ class MondayEvent:
             account_id=account_id,
             event_id=self.trigger_uuid,
             event_type=self.event_type,
-            object_type=OBJECT_TYPE,
+            object_type=OBJECT_TYPE if self.is_item_event else "",
             object_id=self.item_id,
             occurred_at=self.triggered_at,
             property_name=self.column_id,
             property_value=(self.value or "")[:MAX_VALUE_LENGTH],
+            deleted=self.event_type == "item_deleted",
         )
+
+    @property
+    def is_item_event(self) -> bool:
+        """About an item of the lead board (not a subitem, not an update, not an unknown type)."""
+        return self.event_type in ITEM_EVENTS and not self.parent_item_id
 
 
 def _id(value: Any) -> str:

@@ -1,17 +1,26 @@
-"""The house rule on tasks and services in routing/ (docs/routing.md, "House rules"): routing/tasks.py
-imports the services, so a service that queues a task imports it inside the function that queues
-it. import-linter cannot tell a top-level import from one inside a function (``pyproject.toml``
-lets ``routing.writeback -> routing.tasks`` through), so this test does."""
+"""The house rule on tasks and services (README, "Layout and rules"; docs/routing.md): a package's
+tasks.py imports its services, so a service that queues a task imports it inside the function that
+queues it. import-linter cannot tell a top-level import from one inside a function (``pyproject.toml``
+lets those imports through its acyclic contracts), so this test does, for every package with tasks."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
+import pytest
+
 import routing
 
 ROUTING = Path(routing.__file__).parent
+ROOT = ROUTING.parent
 TASKS = "routing.tasks"
+#: Every package whose tasks.py queues work its services ask for.
+PACKAGES_WITH_TASKS = sorted(
+    ".".join(path.parent.relative_to(ROOT).parts)
+    for top in ("crm_integrations", "routing", "contracts", "field_mapping")
+    for path in (ROOT / top).rglob("tasks.py")
+)
 
 
 def _imported(node: ast.Import | ast.ImportFrom, module: str) -> set[str]:
@@ -35,11 +44,18 @@ def top_level_imports(path: Path, root: Path = ROUTING.parent) -> set[str]:
     return names
 
 
-def test_no_routing_module_imports_the_tasks_at_its_top():
+def test_every_package_with_tasks_is_checked():
+    assert {"routing", "contracts", "crm_integrations", "crm_integrations.intake"} <= set(PACKAGES_WITH_TASKS)
+
+
+@pytest.mark.parametrize("package", PACKAGES_WITH_TASKS)
+def test_no_module_imports_its_packages_tasks_at_its_top(package):
+    folder = ROOT.joinpath(*package.split("."))
+    tasks = f"{package}.tasks"
     offenders = sorted(
-        str(path.relative_to(ROUTING.parent))
-        for path in ROUTING.rglob("*.py")
-        if path.name != "tasks.py" and TASKS in top_level_imports(path)
+        str(path.relative_to(ROOT))
+        for path in folder.glob("*.py")
+        if path.name != "tasks.py" and tasks in top_level_imports(path)
     )
     assert offenders == []
 
