@@ -1,6 +1,6 @@
 """A HubSpot sandbox over HTTP, a connection made through its OAuth consent flow, and a client.
 
-The sandbox runs once per test module on a free loopback port and is reset to its seed before
+The sandbox runs once per test session on a free loopback port and is reset to its seed before
 each test; settings point the "sandbox" environment at it and give each test its own rate
 limiter file, so tests neither wait on each other's budget nor on a previous run's.
 """
@@ -31,8 +31,10 @@ OFFLINE_TOKEN = "offline-access-token-0123456789"
 REDIRECT_URI = "http://127.0.0.1:8000/api/v1/integrations/hubspot/callback"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def running_sandbox() -> Iterator[RunningSandbox]:
+    """This folder's own sandbox (its seed and app secret differ from tests/conftest.py's): started
+    once per session and reset to its seed before each test (``sandbox``)."""
     sandbox = start_sandbox(seed=11, seed_leads=SEED_LEADS)
     yield sandbox
     sandbox.stop()

@@ -1,6 +1,6 @@
 """A monday sandbox over HTTP, a connection by personal API token to its lead board, and a client.
 
-The sandbox runs once per test module on a free loopback port and is reset to its seed before each
+The sandbox runs once per test session on a free loopback port and is reset to its seed before each
 test; settings point the "sandbox" environment at it and give each test its own rate-limiter file.
 """
 
@@ -26,8 +26,10 @@ OFFLINE_URL = f"{OFFLINE_API}/v2"
 OFFLINE_BOARD = "4001"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def running_sandbox() -> Iterator[RunningSandbox]:
+    """This folder's own sandbox (its seed and app secret differ from tests/conftest.py's): started
+    once per session and reset to its seed before each test (``sandbox``)."""
     sandbox = start_sandbox(seed=7, seed_items=SEED_ITEMS, signing_secret=SIGNING_SECRET)
     yield sandbox
     sandbox.stop()
