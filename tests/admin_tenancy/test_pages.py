@@ -2,7 +2,7 @@
 connect and disconnect) read through the organization scoping: another organization's ids are not
 found. Roles: a member views and simulates; an organization administrator publishes, replays,
 reprocesses, runs actions, maps, connects and disconnects. Issuing a workflow secret and replaying
-a delivery also need the change permission (issue 12 §10)."""
+a delivery also need the change permission (crm_integrations/admin_scoping.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Retention (issue 12 §5): call records rolled up then pruned in batches, webhook bodies and
-deliveries, and the dry-run report."""
+"""Retention (crm_integrations/retention.py, routing/retention.py): call records rolled up then
+pruned in batches, webhook bodies and deliveries, and the dry-run report."""
 
 from __future__ import annotations
 

@@ -164,7 +164,7 @@ def _run_workers(
 
 @pytest.mark.parametrize("storage_url", STORAGES, indirect=True)
 def test_processes_holding_different_budgets_both_keep_working(storage_url):
-    """Issue 12 §11: a process on the default budget (a per-unit log) and one with the budget lifted
+    """A process on the default budget (a per-unit log) and one with the budget lifted
     (GCRA state) on the same account. In Redis they once shared one key, and whichever came second
     failed every call with WRONGTYPE: intake stalled for good."""
     account = f"acct-{uuid.uuid4().hex[:8]}"

@@ -260,7 +260,7 @@ def test_search_in_on_company_domains(api):
     domains = [item["properties"]["domain"] for item in companies]
     upper = search(api, "companies", **flt("domain", "IN", values=[d.upper() for d in domains]))
     lower = search(api, "companies", **flt("domain", "IN", values=[*domains, "nobody.invalid"]))
-    assert upper["total"] == 0  # IN on a string property needs lower-case values (reference §4)
+    assert upper["total"] == 0  # IN on string values wants lower case ("Search the CRM")
     assert sorted(item["id"] for item in lower["results"]) == sorted(item["id"] for item in companies)
 
 
