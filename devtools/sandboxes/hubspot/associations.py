@@ -145,8 +145,7 @@ def remove(from_key: str, from_id: str, to_key: str, to_id: str) -> Response:
     source, target = _types(from_key, to_key)
     portal = guard(source.write_scopes, target.write_scopes).portal
     with sandbox().lock:
-        if from_id.isdigit() and to_id.isdigit():
-            portal.associations.remove(source.name, int(from_id), target.name, int(to_id))
+        _remove_pair(portal, source, target, from_id, to_id)
         _after_change(portal, source, target)
     return no_content()
 
@@ -240,9 +239,7 @@ def batch_archive(from_key: str, to_key: str) -> Response:
         for item in inputs:
             from_id = str(item.get("from", {}).get("id", ""))
             for to in item.get("to") or []:
-                to_id = str(to.get("id", ""))
-                if from_id.isdigit() and to_id.isdigit():
-                    portal.associations.remove(source.name, int(from_id), target.name, int(to_id))
+                _remove_pair(portal, source, target, from_id, str(to.get("id", "")))
         _after_change(portal, source, target)
     return no_content()
 
@@ -252,3 +249,9 @@ def labels(from_key: str, to_key: str) -> Response:
     source, target = _types(from_key, to_key)
     guard(source.read_scopes)
     return reply({"results": [_spec(kind) for kind in types_between(source.name, target.name)]})
+
+
+def _remove_pair(portal: Portal, source: ObjectType, target: ObjectType, from_id: str, to_id: str) -> None:
+    """Unlink two records; ids that are not numbers name no record, so there is nothing to unlink."""
+    if from_id.isdigit() and to_id.isdigit():
+        portal.associations.remove(source.name, int(from_id), target.name, int(to_id))

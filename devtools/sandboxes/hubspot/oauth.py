@@ -205,23 +205,31 @@ def token() -> Response:
 
 
 # --- introspection and revocation -----------------------------------------------------------------
-def access_info(state: SandboxState, access: AccessToken, *, v3: bool) -> dict[str, Any]:
-    grant = access.grant
-    info: dict[str, Any] = {
-        "token": access.token,
+def _token_info(state: SandboxState, token: str, grant: Grant, token_type: str) -> dict[str, Any]:
+    """What HubSpot's token metadata says about any token: its grant's user, portal and scopes."""
+    return {
+        "token": token,
         "user": grant.user_email,
         "hub_domain": state.portal(grant.portal_id).hub_domain,
         "scopes": list(grant.scopes),
         "hub_id": grant.portal_id,
-        "app_id": state.config.app_id,
-        "expires_in": max(state.tokens.seconds_left(access), 0),
         "user_id": grant.user_id,
-        "token_type": "access",
-        "is_private_distribution": False,
-        "signed_access_token": _signed(state, access),
+        "token_type": token_type,
     }
+
+
+def access_info(state: SandboxState, access: AccessToken, *, v3: bool) -> dict[str, Any]:
+    info = _token_info(state, access.token, access.grant, "access")
+    info.update(
+        {
+            "app_id": state.config.app_id,
+            "expires_in": max(state.tokens.seconds_left(access), 0),
+            "is_private_distribution": False,
+            "signed_access_token": _signed(state, access),
+        }
+    )
     if v3:
-        info.update({"active": True, "token_use": "access_token", "client_id": grant.client_id})
+        info.update({"active": True, "token_use": "access_token", "client_id": access.grant.client_id})
     return info
 
 
@@ -249,17 +257,8 @@ def _signed(state: SandboxState, access: AccessToken) -> dict[str, Any]:
 
 
 def refresh_info(state: SandboxState, refresh: RefreshToken, *, v3: bool) -> dict[str, Any]:
-    grant = refresh.grant
-    info: dict[str, Any] = {
-        "token": refresh.token,
-        "user": grant.user_email,
-        "hub_domain": state.portal(grant.portal_id).hub_domain,
-        "scopes": list(grant.scopes),
-        "hub_id": grant.portal_id,
-        "client_id": grant.client_id,
-        "user_id": grant.user_id,
-        "token_type": "refresh",
-    }
+    info = _token_info(state, refresh.token, refresh.grant, "refresh")
+    info["client_id"] = refresh.grant.client_id
     if v3:
         info.update({"active": True, "token_use": "refresh_token", "app_id": state.config.app_id})
     return info
