@@ -27,8 +27,7 @@ run: install env-file
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py setup_demo --url http://127.0.0.1:$(PORT)/admin/
 	$(BIN)/python manage.py setup_routing_demo
-	@echo "Starting web, worker, beat and the CRM sandboxes (Ctrl-C stops them all)."
-	@echo "Admin: http://127.0.0.1:$(PORT)/admin/   Connect a CRM: http://127.0.0.1:$(PORT)/integrations/connect/"
+	@$(BIN)/python manage.py run_banner --port $(PORT)
 	WEB_PORT=$(PORT) PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} exec $(BIN)/honcho start
 
 lint: install

@@ -53,9 +53,13 @@ class MondayProvider(CrmProvider):
         return config.rate_limits()
 
     def sandbox_arguments(self, *, web_url: str, state_dir: Path) -> list[str]:
-        """A board of 50 items; webhooks signed with the "sandbox" app's signing secret."""
-        secret = monday_settings("sandbox")["SIGNING_SECRET"]
-        return ["--port", str(config.sandbox_port()), "--seed-items", "50", "--signing-secret", secret]
+        """A board of 50 items, kept across runs (items, tokens, webhook subscriptions: a connection made
+        before a restart keeps working); webhooks signed with the "sandbox" app's signing secret."""
+        return [
+            *("--port", str(config.sandbox_port()), "--seed-items", "50"),
+            *("--state-file", str(state_dir / "monday-sandbox.json")),
+            *("--signing-secret", monday_settings("sandbox")["SIGNING_SECRET"]),
+        ]
 
     def oauth_app(self, environment: str) -> OAuthApp:
         conf = monday_settings(environment)

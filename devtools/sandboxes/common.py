@@ -110,3 +110,14 @@ def add_server_arguments(parser: argparse.ArgumentParser, default_port: int) -> 
         "--port", type=int, default=default_port, help=f"port (default {default_port}; 0 = any free)"
     )
     parser.add_argument("--seed", type=int, default=1, help="seed for the generated data (default 1)")
+
+
+def add_state_file_argument(parser: argparse.ArgumentParser, kept: str) -> None:
+    """``--state-file``, taken by every sandbox (persistence.py); ``kept`` names what the file holds."""
+    parser.add_argument(
+        "--state-file",
+        dest="state_file",
+        metavar="PATH",
+        help=f"persist the whole state ({kept}) in this JSON file: loaded at start when it exists instead "
+        "of seeding, saved after changes and on shutdown",
+    )

@@ -10,6 +10,7 @@ sandboxes come from the registry.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import os
 import signal
@@ -41,6 +42,14 @@ def launch_command(provider: CrmProvider) -> list[str]:
     web_url = f"http://127.0.0.1:{os.environ.get('WEB_PORT') or 8000}"
     arguments = provider.sandbox_arguments(web_url=web_url, state_dir=Path(settings.VAR_DIR))
     return [sys.executable, "-m", provider.sandbox, *arguments]
+
+
+def launch_options(provider: CrmProvider) -> dict[str, Any]:
+    """The options :func:`launch_command` gives the sandbox, as its own CLI reads them (``host``, ``port``,
+    ``state_file``, ...): what ``make run``'s banner (devtools/run_banner.py) says about it."""
+    parser = argparse.ArgumentParser(add_help=False)
+    sandbox_cli(provider).add_arguments(parser)
+    return vars(parser.parse_args(launch_command(provider)[3:]))
 
 
 class Command(BaseCommand):

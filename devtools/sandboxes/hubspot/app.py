@@ -6,9 +6,10 @@ import logging
 import time
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from ..persistence import save_after_changes
 from . import associations, control, crm, files, oauth, owners, pipelines, properties, seed
 from .config import SandboxConfig
 from .errors import ApiError, error_body
@@ -21,7 +22,6 @@ from .timeutil import iso
 
 logger = logging.getLogger(__name__)
 UNGUARDED_PREFIXES = ("/_sandbox",)
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def build_state(config: SandboxConfig) -> tuple[SandboxState, Services]:
@@ -57,7 +57,7 @@ def create_app(config: SandboxConfig | None = None, **options: Any) -> Flask:
     app.after_request(_hold_answer)  # after requests run in reverse: logged first, then held
     app.after_request(_finish)
     if services.persistence is not None:
-        app.after_request(_note_change)
+        save_after_changes(app, services.persistence)  # OAuth, CRM writes, the control API
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
@@ -109,14 +109,6 @@ def _finish(response: Response) -> Response:
             fault=getattr(g, "fault", None),
             durationMs=round((time.perf_counter() - started) * 1000, 2),
         )
-    return response
-
-
-def _note_change(response: Response) -> Response:
-    """Any request that may have changed something (OAuth, CRM writes, control API) schedules a save."""
-    if request.method not in SAFE_METHODS:
-        persistence = current_app.extensions[control.SERVICES_KEY].persistence
-        persistence.mark_dirty()
     return response
 
 

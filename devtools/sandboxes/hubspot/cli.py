@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..common import add_server_arguments, stop_on_signals
+from ..common import add_server_arguments, add_state_file_argument, stop_on_signals
 from .config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PORTAL_ID, SandboxConfig
 from .server import serve_forever
 
@@ -49,13 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="validate_requests",
         help="skip OpenAPI request validation",
     )
-    parser.add_argument(
-        "--state-file",
-        dest="state_file",
-        metavar="PATH",
-        help="persist the whole state (records, tokens, settings) in this JSON file: loaded at start "
-        "when it exists instead of seeding, saved after changes and on shutdown",
-    )
+    add_state_file_argument(parser, "records, tokens, settings")
 
 
 def config_from_options(options: dict[str, Any]) -> SandboxConfig:

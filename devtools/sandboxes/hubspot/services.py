@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..persistence import Persistence
 from .delivery import Deliverer
-from .persistence import Persistence
+from .persistence import open_state_file
 from .state import SandboxState
 from .webhooks import AppWebhooks
 from .workflows import Workflows
@@ -25,7 +26,7 @@ class Services:
         deliverer = Deliverer(config.webhook_max_concurrent, lambda: config.retry_time_scale, config.seed)
         webhooks, workflows = AppWebhooks(state, deliverer), Workflows(state, deliverer)
         persistence = (
-            Persistence(config.state_file, state, webhooks, workflows) if config.state_file else None
+            open_state_file(config.state_file, state, webhooks, workflows) if config.state_file else None
         )
         return cls(state, deliverer, webhooks, workflows, persistence)
 

@@ -18,6 +18,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from ..persistence import IncompatibleState, decode_versioned
 from .association_store import AssociationStore
 from .config import SandboxConfig
 from .property_defs import PropertyDef
@@ -29,10 +30,6 @@ from .workflows import WorkflowAction, Workflows
 
 FORMAT = "hubspot-sandbox-state"
 FORMAT_VERSION = 1
-
-
-class IncompatibleState(ValueError):
-    """The data is not a state this version of the sandbox can restore."""
 
 
 # --- capture --------------------------------------------------------------------------------------
@@ -165,16 +162,7 @@ class Restored:
 
 def decode(data: Any, config: SandboxConfig) -> Restored:
     """Check and decode saved data; :class:`IncompatibleState` says why it cannot be used."""
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise IncompatibleState(f"not a {FORMAT} file")
-    if data.get("version") != FORMAT_VERSION:
-        raise IncompatibleState(
-            f"format version {data.get('version')!r}, this sandbox reads {FORMAT_VERSION}"
-        )
-    try:
-        restored = _decode(data)
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise IncompatibleState(f"malformed state ({type(exc).__name__}: {exc})") from exc
+    restored = decode_versioned(data, FORMAT, FORMAT_VERSION, _decode)
     if list(restored.portals) != list(config.portal_ids):
         saved, wanted = list(restored.portals), list(config.portal_ids)
         raise IncompatibleState(f"it holds portals {saved}, the sandbox is configured for {wanted}")

@@ -8,41 +8,56 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
+from ..persistence import Persistence, save_after_changes
 from . import control, graphql_api, oauth
 from .complexity import Charge
 from .config import SandboxConfig
 from .errors import HttpFailure, complexity_exhausted, legacy_complexity, minute_limit, server_error
 from .http import reply
+from .persistence import answered_a_query, open_state_file
 from .state import SandboxState
 from .webhooks import Webhooks
 
 logger = logging.getLogger(__name__)
 STATE_KEY = "monday_sandbox"
 WEBHOOKS_KEY = "monday_sandbox_webhooks"
+OAUTH_KEY = "monday_sandbox_oauth"
+PERSISTENCE_KEY = "monday_sandbox_persistence"
 
 
-def build_state(config: SandboxConfig) -> tuple[SandboxState, Webhooks]:
+def build_state(config: SandboxConfig) -> tuple[SandboxState, Webhooks, dict[str, Any], Persistence | None]:
+    """The account, seeded or (with ``config.state_file``) restored from the state file, with its webhooks,
+    OAuth store and the state file's saver (None without one)."""
     state = SandboxState(config)
     hooks = Webhooks(state)
-    control.reseed(state, hooks)
-    return state, hooks
+    oauth_store = oauth.new_store()
+    if not config.state_file:
+        control.reseed(state, hooks)
+        return state, hooks, oauth_store, None
+    persistence = open_state_file(config.state_file, state, hooks, oauth_store)
+    persistence.load_or_seed()
+    return state, hooks, oauth_store, persistence
 
 
 def create_app(config: SandboxConfig | None = None, **options: Any) -> Flask:
-    """A sandbox app with a seeded account. The webhook sender thread is started by :mod:`.server`."""
+    """A sandbox app with a seeded (or restored) account. The webhook sender thread and the state file's
+    saver are started by :mod:`.server`."""
     config = config or SandboxConfig.from_kwargs(**options)
     graphql_api.schema()  # parse the schema now, not on the first request
-    state, hooks = build_state(config)
+    state, hooks, oauth_store, persistence = build_state(config)
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[STATE_KEY] = state
     app.extensions[WEBHOOKS_KEY] = hooks
-    app.extensions["monday_sandbox_oauth"] = oauth.new_store()
+    app.extensions[OAUTH_KEY] = oauth_store
+    app.extensions[PERSISTENCE_KEY] = persistence
     app.register_blueprint(oauth.blueprint)
     app.register_blueprint(control.blueprint, url_prefix="/_sandbox")
     app.add_url_rule("/v2", "graphql", graphql_endpoint, methods=["POST"])
     app.before_request(_start)
     app.after_request(_log)
+    if persistence is not None:
+        save_after_changes(app, persistence, read_only=answered_a_query)  # mutations, OAuth, control API
     app.register_error_handler(Exception, _unexpected)
     return app
 

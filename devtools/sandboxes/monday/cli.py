@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..common import add_server_arguments, stop_on_signals
+from ..common import add_server_arguments, add_state_file_argument, stop_on_signals
 from .config import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_API_TOKEN,
@@ -45,6 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--complexity-budget", type=int, default=5_000_000, help="points per minute per account"
     )
+    add_state_file_argument(parser, "items, id counters, tokens, webhook subscriptions")
 
 
 def config_from_options(options: dict[str, Any]) -> SandboxConfig:
@@ -59,6 +60,7 @@ def config_from_options(options: dict[str, Any]) -> SandboxConfig:
         signing_secret=options["signing_secret"],
         redirect_uris=options.get("redirect_uris") or (),
         complexity_budget=options["complexity_budget"],
+        state_file=options.get("state_file") or None,
     )
 
 

@@ -48,6 +48,10 @@ class SandboxConfig(RuntimeSettings):
     webhook_max_retries: int = 30  # runtime
     retry_time_scale: float = 1.0  # runtime; multiplies the retry delay (e.g. 0.001 in tests)
     webhook_jwt_ttl: int = 300  # runtime; exp of the JWT in the Authorization header
+    #: ``--state-file``: the JSON file the state is restored from at start (when it exists) and saved to
+    #: after changes (at most once per ``state_save_interval`` s) and on a clean stop. None = memory only.
+    state_file: str | None = None
+    state_save_interval: float = 1.0
 
     RUNTIME_FIELDS: ClassVar[tuple[str, ...]] = (
         "access_token_ttl",

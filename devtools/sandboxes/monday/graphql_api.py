@@ -150,6 +150,7 @@ def handle(state: SandboxState, webhooks: Webhooks, headers: dict[str, str], pay
                     ]
                 },
             )
+        summary["operation"] = operation.operation.value  # "query" changes nothing (app.py: no save)
         summary["fields"] = _root_fields(operation)
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         cost = query_cost(operation, fragments, variables)

@@ -11,7 +11,8 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from ..common import QuietHandler, ServedInThread
-from .app import STATE_KEY, WEBHOOKS_KEY, create_app
+from ..persistence import Persistence
+from .app import PERSISTENCE_KEY, STATE_KEY, WEBHOOKS_KEY, create_app
 from .client import SandboxControl
 from .config import SandboxConfig
 from .state import SandboxState
@@ -27,6 +28,7 @@ class RunningSandbox(ServedInThread):
     _server: BaseWSGIServer
     _thread: threading.Thread
     _webhooks: Webhooks
+    _persistence: Persistence | None = None  # with ``state_file`` only
 
     @property
     def api_url(self) -> str:
@@ -46,15 +48,30 @@ class RunningSandbox(ServedInThread):
         return self.state.config.api_token
 
     def _stop_services(self) -> None:
-        self.state.stop_event.set()
-        self._webhooks.stop()
+        """With ``state_file``: saving a last time."""
+        _stop_background(self.app)
+
+    def save(self) -> None:
+        """Write the state file now (with ``state_file`` only; otherwise a no-op)."""
+        if self._persistence is not None:
+            self._persistence.save()
 
 
 def _bind(config: SandboxConfig, host: str, port: int, quiet: bool) -> tuple[Flask, BaseWSGIServer]:
     app = create_app(config)
     server = make_server(host, port, app, threaded=True, request_handler=QuietHandler if quiet else None)
     app.extensions[WEBHOOKS_KEY].start()
+    if app.extensions[PERSISTENCE_KEY] is not None:
+        app.extensions[PERSISTENCE_KEY].start()
     return app, server
+
+
+def _stop_background(app: Flask) -> None:
+    """The webhook sender, then the state file's saver (which saves a last time)."""
+    app.extensions[STATE_KEY].stop_event.set()
+    app.extensions[WEBHOOKS_KEY].stop()
+    if app.extensions[PERSISTENCE_KEY] is not None:
+        app.extensions[PERSISTENCE_KEY].stop()
 
 
 def start_sandbox(
@@ -76,6 +93,7 @@ def start_sandbox(
         server,
         thread,
         app.extensions[WEBHOOKS_KEY],
+        app.extensions[PERSISTENCE_KEY],
     )
 
 
@@ -88,11 +106,12 @@ def serve_forever(
     announce(
         f"personal API token: {config.api_token}  board: {config.board_id}  account: {config.account_id}"
     )
+    if app.extensions[PERSISTENCE_KEY] is not None:
+        announce(app.extensions[PERSISTENCE_KEY].status)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        app.extensions[STATE_KEY].stop_event.set()
-        app.extensions[WEBHOOKS_KEY].stop()
+        _stop_background(app)
         server.server_close()

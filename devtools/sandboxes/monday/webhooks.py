@@ -14,6 +14,7 @@ in.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import json
@@ -118,7 +119,7 @@ class Webhooks:
         self.state = state
         self._lock = threading.Condition()
         self._hooks: dict[int, Webhook] = {}
-        self._ids = itertools.count(1)
+        self._next_id = 1  # subscription ids are never reused, across restarts too (snapshot.py)
         self._delivery_ids = itertools.count(1)
         self._heap: list[tuple[float, int, Delivery]] = []
         self._in_flight = 0
@@ -181,7 +182,8 @@ class Webhooks:
         if not ok:
             return None
         with self._lock:
-            hook = Webhook(next(self._ids), board_id, url, event, dict(config), signed)
+            hook = Webhook(self._next_id, board_id, url, event, dict(config), signed)
+            self._next_id += 1
             self._hooks[hook.id] = hook
             return hook
 
@@ -202,6 +204,19 @@ class Webhooks:
     def view(self) -> list[dict[str, Any]]:
         with self._lock:
             return [{**hook.view(), "url": hook.url, "signed": hook.signed} for hook in self._hooks.values()]
+
+    def saved(self) -> tuple[list[Webhook], int]:
+        """Copies of the subscriptions and the next subscription id, for the state file (snapshot.py)."""
+        with self._lock:
+            hooks = [dataclasses.replace(hook, config=dict(hook.config)) for hook in self._hooks.values()]
+            return hooks, self._next_id
+
+    def restore(self, hooks: list[Webhook], next_id: int) -> None:
+        """Subscriptions from the state file replace the current ones (queued deliveries are dropped)."""
+        with self._lock:
+            self._hooks = {hook.id: hook for hook in hooks}
+            self._next_id = max([next_id, *(hook.id + 1 for hook in hooks)])
+            self._heap.clear()
 
     # --- events -----------------------------------------------------------------------------------
     def on_change(self, change: ItemChange) -> None:

@@ -68,6 +68,7 @@ def test_all_starts_the_sandbox_of_every_registered_provider_that_has_one_as_its
     )
     assert options["hubspot"]["state_file"] == str(settings.VAR_DIR / "hubspot-sandbox.json")
     assert (options["monday"]["port"], options["monday"]["signing_secret"]) == (9101, "s" * 32)
+    assert options["monday"]["state_file"] == str(settings.VAR_DIR / "monday-sandbox.json")
 
 
 def test_neither_a_provider_nor_all_is_refused():

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import requests
 
+from devtools.sandboxes import state_file as state_file_module
 from devtools.sandboxes.hubspot import RunningSandbox, cli, start_sandbox
-from devtools.sandboxes.hubspot import state_file as state_file_module
 from devtools.sandboxes.hubspot.snapshot import FORMAT, FORMAT_VERSION
 
 from .conftest import Api, Receiver
@@ -235,7 +235,7 @@ def test_moving_aside_never_overwrites_an_earlier_corrupt_file(tmp_path):
 
 # --- atomic writes --------------------------------------------------------------------------------
 def test_a_save_writes_a_synced_temp_file_in_the_same_folder_then_renames_it(launch, state_path, monkeypatch):
-    sandbox = launch()
+    sandbox = launch(state_save_interval=60)  # no background save racing the one watched here
     calls: list[tuple[str, Any]] = []
     real_replace, real_fsync = os.replace, os.fsync
 

@@ -1,4 +1,5 @@
-"""The state file on disk: read as JSON, replaced atomically, moved aside when it cannot be used."""
+"""A sandbox's state file on disk (``--state-file``, persistence.py): read as JSON, replaced atomically, moved
+aside when it cannot be used."""
 
 from __future__ import annotations
 
