@@ -49,6 +49,8 @@ def test_manage_py_runs_without_devtools(tmp_path):
     """A tree of the product alone (what a production install ships): checks pass, no dev command."""
     for name in PRODUCT:
         (tmp_path / name).symlink_to(ROOT / name)
+    # The test settings register a provider that lives in tests/providers/ (config/settings/test.py).
+    (tmp_path / "tests").symlink_to(ROOT / "tests")
     # A copy: Python puts a linked script's real folder (the checkout, with devtools/) on sys.path.
     shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
     env = {

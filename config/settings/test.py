@@ -23,6 +23,10 @@ os.environ.setdefault(
 
 from .base import *
 
+# A provider that lives only in tests/ (tests/providers/minicrm/): its folder and this one line are all
+# it takes (tests/crm_integrations/test_minimal_provider.py walks it to a routed lead).
+CRM_PROVIDERS = [*CRM_PROVIDERS, "tests.providers.minicrm.provider.MiniCrmProvider"]
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 if IS_SQLITE:

@@ -7,6 +7,7 @@ from django.db import connection as db_connection
 from django.utils import timezone
 
 from crm_integrations import services
+from crm_integrations.core import registry
 from crm_integrations.core.oauth import TokenSet
 from crm_integrations.models import ConnectionStatus, Integration, Organization, OrganizationIntegration
 from crm_integrations.services import (
@@ -18,11 +19,9 @@ from crm_integrations.services import (
 
 
 def test_the_catalogue_is_seeded_by_migration(db):
-    assert dict(Integration.objects.values_list("provider", "enabled")) == {
-        "hubspot": True,
-        "monday": True,
-        "salesforce": False,
-    }
+    seeded = dict(Integration.objects.values_list("provider", "enabled"))
+    assert seeded == {provider.key: provider.available for provider in registry.providers()}
+    assert (seeded["hubspot"], seeded["monday"], seeded["salesforce"]) == (True, True, False)
 
 
 def test_upsert_creates_then_updates_the_same_row(organization):
