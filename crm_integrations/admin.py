@@ -4,13 +4,17 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.formats import date_format
+from django.utils.html import format_html
 
-from crm_integrations import selectors, services
+from crm_integrations import admin_display, selectors
 from crm_integrations.admin_scoping import OrganizationScopedAdmin, SuperuserOnlyAdmin
 from crm_integrations.intake import admin as debugger_admin
 from crm_integrations.intake import workflow_secrets
 from crm_integrations.models import (
+    ConnectionStatus,
     Integration,
     Membership,
     Organization,
@@ -80,53 +84,98 @@ class IntegrationAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
         return False
 
 
+class CrmChoiceFilter(admin.RelatedFieldListFilter):
+    """The catalogue entry filter, titled as staff say it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = "CRM"
+
+
 @admin.register(OrganizationIntegration)
 class OrganizationIntegrationAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
-    """Connections: credentials are never shown, only whether they are set and when they expire."""
+    """Connections, as a record staff read: every field is read-only, because connecting, reconnecting
+    and disconnecting go through the integrations page (OAuth and the disconnect confirmation in
+    crm_integrations/views/integrations.py), never through a status typed here. Credentials are
+    never shown, only whether they are set and when they expire."""
 
     organization_path = "organization"
+    change_form_template = "admin/crm_integrations/organizationintegration/change_form.html"
 
+    # Six columns, so the list fits a 1366 px screen beside the filters (the refresh token and the
+    # dates are on each connection's page).
     list_display = [
         "organization",
-        "integration",
-        "environment",
+        "crm_environment",
         "status",
-        "external_account_id",
+        "account_id",
         "access_token_state",
-        "refresh_token_state",
-        "expires_at",
-        "updated_at",
+        "access_expires",
     ]
-    list_filter = ["integration", "environment", "status"]
+    list_filter = [("integration", CrmChoiceFilter), "environment", "status"]
     search_fields = ["organization__name", "external_account_id"]
     actions = ["issue_workflow_secret"]
     fields = [
         "organization",
-        "integration",
+        "crm",
         "environment",
         "status",
         "status_reason",
-        "external_account_id",
+        "account_id",
         "access_token_state",
         "refresh_token_state",
-        "expires_at",
-        "scopes",
-        "settings",
+        "access_expires",
+        "scope_list",
+        "settings_list",
         "created_at",
         "updated_at",
     ]
-    readonly_fields = [
-        "access_token_state",
-        "refresh_token_state",
-        "expires_at",
-        "scopes",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = fields
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        identity = ["organization", "integration", "environment"] if obj else []
-        return identity + list(self.readonly_fields)
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a connection is made by connecting a CRM (Integrations → Connect a CRM)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        """A read-only page: no save buttons; a Disconnect link (to its confirmation) for those who
+        may disconnect a connection still in use."""
+        connection = self.get_object(request, object_id)
+        in_use = connection is not None and connection.status != ConnectionStatus.DISCONNECTED
+        extra = {
+            "title": "Connection",
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "can_disconnect": in_use and self.can_administer(request, connection),
+        }
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    @admin.display(description="CRM", ordering="integration__name")
+    def crm(self, obj: OrganizationIntegration) -> str:
+        return obj.integration.name
+
+    @admin.display(description="CRM", ordering="integration__name")
+    def crm_environment(self, obj: OrganizationIntegration) -> str:
+        return f"{obj.integration.name} ({obj.get_environment_display().lower()})"
+
+    @admin.display(description="account ID", ordering="external_account_id")
+    def account_id(self, obj: OrganizationIntegration) -> str:
+        return obj.external_account_id or "—"
+
+    @admin.display(description="access expires", ordering="expires_at")
+    def access_expires(self, obj: OrganizationIntegration) -> str:
+        if obj.expires_at is None:
+            return "—"
+        return date_format(timezone.localtime(obj.expires_at), "SHORT_DATETIME_FORMAT")
+
+    @admin.display(description="scopes granted")
+    def scope_list(self, obj: OrganizationIntegration) -> str:
+        return admin_display.word_list(obj.scopes or [])
+
+    @admin.display(description="settings")
+    def settings_list(self, obj: OrganizationIntegration) -> str:
+        return admin_display.settings_table(obj.settings)
 
     @admin.display(description="access token")
     def access_token_state(self, obj: OrganizationIntegration) -> str:
@@ -161,18 +210,6 @@ class OrganizationIntegrationAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
         add_never_cache_headers(response)
         return response
 
-    def save_model(self, request: HttpRequest, obj: OrganizationIntegration, form: Any, change: bool) -> None:
-        saved = services.upsert_organization_integration(
-            obj.organization,
-            obj.integration.provider,
-            obj.environment,
-            status=obj.status,
-            status_reason=obj.status_reason,
-            external_account_id=obj.external_account_id,
-            settings=obj.settings,
-        )
-        obj.pk = saved.pk
-
 
 class ReadOnlyAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
     """Records written by the HTTP layer, per provider account rather than per organization:
@@ -194,21 +231,37 @@ class ProviderCircuitBreakerAdmin(ReadOnlyAdmin):
 
 @admin.register(ProviderApiCall)
 class ProviderApiCallAdmin(ReadOnlyAdmin):
-    list_display = [
-        "created_at",
-        "provider",
-        "account",
-        "method",
-        "endpoint",
-        "status_code",
-        "error_kind",
-        "latency_ms",
-        "attempt",
-        "breaker_state",
-    ]
-    list_filter = ["provider", "method", "status_code", "error_kind", "breaker_state"]
+    """Every call to a CRM, newest first. Five columns, so the list fits a 1366 px screen beside the
+    filters: the CRM with its account, the request (its path; the whole URL on hover) and its outcome
+    each in one column; the breaker state is a filter."""
+
+    list_display = ["created_at", "crm", "request", "outcome", "latency"]
+    list_filter = [admin_display.CrmFilter, "method", "status_code", "error_kind", "breaker_state"]
     search_fields = ["account", "endpoint", "correlation_id"]
     date_hierarchy = "created_at"
+
+    @admin.display(description="CRM account", ordering="provider")
+    def crm(self, call: ProviderApiCall) -> str:
+        return f"{admin_display.provider_name(call.provider)} {call.account}".strip()
+
+    @admin.display(description="request", ordering="endpoint")
+    def request(self, call: ProviderApiCall) -> str:
+        path = call.endpoint.split("?", 1)[0]
+        shown = path if len(path) <= 48 else f"{path[:47]}…"
+        return format_html('<span title="{}">{} {}</span>', call.endpoint, call.method, shown)
+
+    @admin.display(description="outcome", ordering="status_code")
+    def outcome(self, call: ProviderApiCall) -> str:
+        parts = [str(call.status_code) if call.status_code else "no response"]
+        if call.error_kind:
+            parts.append(admin_display.words(call.error_kind).lower())
+        if call.attempt > 1:
+            parts.append(f"attempt {call.attempt}")
+        return ", ".join(parts)
+
+    @admin.display(description="latency", ordering="latency_ms")
+    def latency(self, call: ProviderApiCall) -> str:
+        return f"{call.latency_ms} ms"
 
 
 @admin.register(SyncCursor)

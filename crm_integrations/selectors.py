@@ -206,3 +206,24 @@ def connections_due_for_poll(now: datetime | None = None) -> list[tuple[object, 
         ):
             due.append((connection.pk, object_type))
     return due
+
+
+def disconnect_effects(connection: OrganizationIntegration) -> list[str]:
+    """What stops when ``connection`` is disconnected, in the admin's words: the confirmation page
+    (crm_integrations/views/integrations.py ``disconnect``) lists these before anything happens."""
+    name = connection.integration.name
+    effects = [
+        f"Webhooks from {name} are no longer taken in: new leads and changes it sends are refused.",
+        f"Polling stops: {name} is no longer read for new leads.",
+        f"Owners are no longer written back to {name}, including those of leads routed but not yet written.",
+    ]
+    if workflow_webhook_capable(connection):
+        effects.append(f"Deals moved to a stage in {name} no longer become contracts or update them.")
+    if secret_is_set(connection, "refresh_token"):
+        effects.append(f"{name} is asked to revoke our access, and the tokens stored here are deleted.")
+    else:
+        effects.append(
+            f"The token stored here is deleted, but {name} offers no way to revoke it from outside: "
+            f"uninstall the app (or regenerate the personal API token) in {name} as well."
+        )
+    return effects

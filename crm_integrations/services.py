@@ -124,7 +124,7 @@ def connect_organization(
             )
             if owner is not None:
                 raise AccountAlreadyConnected(owner.integration, account_id)
-            return upsert_organization_integration(
+            connection = upsert_organization_integration(
                 organization,
                 provider,
                 environment,
@@ -137,8 +137,25 @@ def connect_organization(
                 scopes=list(scopes),
                 last_refreshed_at=timezone.now(),
             )
+            transaction.on_commit(lambda: start_first_poll(connection.pk))
+            return connection
     except IntegrityError:
         raise AccountAlreadyConnected(Integration.objects.get(provider=provider), account_id) from None
+
+
+def start_first_poll(connection_id: object) -> None:
+    """Queue a poll of a connection just connected, so its first leads come in now rather than at
+    beat's next round (``crm_integrations/intake/tasks.py``: ``poll_connection``; the polls after it
+    follow the connection's interval). A provider whose lead object is not known yet is skipped."""
+    from crm_integrations.intake.tasks import poll_connection
+    from crm_integrations.selectors import lead_object_type
+
+    connection = OrganizationIntegration.objects.select_related("integration").get(pk=connection_id)
+    try:
+        object_type = lead_object_type(connection)
+    except (registry.UnknownProvider, IndexError):
+        return
+    poll_connection.delay(str(connection.pk), object_type)
 
 
 class Revocation(enum.Enum):

@@ -1,13 +1,12 @@
 """The mapping wizard's form: one row per canonical field, the status source and its table.
 
 ``MappingWizardForm`` turns a ``MappingSpec`` into form data (``from_spec``) and posted data back
-into a ``MappingSpec`` (``spec``). It checks only what a form can (JSON options, choices); whether
+into a ``MappingSpec`` (``spec``). It checks only what a form can (the transform's settings, choices); whether
 the paths exist and convert is ``validate_mapping``'s job, against the CRM's live properties.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,17 +24,15 @@ from .validation import Problem
 #: The rows of the form: every canonical field fed by a rule (status has its own section).
 RULE_FIELDS = tuple(name for name in CanonicalField if name != CanonicalField.STATUS)
 
-OPTION_HINTS = {
-    Transform.VALUE_MAP: '{"map": {"CRM value": "canonical value"}, "fallback": "other"}',
-    Transform.DEFAULT: '{"default": "value when empty"}',
-    Transform.DATE: '{"format": "%d/%m/%Y"}',
-}
-
 
 class MappingHeaderForm(forms.Form):
     object_type = forms.CharField(max_length=60, label="Lead object")
     status_source = forms.CharField(
-        max_length=255, required=False, widget=forms.TextInput(attrs={"list": "crm-properties", "size": 40})
+        max_length=255,
+        required=False,
+        label="Status property",
+        help_text="The CRM property whose values say whether a lead is open, won, lost or excluded",
+        widget=forms.TextInput(attrs={"list": "crm-properties", "size": 40}),
     )
     status_default = forms.ChoiceField(
         choices=[("", "None: an unmapped value is a mapping error"), *Outcome.choices],
@@ -45,29 +42,103 @@ class MappingHeaderForm(forms.Form):
 
 
 class RuleForm(forms.Form):
-    """One canonical field: an empty path leaves the field unmapped."""
+    """One canonical field: an empty path leaves the field unmapped. The transform's settings are
+    plain fields (a value map as "CRM value = value" lines, a fallback, a default, a date format),
+    turned into ``RuleSpec.options`` by ``clean`` and back by ``initial_for``."""
 
     source_path = forms.CharField(
         max_length=255,
         required=False,
-        widget=forms.TextInput(attrs={"list": "crm-properties", "size": 40, "class": "source-path"}),
+        label="CRM property",
+        widget=forms.TextInput(attrs={"list": "crm-properties", "size": 32, "class": "source-path"}),
     )
-    transform = forms.ChoiceField(choices=Transform.choices, initial=Transform.AS_IS)
-    options = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 1, "cols": 36, "class": "rule-options"})
+    transform = forms.ChoiceField(choices=Transform.choices, initial=Transform.AS_IS, label="Transform")
+    value_map = forms.CharField(
+        required=False,
+        label="Value map",
+        help_text="One per line: CRM value = value",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 30, "class": "rule-option"}),
+    )
+    fallback = forms.CharField(
+        max_length=255,
+        required=False,
+        label="Any other value becomes",
+        help_text="Blank: a value not in the map is a mapping error",
+        widget=forms.TextInput(attrs={"size": 20, "class": "rule-option"}),
+    )
+    default = forms.CharField(
+        max_length=255,
+        required=False,
+        label="Value when empty",
+        widget=forms.TextInput(attrs={"size": 20, "class": "rule-option"}),
+    )
+    date_format = forms.CharField(
+        max_length=60,
+        required=False,
+        label="Date format",
+        help_text="e.g. %d/%m/%Y; ISO dates and epoch milliseconds are always read",
+        widget=forms.TextInput(attrs={"size": 12, "class": "rule-option"}),
     )
 
-    def clean_options(self) -> dict[str, Any]:
-        text = (self.cleaned_data.get("options") or "").strip()
-        if not text:
-            return {}
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise forms.ValidationError(f"Not valid JSON ({error.msg}, column {error.colno}).") from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError('Options must be a JSON object, e.g. {"default": "Unknown"}.')
-        return value
+    #: Each setting and the transform it belongs to (the page shows only the chosen transform's).
+    SETTINGS = {
+        "value_map": Transform.VALUE_MAP,
+        "fallback": Transform.VALUE_MAP,
+        "default": Transform.DEFAULT,
+        "date_format": Transform.DATE,
+    }
+
+    @staticmethod
+    def initial_for(rule: RuleSpec | None) -> dict[str, Any]:
+        if rule is None:
+            return {"transform": Transform.AS_IS}
+        options = rule.options or {}
+        table = options.get("map") or {}
+        return {
+            "source_path": rule.source_path,
+            "transform": rule.transform,
+            "value_map": "\n".join(f"{key} = {value}" for key, value in table.items()),
+            "fallback": options.get("fallback") or "",
+            "default": options.get("default") or "",
+            "date_format": options.get("format") or "",
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        transform = data.get("transform")
+        options: dict[str, Any] = {}
+        if not (data.get("source_path") or "").strip():
+            data["options"] = options  # an unmapped field: its settings do not matter
+            return data
+        if transform == Transform.VALUE_MAP:
+            options["map"] = self._value_map(data.get("value_map") or "")
+            if (data.get("fallback") or "").strip():
+                options["fallback"] = data["fallback"].strip()
+        elif transform == Transform.DEFAULT:
+            if not (data.get("default") or "").strip():
+                self.add_error("default", "Say which value an empty property becomes.")
+            options["default"] = (data.get("default") or "").strip()
+        elif transform == Transform.DATE and (data.get("date_format") or "").strip():
+            fmt = data["date_format"].strip()
+            if "%" not in fmt:
+                self.add_error("date_format", "A date format uses codes such as %d/%m/%Y.")
+            options["format"] = fmt
+        data["options"] = options
+        return data
+
+    def _value_map(self, text: str) -> dict[str, str]:
+        table: dict[str, str] = {}
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            crm_value, equals, value = line.partition("=")
+            if not equals or not crm_value.strip():
+                self.add_error("value_map", f"Line {number} is not “CRM value = value”: {line.strip()}")
+                continue
+            table[crm_value.strip()] = value.strip()
+        if not table and not self.errors.get("value_map"):
+            self.add_error("value_map", "A value map needs at least one line “CRM value = value”.")
+        return table
 
 
 class StatusRowForm(forms.Form):
@@ -91,6 +162,11 @@ class RuleRow:
     crm_field: CrmField | None = None
     problems: list[Problem] = field(default_factory=list)
 
+    @property
+    def option_fields(self) -> list[tuple[str, forms.BoundField]]:
+        """``(transform, bound field)`` of each transform setting, in the form's order."""
+        return [(transform, self.form[name]) for name, transform in RuleForm.SETTINGS.items()]
+
 
 class MappingWizardForm:
     """The header form, one ``RuleForm`` per canonical field (prefix = field) and the status rows."""
@@ -109,12 +185,7 @@ class MappingWizardForm:
         self.rules: dict[str, RuleForm] = {}
         for name in RULE_FIELDS:
             rule = spec.rule_for(name)
-            initial_rule = (
-                {"source_path": rule.source_path, "transform": rule.transform, "options": _json(rule.options)}
-                if rule
-                else {"transform": Transform.AS_IS}
-            )
-            self.rules[name] = RuleForm(data, prefix=f"rule-{name}", initial=initial_rule)
+            self.rules[name] = RuleForm(data, prefix=f"rule-{name}", initial=RuleForm.initial_for(rule))
         rows = [{"crm_value": value, "outcome": outcome} for value, outcome in spec.status_map.items()]
         self.status = StatusRowFormSet(data, prefix="status", initial=rows)
 
@@ -215,7 +286,3 @@ def status_labels(catalogue: PropertyCatalogue | None, status_source: str) -> di
         return {}
     crm_field = catalogue.field_at(status_source)
     return {option.value: option.label for option in crm_field.options} if crm_field else {}
-
-
-def _json(options: Mapping[str, Any]) -> str:
-    return json.dumps(dict(options), ensure_ascii=False) if options else ""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from crm_integrations.core.types import CrmRecord, Expand
 
-from .models import CanonicalField, Outcome, Transform
+from .models import REQUIRED_FIELDS, CanonicalField, Outcome, Transform
 
 if TYPE_CHECKING:
     from .models import FieldMapping
@@ -256,8 +256,12 @@ class MappingError:
 
 @dataclass(frozen=True)
 class MappingResult:
+    """``errors`` put the lead in the "mapping error" state; ``warnings`` (an optional field with
+    nothing to read, e.g. a contact with no company) are noted on the lead, which stays OK."""
+
     values: dict[str, Any]
     errors: list[MappingError]
+    warnings: list[MappingError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -272,22 +276,26 @@ def map_record(spec: MappingSpec, record: CrmRecord) -> MappingResult:
 
     ``values`` holds every mapped field (None when empty or in error) and ``status`` (an
     ``Outcome`` value, or None). ``email`` is lower-cased; ``amount`` is a Decimal to the cent.
+    Nothing to read at an optional field's path (models.OPTIONAL_FIELDS) is a warning, not an error.
     """
     values: dict[str, Any] = {}
     errors: list[MappingError] = []
+    warnings: list[MappingError] = []
     for rule in spec.rules:
         if rule.canonical_field == CanonicalField.STATUS:
             errors.append(MappingError("status", "status: comes from the status source, not a field rule"))
             continue
-        value, error = _apply_rule(rule, record)
+        value, error, missing = _apply_rule(rule, record)
         values[rule.canonical_field] = value
-        if error:
+        if error and missing and rule.canonical_field not in REQUIRED_FIELDS:
+            warnings.append(MappingError(rule.canonical_field, error))
+        elif error:
             errors.append(MappingError(rule.canonical_field, error))
     status, error = map_status(spec, record)
     values[CanonicalField.STATUS.value] = status
     if error:
         errors.append(MappingError("status", error))
-    return MappingResult(values=values, errors=errors)
+    return MappingResult(values=values, errors=errors, warnings=warnings)
 
 
 def _describe(value: Any) -> str:
@@ -295,18 +303,19 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _apply_rule(rule: RuleSpec, record: CrmRecord) -> tuple[Any, str | None]:
+def _apply_rule(rule: RuleSpec, record: CrmRecord) -> tuple[Any, str | None, bool]:
+    """``(value, problem, missing)``: ``missing`` when the problem is that nothing was there to read."""
     name, path = rule.canonical_field, rule.source_path
     raw = resolve(record, path)
     if isinstance(raw, Missing) and rule.transform != Transform.DEFAULT:
-        return None, f"{name}: nothing at {path}: {raw.reason}"
+        return None, f"{name}: nothing at {path}: {raw.reason}", True
     transform = TRANSFORMS.get(rule.transform)
     if transform is None:
-        return None, f"{name}: unknown transform '{rule.transform}' for {path}"
+        return None, f"{name}: unknown transform '{rule.transform}' for {path}", False
     try:
-        return _coerce(name, transform(raw, rule.options)), None
+        return _coerce(name, transform(raw, rule.options)), None, False
     except TransformError as error:
-        return None, f"{name}: {_describe(raw)} at {path} {error}"
+        return None, f"{name}: {_describe(raw)} at {path} {error}", False
 
 
 def _coerce(name: str, value: Any) -> Any:

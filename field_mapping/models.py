@@ -4,7 +4,9 @@ A ``FieldMapping`` says, for one organization's connection, which CRM object is 
 (HubSpot ``leads`` or ``contacts``, monday ``items``), which CRM property feeds each canonical
 field (``FieldRule``) and how the CRM's status values become an outcome (``StatusMapping``).
 A ``Lead`` is one CRM record seen through that mapping: the canonical columns, the raw record as
-fetched, and the mapping errors, if any (the record is stored either way, never dropped).
+fetched, the mapping errors (a required field did not map, or a value did not convert: state
+"mapping error") and warnings (an optional field had nothing to read), if any (the record is stored
+either way, never dropped).
 """
 
 from __future__ import annotations
@@ -33,8 +35,15 @@ class CanonicalField(models.TextChoices):
     LEAD_TYPE = "lead_type", "Lead type"
 
 
-#: Fields a mapping must feed before leads can be routed.
+#: Fields a mapping must feed before leads can be routed: the status says whether the lead is open,
+#: the owner whether it already has one, the source whether a routing filter excludes it
+#: (routing/engine/filters.py). A value that cannot be read or converted in one of them is a
+#: mapping error and routing holds the lead (routing/routable.py).
 REQUIRED_FIELDS = (CanonicalField.SOURCE, CanonicalField.OWNER, CanonicalField.STATUS)
+#: Every other field is optional: name and email identify the lead for people, company, country,
+#: industry, amount and lead type refine rules. Nothing to read there (a contact with no company, so
+#: no industry) is a warning on the lead; the lead is routed with the field empty.
+OPTIONAL_FIELDS = tuple(name for name in CanonicalField if name not in REQUIRED_FIELDS)
 
 
 class Transform(models.TextChoices):
@@ -102,6 +111,7 @@ class FieldMapping(models.Model):
     status_source = models.CharField(
         max_length=255,
         blank=True,
+        verbose_name="status property",
         validators=[validate_source_path],
         help_text='Path of the property the status mapping reads, e.g. "hs_pipeline_stage"',
     )
@@ -109,7 +119,14 @@ class FieldMapping(models.Model):
         max_length=20,
         choices=Outcome.choices,
         blank=True,
+        verbose_name="outcome of any other value",
         help_text="Outcome for a status value with no row; blank: such a value is a mapping error",
+    )
+    labels_read_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        verbose_name="labels read at",
+        help_text="When the CRM's option labels and owner names were last read (once a day at most)",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -138,7 +155,17 @@ class FieldRule(models.Model):
         help_text='"property", "association.property" or "association.association.property"',
     )
     transform = models.CharField(max_length=20, choices=Transform.choices, default=Transform.AS_IS)
-    options = models.JSONField(default=dict, blank=True)
+    options = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The transform's settings: a value map, a default or a date format",
+    )
+    value_labels = models.JSONField(
+        default=dict,
+        blank=True,
+        verbose_name="labels of the values",
+        help_text="Canonical value -> the CRM's label for it (option labels, owner names), shown to staff",
+    )
 
     class Meta:
         ordering = ["mapping", "canonical_field"]
@@ -171,8 +198,14 @@ class StatusMapping(models.Model):
     """One CRM status value (a HubSpot stage id, a monday label) and the outcome it means."""
 
     mapping = models.ForeignKey(FieldMapping, on_delete=models.CASCADE, related_name="status_rows")
-    crm_value = models.CharField(max_length=255)
-    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    crm_value = models.CharField(
+        max_length=255,
+        verbose_name="CRM value",
+        help_text="A status value as the CRM stores it (a stage id, a status label)",
+    )
+    outcome = models.CharField(
+        max_length=20, choices=Outcome.choices, help_text="What the value means for routing"
+    )
 
     class Meta:
         ordering = ["mapping", "crm_value"]
@@ -196,14 +229,18 @@ class Lead(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="leads")
     connection = models.ForeignKey(OrganizationIntegration, on_delete=models.RESTRICT, related_name="leads")
     object_type = models.CharField(max_length=60)
-    external_id = models.CharField(max_length=100, help_text="The record's id in the CRM")
+    external_id = models.CharField(
+        max_length=100, verbose_name="CRM record id", help_text="The record's id in the CRM"
+    )
 
     name = models.CharField(max_length=255, blank=True)
     email = models.CharField(max_length=254, blank=True, help_text="Lower-cased")
     company = models.CharField(max_length=255, blank=True)
     country = models.CharField(max_length=100, blank=True)
     source = models.CharField(max_length=255, blank=True)
-    owner_external_id = models.CharField(max_length=100, blank=True, help_text="The CRM owner/user id")
+    owner_external_id = models.CharField(
+        max_length=100, blank=True, verbose_name="owner", help_text="The CRM owner/user id"
+    )
     amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
     industry = models.CharField(max_length=255, blank=True)
     # NULL until a status is mapped: "no outcome yet" is not an outcome, and never the empty string.
@@ -213,10 +250,20 @@ class Lead(models.Model):
     raw = models.JSONField(
         default=dict, encoder=DjangoJSONEncoder, help_text="The record as fetched, with associated records"
     )
-    mapping_errors = models.JSONField(default=list, blank=True, help_text="[{field, message}]")
+    mapping_errors = models.JSONField(
+        default=list, blank=True, help_text="What did not map: [{field, message}]; the lead is in error"
+    )
+    mapping_warnings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Optional fields with nothing to read (e.g. a contact with no company): [{field, message}]",
+    )
     state = models.CharField(max_length=20, choices=LeadState.choices, default=LeadState.OK)
     crm_updated_at = models.DateTimeField(
-        null=True, blank=True, help_text="The CRM's last-modified time of the data held here"
+        null=True,
+        blank=True,
+        verbose_name="last changed in the CRM",
+        help_text="The CRM's last-modified time of the data held here",
     )
     received_via = models.CharField(max_length=20, choices=ReceivedVia.choices)
     first_received_at = models.DateTimeField(default=timezone.now)
@@ -238,4 +285,5 @@ class Lead(models.Model):
     def __str__(self) -> str:
         who = self.name or self.email or "(no name)"
         flag = " [mapping error]" if self.state == LeadState.MAPPING_ERROR else ""
-        return f"{who} · {self.object_type} {self.external_id} · {self.status or 'unmapped'}{flag}"
+        status = self.get_status_display() if self.status else "no status"
+        return f"{who} · {self.object_type} {self.external_id} · {status}{flag}"

@@ -3,9 +3,10 @@ problems against the CRM's current properties. Reads only; nothing is stored."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -24,10 +25,12 @@ from crm_integrations.core.errors import (
 from crm_integrations.core.types import CrmField, CrmRecord
 from crm_integrations.models import OrganizationIntegration
 
+from .label_services import owners_for
+from .labels import LabelBook, Labels, value_labels
 from .mapping import MappingError, MappingSpec, expansions, map_record, properties_by_path, split_path
 from .models import CanonicalField, path_problem
 from .providers import provider_associations
-from .selectors import mapping_problems
+from .selectors import fields_for_spec
 from .validation import ERROR, Problem, validate_mapping
 
 #: Sample records are taken from those changed in this window first (all time when too few).
@@ -36,22 +39,38 @@ PREVIEW_SIZE = 5
 
 
 @dataclass(frozen=True)
+class Cell:
+    """One value of the preview table: the canonical value and the CRM's label for it (if any)."""
+
+    name: str
+    value: Any
+    label: str | None = None
+
+
+@dataclass(frozen=True)
 class PreviewRow:
-    """One sample record: its canonical values (by canonical field) and what did not map."""
+    """One sample record: its canonical values (by canonical field), what did not map (errors) and
+    what optional fields had nothing to read (warnings), and the CRM's labels of its values."""
 
     record_id: str
     values: dict[str, Any]
     errors: list[MappingError]
+    warnings: list[MappingError] = field(default_factory=list)
+    labels: LabelBook = field(default_factory=LabelBook)
 
-    def cells(self) -> list[tuple[str, Any]]:
-        """``(canonical field, value)`` in ``CanonicalField`` order (the preview table's columns)."""
-        return [(name, self.values.get(name)) for name in CanonicalField.values]
+    def cells(self) -> list[Cell]:
+        """The values in ``CanonicalField`` order (the preview table's columns)."""
+        return [
+            Cell(name, self.values.get(name), self.labels.label(name, self.values.get(name)))
+            for name in CanonicalField.values
+        ]
 
 
 @dataclass(frozen=True)
 class Preview:
     rows: list[PreviewRow]
     problems: list[Problem]
+    labels: Labels = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -65,6 +84,23 @@ class Preview:
     def can_save(self) -> bool:
         """Errors block saving; warnings do not."""
         return not self.errors
+
+    @property
+    def record_failures(self) -> list[tuple[str, MappingError]]:
+        """``(record id, error)`` for every sample record the mapping fails on (values that do not
+        convert, required fields with nothing to read): saving such a mapping needs a confirmation."""
+        return [(row.record_id, error) for row in self.rows for error in row.errors]
+
+    @property
+    def failing_records(self) -> int:
+        return len({record_id for record_id, _ in self.record_failures})
+
+    @property
+    def failure_digest(self) -> str:
+        """Names exactly these failures: a "Save anyway" confirms the failures the admin saw, and a
+        mapping or records changed since then need a new look (field_mapping/wizard_views.py)."""
+        text = "\n".join(sorted(f"{record_id}\t{error.message}" for record_id, error in self.record_failures))
+        return hashlib.sha256(text.encode()).hexdigest()[:32] if text else ""
 
 
 def fetchable(spec: MappingSpec, provider: str) -> MappingSpec:
@@ -118,11 +154,14 @@ def sample_records(
     return sorted(records, key=lambda record: order.get(record.id, len(order)))
 
 
-def preview_rows(spec: MappingSpec, records: Iterable[CrmRecord]) -> list[PreviewRow]:
+def preview_rows(
+    spec: MappingSpec, records: Iterable[CrmRecord], labels: Labels | None = None
+) -> list[PreviewRow]:
+    book = LabelBook(labels)
     rows = []
     for record in records:
         result = map_record(spec, record)
-        rows.append(PreviewRow(record.id, result.values, result.errors))
+        rows.append(PreviewRow(record.id, result.values, result.errors, result.warnings, book))
     return rows
 
 
@@ -139,11 +178,11 @@ def preview_mapping(
     listing them again. CRM errors propagate (``CrmError``; see ``crm_error_message``).
     """
     if fields is None:
-        problems = mapping_problems(connection, spec)
-    else:
-        problems = validate_mapping(spec, fields, associations=provider_associations(connection.provider))
+        fields = fields_for_spec(connection, spec)
+    problems = validate_mapping(spec, fields, associations=provider_associations(connection.provider))
+    labels = value_labels(spec, fields, owners_for(connection, spec, fields))
     records = sample_records(connection, spec, limit)
-    return Preview(rows=preview_rows(spec, records), problems=problems)
+    return Preview(rows=preview_rows(spec, records, labels), problems=problems, labels=labels)
 
 
 def crm_error_message(error: Exception) -> str:

@@ -1,5 +1,6 @@
 """Lead intake: records a webhook or a poll said changed are fetched (batch, across objects),
 mapped to canonical leads and stored — a record that does not map is stored in an error state.
+Afterwards, the mapping's labels of values are read again when a day old (field_mapping/label_services.py).
 
 Connected to ``crm_integrations.signals.records_changed`` in ``FieldMappingConfig.ready``.
 """
@@ -14,7 +15,7 @@ from crm_integrations.core import registry
 from crm_integrations.models import EventOutcome, OrganizationIntegration
 from crm_integrations.signals import Outcome
 
-from . import selectors, services
+from . import label_services, selectors, services
 from .mapping import MappingSpec, expansions, map_record, properties_by_path
 from .signals import LeadChange, leads_stored
 
@@ -46,12 +47,19 @@ def take_in(
     writes = services.leads_upsert_from_records(connection, object_type, mapped, source)
     changes = [LeadChange(w.lead, w.action, w.previous_status, w.previous_owner) for w in writes]
     for (record, result), write in zip(mapped, writes, strict=True):
-        detail = write.action if result.ok else f"{write.action}, with mapping errors"
+        detail = (
+            f"{write.action}, with mapping errors"
+            if not result.ok
+            else f"{write.action}, with warnings"
+            if result.warnings
+            else write.action
+        )
         outcomes[record.id] = Outcome(EventOutcome.INGESTED, detail, f"lead:{write.lead.pk}")
     for external_id in external_ids:
         if external_id not in records:
             outcomes[external_id] = Outcome(EventOutcome.IGNORED, "the record no longer exists at the CRM")
     _announce(connection, changes, source)
+    label_services.labels_refresh_if_stale(connection)
     logger.info(
         "Took in %d %s record(s) of connection %s via %s", len(records), object_type, connection.pk, source
     )

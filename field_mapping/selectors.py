@@ -10,6 +10,7 @@ from crm_integrations.core.types import CrmField
 from crm_integrations.models import ConnectionStatus, Membership, OrganizationIntegration
 from crm_integrations.selectors import organizations_for_user
 
+from .labels import LabelBook
 from .mapping import MappingSpec, properties_by_object
 from .models import FieldMapping, FieldRule, Lead, StatusMapping
 from .providers import default_mapping, lead_object_types, provider_associations
@@ -31,6 +32,22 @@ def mapping_for_connection(connection: OrganizationIntegration) -> FieldMapping 
 def spec_for_connection(connection: OrganizationIntegration) -> MappingSpec | None:
     mapping = mapping_for_connection(connection)
     return MappingSpec.from_model(mapping) if mapping is not None else None
+
+
+#: Prefetch these with leads (``Lead.objects.prefetch_related(LABELS_PREFETCH)``) so that
+#: ``label_book(lead.connection)`` reads no more rows per lead.
+LABELS_PREFETCH = "connection__field_mapping__rules"
+
+
+def label_book(connection: OrganizationIntegration) -> LabelBook:
+    """The CRM's words for the values of this connection's leads (its mapping's stored labels)."""
+    try:
+        mapping = connection.field_mapping
+    except FieldMapping.DoesNotExist:
+        return LabelBook()
+    return LabelBook(
+        {rule.canonical_field: rule.value_labels for rule in mapping.rules.all() if rule.value_labels}
+    )
 
 
 def lead_by_external_id(

@@ -41,11 +41,14 @@ def mapping_save(
     *,
     status_source: str = "",
     status_default: str = "",
+    value_labels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> FieldMapping:
     """Create or replace the connection's mapping: its rules and status rows are exactly those given.
 
     Atomic, and every row is ``full_clean``-ed first: on a ``ValidationError`` (keys
     ``"mapping"``, ``"rules.<field>"``, ``"status.<crm value>"``) nothing is written.
+    ``value_labels`` (``labels.value_labels``: the CRM's words per canonical field) are kept on the
+    rules; given, they count as read now, else the intake reads them (``mapping_labels_refresh``).
     """
     specs = rule_specs(rules)
     rows = list(status_rows.items() if isinstance(status_rows, Mapping) else status_rows)
@@ -59,6 +62,7 @@ def mapping_save(
         mapping.status_source = status_source
         mapping.status_default = status_default
         mapping.updated_by = user if getattr(user, "pk", None) else None
+        mapping.labels_read_at = timezone.now() if value_labels is not None else None
         _collect(errors, "mapping", lambda: mapping.full_clean(exclude=["connection"], validate_unique=False))
 
         new_rules, seen = [], set()
@@ -74,6 +78,7 @@ def mapping_save(
                 source_path=spec.source_path,
                 transform=spec.transform,
                 options=dict(spec.options),
+                value_labels=dict((value_labels or {}).get(spec.canonical_field, {})),
             )
             _collect(
                 errors, key, lambda rule=rule: rule.full_clean(exclude=["mapping"], validate_unique=False)
@@ -125,7 +130,7 @@ def _save_mapping(mapping: FieldMapping) -> FieldMapping:
             return mapping
     except IntegrityError:
         theirs = FieldMapping.objects.select_for_update().get(connection=mapping.connection)
-        for name in ("object_type", "status_source", "status_default", "updated_by"):
+        for name in ("object_type", "status_source", "status_default", "updated_by", "labels_read_at"):
             setattr(theirs, name, getattr(mapping, name))
         theirs.save()
         return theirs
@@ -182,6 +187,7 @@ FILLED_FIELDS = [
     *COLUMNS.values(),
     "raw",
     "mapping_errors",
+    "mapping_warnings",
     "state",
     "crm_updated_at",
     "received_via",
@@ -212,8 +218,9 @@ def lead_upsert_from_record(
 ) -> LeadWrite:
     """Store ``record`` mapped as ``result`` as the connection's ``Lead`` for it: insert or update.
 
-    Always stores the raw record and the mapping errors (``state`` mapping_error): a malformed
-    record is kept, never dropped. Never rolls back: when the stored ``crm_updated_at`` is newer
+    Always stores the raw record, the mapping errors (``state`` mapping_error) and warnings (an
+    optional field with nothing to read; ``state`` stays ok): a malformed record is kept, never
+    dropped. Never rolls back: when the stored ``crm_updated_at`` is newer
     than the record's (an out-of-order event), or the record has no timestamp while the stored one
     does, nothing is written and the action is "stale". The same timestamp applies again
     (a redelivery, or a replay after the mapping changed).
@@ -344,6 +351,7 @@ def _fill(
             setattr(lead, column, text[: Lead._meta.get_field(column).max_length])
     lead.raw = record_to_raw(record)
     lead.mapping_errors = [error.as_dict() for error in result.errors]
+    lead.mapping_warnings = [warning.as_dict() for warning in result.warnings]
     lead.state = LeadState.MAPPING_ERROR if result.errors else LeadState.OK
     lead.crm_updated_at = incoming
     lead.received_via = received_via

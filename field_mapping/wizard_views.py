@@ -3,7 +3,10 @@
 1. ``choose_connection``: the connected connections of the user's organizations.
 2. ``edit_mapping``: the lead object's (and associated objects') live properties, one row per
    canonical field, the status source and its table; "Preview" maps real sample records and lists
-   the mapping's problems; "Save" refuses while there are errors, else ``mapping_save``.
+   the mapping's problems; "Save" runs the same preview first, refuses while validation finds
+   errors, refuses a mapping that fails on the sample records unless the admin ticked "Save anyway"
+   after seeing exactly those failures (``Preview.failure_digest``), else ``mapping_save`` with the
+   CRM's labels of the values.
 """
 
 from __future__ import annotations
@@ -21,14 +24,14 @@ from crm_integrations.core.registry import UnknownProvider
 from crm_integrations.models import OrganizationIntegration
 
 from .catalogue import PropertyCatalogue, property_catalogue
-from .forms import OPTION_HINTS, MappingWizardForm
+from .forms import MappingWizardForm
 from .mapping import MappingSpec
-from .models import CanonicalField, FieldMapping
+from .models import REQUIRED_FIELDS, CanonicalField, FieldMapping
 from .preview import Preview, crm_error_message, preview_mapping
-from .providers import lead_object_types, provider_associations
+from .providers import lead_object_types
 from .selectors import mapping_for_connection, wizard_connections, wizard_initial_spec
 from .services import mapping_save
-from .validation import ERROR, Problem, validate_mapping
+from .validation import ERROR, Problem
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -88,12 +91,13 @@ def edit_mapping(model_admin: ModelAdmin, request: HttpRequest, connection_id: s
     shown = MappingWizardForm.from_spec(spec, page.catalogue)
     if page.catalogue is None:
         return page.render(shown)  # the CRM could not be read: nothing can be checked or saved
-    if action == "save":
-        return page.save(spec, shown)
     try:
         page.preview = preview_mapping(connection, spec, fields=page.catalogue.fields)
     except CRM_FAILURES as error:
         page.crm_error = crm_error_message(error)
+        return page.render(shown)  # nothing is saved on a mapping that could not be tried
+    if action == "save":
+        return page.save(spec, shown)
     return page.render(shown)
 
 
@@ -110,21 +114,22 @@ class WizardPage:
         self.catalogue: PropertyCatalogue | None = None
         self.crm_error = ""
         self.preview: Preview | None = None
-        self.problems: list[Problem] = []
 
     def save(self, spec: MappingSpec, shown: MappingWizardForm) -> HttpResponse:
-        """Saving is refused while validation finds an error (warnings do not block)."""
-        assert self.catalogue is not None
-        self.problems = validate_mapping(
-            spec, self.catalogue.fields, associations=provider_associations(self.connection.provider)
-        )
-        errors = [problem for problem in self.problems if problem.severity == ERROR]
+        """Save after the preview: refused while validation finds an error (warnings do not block),
+        and while the mapping fails on sample records unless "Save anyway" confirms those failures."""
+        assert self.preview is not None
+        errors = self.preview.errors
         if errors:
             messages.error(
                 self.request,
-                f"The mapping was not saved: {len(errors)} problem{'s' if len(errors) != 1 else ''} "
-                "must be fixed first (listed below).",
+                f"The mapping was not saved: {_count(len(errors), 'problem')} must be fixed first "
+                "(listed below).",
             )
+            return self.render(shown)
+        refusal = self.failures_refusal()
+        if refusal:
+            messages.error(self.request, refusal)
             return self.render(shown)
         try:
             mapping = mapping_save(
@@ -135,21 +140,50 @@ class WizardPage:
                 self.request.user,
                 status_source=spec.status_source,
                 status_default=spec.status_default,
+                value_labels=self.preview.labels,
             )
         except ValidationError as error:
             for where, texts in error.message_dict.items():
                 for text in texts:
                     messages.error(self.request, f"Not saved: {where}: {text}")
             return self.render(shown)
+        confirmed = self.preview.failing_records
         messages.success(
             self.request,
-            f"The field mapping of {self.connection} was saved: {len(spec.rules)} field(s), "
-            f"{len(spec.status_map)} status value(s).",
+            f"The field mapping of {self.connection} was saved: {_count(len(spec.rules), 'field')}, "
+            f"{_count(len(spec.status_map), 'status value')}."
+            + (
+                f" Saved anyway although it fails on {_count(confirmed, 'sample record')}."
+                if confirmed
+                else ""
+            ),
         )
         return HttpResponseRedirect(reverse("admin:field_mapping_fieldmapping_change", args=[mapping.pk]))
 
+    def failures_refusal(self) -> str:
+        """Why saving must wait for the admin's confirmation ("" when it need not)."""
+        assert self.preview is not None
+        failing = self.preview.failing_records
+        if not failing:
+            return ""
+        confirmed = self.request.POST.get("save_anyway") == "on"
+        seen = self.request.POST.get("confirmed_digest", "")
+        if confirmed and seen == self.preview.failure_digest:
+            return ""
+        sampled = len(self.preview.rows)
+        if confirmed:
+            return (
+                "The mapping was not saved: its failures on the sample records changed since you ticked "
+                "“Save anyway”. Look at them again (listed below)."
+            )
+        return (
+            f"The mapping was not saved: it fails on {failing} of {_count(sampled, 'sample record')} "
+            "(listed below). Fix it, or tick “Save anyway” to save it as it is; those leads would be "
+            "stored in the “Mapping error” state."
+        )
+
     def render(self, form: MappingWizardForm) -> HttpResponse:
-        problems = self.preview.problems if self.preview else self.problems
+        problems: list[Problem] = self.preview.problems if self.preview else []
         status_source = (form.header["status_source"].value() or "").strip()
         context = _context(
             self.model_admin,
@@ -174,7 +208,11 @@ class WizardPage:
             error_count=sum(problem.severity == ERROR for problem in problems),
             warning_count=sum(problem.severity != ERROR for problem in problems),
             lead_unavailable=self.catalogue.unavailable.get(self.object_type, "") if self.catalogue else "",
-            option_hints=OPTION_HINTS,
             columns=CanonicalField.choices,
+            required_fields=[str(name) for name in REQUIRED_FIELDS],
         )
         return render(self.request, f"{TEMPLATES}/edit_mapping.html", context)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"

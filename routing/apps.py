@@ -11,3 +11,9 @@ class RoutingConfig(AppConfig):
         from .receivers import on_leads_stored
 
         leads_stored.connect(on_leads_stored, dispatch_uid="routing.intake")
+
+        from crm_integrations import home
+
+        from . import dashboard
+
+        home.register("routing", home=dashboard.home_context, connections=dashboard.connection_figures)

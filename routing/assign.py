@@ -39,6 +39,7 @@ from .models import (
     RoutingState,
     WriteStatus,
 )
+from .models.rules import strategy_label
 from .reps_sync import sync_reps
 from .roster import ConnectionRoster, connection_roster
 
@@ -289,10 +290,8 @@ def _summary(result: EngineDecision, names: dict[str, str], reason: str) -> tupl
     if result.outcome == Outcome.ASSIGNED:
         rule = _rule_name(result)
         who = names.get(result.rep_id, result.rep_id)
-        return (
-            JourneyKind.ROUTED,
-            f"{prefix}routed to {who} by rule '{rule}' ({result.strategy}, via {result.via})",
-        )
+        how = strategy_label(result.strategy).lower()
+        return JourneyKind.ROUTED, f"{prefix}routed to {who} by rule '{rule}' ({how}, via {result.via})"
     if result.outcome == Outcome.HELD:
         detail = next((f.detail for f in result.filters if not f.passed), "")
         return JourneyKind.HELD, f"{prefix}not routed: filter '{result.held_by}' held it ({detail})"

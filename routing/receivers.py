@@ -17,6 +17,7 @@ from field_mapping.signals import LeadChange
 
 from . import journey, outcomes
 from .assign import route_leads
+from .existing_leads import routing_held_back
 from .models import JourneyKind
 from .routable import blocking_errors, is_routable
 
@@ -31,6 +32,8 @@ def on_leads_stored(
 ) -> int:
     journey.record(_intake_events(connection, changes, source))
     outcomes.record_changes(changes)
+    if routing_held_back():  # the "Existing leads" count: staff route these later
+        return 0
     routable = [c.lead for c in changes if c.action != "stale" and is_routable(c.lead)]
     return len(route_leads(connection, routable))
 

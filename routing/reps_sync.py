@@ -35,7 +35,7 @@ def sync_reps(connection: OrganizationIntegration) -> SyncResult:
 
 def apply_owners(connection: OrganizationIntegration, owners: list[CrmOwner]) -> SyncResult:
     """People become reps; queue owners become placeholders of the routing policy (count as no owner)."""
-    _note_queues(connection.organization_id, [owner.id for owner in owners if owner.is_queue])
+    _note_queues(connection.organization_id, {owner.id: owner.name for owner in owners if owner.is_queue})
     owners = [owner for owner in owners if not owner.is_queue]
     now = timezone.now()
     created = updated = left = 0
@@ -73,15 +73,18 @@ def apply_owners(connection: OrganizationIntegration, owners: list[CrmOwner]) ->
     return result
 
 
-def _note_queues(organization_id: int, queue_ids: list[str]) -> None:
-    if not queue_ids:
+def _note_queues(organization_id: int, queues: dict[str, str]) -> None:
+    """Queue owners join the policy's placeholders, their names kept for the admin to read."""
+    if not queues:
         return
     policy, _ = RoutingPolicy.objects.get_or_create(organization_id=organization_id)
     listed = [item.strip() for item in policy.placeholder_owner_ids.split(",") if item.strip()]
-    missing = [queue for queue in queue_ids if queue not in listed]
-    if missing:
+    missing = [queue for queue in queues if queue not in listed]
+    names = {**policy.placeholder_owner_names, **{key: name for key, name in queues.items() if name}}
+    if missing or names != policy.placeholder_owner_names:
         policy.placeholder_owner_ids = ", ".join(listed + missing)
-        policy.save(update_fields=["placeholder_owner_ids"])
+        policy.placeholder_owner_names = names
+        policy.save(update_fields=["placeholder_owner_ids", "placeholder_owner_names"])
 
 
 def _rep_for(connection: OrganizationIntegration, owner: CrmOwner) -> Rep:

@@ -15,6 +15,18 @@ from .models import RuleSet as RuleSetRow
 from .models import RuleSetVersion
 
 LIST_OPS = frozenset({Op.IN, Op.NOT_IN})
+#: A rule's parts as the publish summary names them.
+CHANGED_PARTS = {
+    "match": "which leads (all/any)",
+    "strategy": "how the pool shares leads",
+    "pool_strategy": "when the account owner cannot take the lead",
+    "pool": "pool",
+    "fallback": "fallback",
+}
+NO_ENABLED_RULE = (
+    "No rule is enabled: every lead would end 'no rule matched' and stay unowned. "
+    "Enable a rule (or add one) before publishing."
+)
 
 
 def condition_value(op: str, text: str) -> Any:
@@ -37,13 +49,17 @@ def ruleset_for(organization: Organization) -> RuleSetRow:
 
 
 def draft_snapshot(ruleset: RuleSetRow) -> dict[str, Any]:
-    """The draft's enabled rules in order, as JSON (what a version stores and the engine compiles)."""
-    rules = (
-        RuleRow.objects.filter(ruleset=ruleset, enabled=True)
+    """The draft's enabled rules in order, as JSON (what a version stores and the engine compiles),
+    and its disabled rules by id and name (so a version's changes say "disabled", not "removed")."""
+    rules = list(
+        RuleRow.objects.filter(ruleset=ruleset)
         .prefetch_related("conditions", "pool_reps", "pool_teams", "fallback_reps", "fallback_teams")
         .order_by("position", "id")
     )
-    return {"rules": [_rule_snapshot(rule) for rule in rules]}
+    return {
+        "rules": [_rule_snapshot(rule) for rule in rules if rule.enabled],
+        "disabled": [{"id": str(rule.key), "name": rule.name} for rule in rules if not rule.enabled],
+    }
 
 
 def _rule_snapshot(rule: RuleRow) -> dict[str, Any]:
@@ -67,26 +83,70 @@ def _pool(reps: Any, teams: Any) -> dict[str, list[str]]:
 
 
 def snapshot_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
-    """Human-readable differences between two snapshots (added, removed, changed, moved rules)."""
+    """Human-readable differences between two snapshots: rules added, removed, enabled, disabled,
+    changed, and moved (each moved rule named with where it went)."""
     old = {rule["id"]: rule for rule in (before or {}).get("rules", [])}
     new = {rule["id"]: rule for rule in after.get("rules", [])}
-    changes = [f"added rule '{new[key]['name']}'" for key in new if key not in old]
-    changes += [f"removed rule '{old[key]['name']}'" for key in old if key not in new]
+    was_disabled = {rule["id"] for rule in (before or {}).get("disabled", [])}
+    now_disabled = {rule["id"] for rule in after.get("disabled", [])}
+    changes = [
+        f"{'enabled' if key in was_disabled else 'added'} rule '{new[key]['name']}'"
+        for key in new
+        if key not in old
+    ]
+    changes += [
+        f"{'disabled' if key in now_disabled else 'removed'} rule '{old[key]['name']}'"
+        for key in old
+        if key not in new
+    ]
     for key in new.keys() & old.keys():
         fields = [name for name in new[key] if name != "id" and new[key][name] != old[key].get(name)]
         if fields:
-            changes.append(f"changed rule '{new[key]['name']}': {', '.join(sorted(fields))}")
-    common_old = [key for key in old if key in new]
-    common_new = [key for key in new if key in old]
-    if common_old != common_new:
-        changes.append("reordered rules")
+            what = ", ".join(sorted(CHANGED_PARTS.get(name, name) for name in fields))
+            changes.append(f"changed rule '{new[key]['name']}': {what}")
+    changes += _moves([key for key in old if key in new], [key for key in new if key in old], new)
     return changes or ["no changes"]
 
 
-def publish(ruleset: RuleSetRow, user: Any = None, note: str = "") -> RuleSetVersion:
-    """Freeze the draft as the next version; routing uses it from the next lead on."""
-    snapshot = draft_snapshot(ruleset)
+def _moves(old_order: list[str], new_order: list[str], rules: dict[str, Any]) -> list[str]:
+    """The fewest rules whose moves turn ``old_order`` into ``new_order`` (the rest keep their
+    relative order: the longest run in the old order), each as "moved rule 'X' above 'Y'"."""
+    if old_order == new_order:
+        return []
+    rank = {key: index for index, key in enumerate(old_order)}
+    ranks = [rank[key] for key in new_order]
+    # Longest increasing subsequence of the old ranks, read in the new order (n is small).
+    best: list[list[int]] = []
+    for i, value in enumerate(ranks):
+        longest = max((best[j] for j in range(i) if ranks[j] < value), key=len, default=[])
+        best.append([*longest, i])
+    kept = set(max(best, key=len))
+    moves = []
+    for i, key in enumerate(new_order):
+        if i in kept:
+            continue
+        if i + 1 < len(new_order):
+            where = f"above '{rules[new_order[i + 1]]['name']}'"
+        else:
+            where = f"below '{rules[new_order[i - 1]]['name']}' (last)"
+        moves.append(f"moved rule '{rules[key]['name']}' {where}")
+    return moves
+
+
+def check_publishable(snapshot: dict[str, Any]) -> None:
+    """``ValidationError`` with the reason when a draft must not be published."""
+    if not snapshot.get("rules"):
+        raise ValidationError(NO_ENABLED_RULE)
     compile_snapshot(snapshot)  # refuse what the engine could not run
+
+
+def publish(ruleset: RuleSetRow, user: Any = None, note: str = "") -> RuleSetVersion:
+    """Freeze the draft as the next version; routing uses it from the next lead on.
+
+    Refused (``ValidationError``, the live version stays) when no rule is enabled or the engine
+    could not run the draft; warnings (``routing/ruleset_checks.py``) do not stop it."""
+    snapshot = draft_snapshot(ruleset)
+    check_publishable(snapshot)
     with transaction.atomic():
         locked = RuleSetRow.objects.select_for_update().get(pk=ruleset.pk)
         latest = locked.versions.order_by("-number").first()

@@ -11,6 +11,14 @@ Two choices keep the comparison fair: the simulated leads' own current assignmen
 of the reps' open loads first (the draft would hand those leads out again, so they must not count
 twice), and a CRM owner that routing itself wrote for the current decision does not make the
 lead "owned" (otherwise every lead already routed would just be held by the owner filter).
+
+A lead can differ from its current decision for two reasons: the edits, or the round robin having
+moved on since it was routed (with unchanged rules, a lead shared by rotation lands on the next
+rep). To tell them apart, the published version is run too, from the same rotation state and
+loads: a lead the draft decides differently from the published rules differs *because of the
+edits*; one both decide alike but unlike today differs *only because the rotation moved on* (or
+loads, hours and time off changed since) when the live version routed it, else because rules were
+published since (or it was never routed). Leads not simulated (a mapping error) are listed with why.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from .engine.types import AccountMatch, Outcome, Roster, RotationState, RuleSet
 from .engine.types import Decision as EngineDecision
 from .models import Decision, DecisionOutcome, Rep, RoutingPolicy, RoutingState
 from .models import RuleSet as RuleSetRow
+from .models.rules import strategy_label
 from .roster import ConnectionRoster, connection_roster, open_loads
 
 DEFAULT_LIMIT = 200
@@ -56,6 +65,8 @@ class SimulatedLead:
     via: str = ""
     strategy: str = ""
     detail: str = ""
+    published: tuple[str, str] | None = None  # (outcome, rep id) by the published rules; None: none
+    live_version_id: int | None = None
 
     @property
     def current_rep_id(self) -> str:
@@ -68,8 +79,43 @@ class SimulatedLead:
         return (self.current.outcome, self.current_rep_id) != (self.outcome, self.rep_id)
 
     @property
+    def by_edits(self) -> bool:
+        """It differs from today's decision, and the published rules run from the same rotation
+        state would decide it otherwise: the edits (or the rotation they shifted) did it."""
+        if self.published is None:
+            return self.changed
+        return self.changed and self.published != (self.outcome, self.rep_id)
+
+    @property
+    def by_rotation(self) -> bool:
+        """It differs from today's decision, the published rules would decide it alike now, and
+        they are the rules that routed it: the rotation (or loads, hours) moved on."""
+        return self.changed and not self.by_edits and self._routed_by_live
+
+    @property
+    def by_newer_rules(self) -> bool:
+        """It differs, not by the edits, and rules were published since it was routed (or never was)."""
+        return self.changed and not self.by_edits and not self._routed_by_live
+
+    @property
+    def _routed_by_live(self) -> bool:
+        return self.current is not None and self.current.version_id == self.live_version_id
+
+    @property
     def outcome_label(self) -> str:
         return DecisionOutcome(self.outcome).label
+
+    @property
+    def strategy_label(self) -> str:
+        return strategy_label(self.strategy)
+
+
+@dataclass(frozen=True)
+class SkippedLead:
+    """A lead among the newest that the simulation could not run, and why."""
+
+    lead: Lead
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -94,10 +140,24 @@ class SimulationReport:
     leads: list[SimulatedLead]
     loads: list[RepLoad]
     outcomes: Counter[str] = field(default_factory=Counter)
+    skipped: list[SkippedLead] = field(default_factory=list)
+    published_version: int | None = None
 
     @property
     def changed(self) -> int:
         return sum(1 for row in self.leads if row.changed)
+
+    @property
+    def by_edits(self) -> int:
+        return sum(1 for row in self.leads if row.by_edits)
+
+    @property
+    def by_rotation(self) -> int:
+        return sum(1 for row in self.leads if row.by_rotation)
+
+    @property
+    def by_newer_rules(self) -> int:
+        return sum(1 for row in self.leads if row.by_newer_rules)
 
     @property
     def outcome_counts(self) -> list[tuple[str, int]]:
@@ -107,45 +167,84 @@ class SimulationReport:
 def simulate(
     ruleset: RuleSetRow, limit: int = DEFAULT_LIMIT, *, now: datetime | None = None
 ) -> SimulationReport:
-    """The draft of ``ruleset`` run on its organization's ``limit`` newest well-mapped leads.
+    """The draft of ``ruleset`` run on its organization's ``limit`` newest leads (those in a mapping
+    error are skipped and listed), beside the published rules run from the same state.
 
     Raises ``ValidationError`` when the draft cannot be run (e.g. a malformed condition).
     """
     limit = max(1, min(int(limit), MAX_LIMIT))
     organization_id = ruleset.organization_id
     now = now or timezone.now()
-    draft = _draft(ruleset)
+    policy = _policy(organization_id)
+    draft = _with_policy(rulesets.compile_snapshot(rulesets.draft_snapshot(ruleset), version="draft"), policy)
+    live = rulesets.live_version(organization_id)
     newest = list(
-        Lead.objects.filter(organization_id=organization_id, state=LeadState.OK)
+        Lead.objects.filter(organization_id=organization_id)
         .select_related("connection__integration")
         .order_by("-first_received_at", "-pk")[:limit]
     )
+    skipped = [SkippedLead(lead, _skip_reason(lead)) for lead in newest if lead.state != LeadState.OK]
+    newest = [lead for lead in newest if lead.state == LeadState.OK]
     current = {
         decision.lead_id: decision
         for decision in Decision.objects.filter(lead__in=newest, is_current=True).select_related(
             "lead", "rep", "owner_write"
         )
     }
-    run = _Run(organization_id, draft, now, _freed_loads(current.values()))
+    freed = _freed_loads(current.values())
+    rosters: dict[Any, ConnectionRoster] = {}
+    run = _Run(organization_id, draft, now, freed, rosters)
+    # The published rules from the same rotation state and loads (their own copy of both).
+    baseline = (
+        _Run(organization_id, _with_policy(rulesets.compiled_version(live), policy), now, freed, rosters)
+        if live is not None
+        else None
+    )
     # Decided in arrival order (so the rotation moves as it would have), shown newest first.
-    results = {lead.pk: run.decide(lead, current.get(lead.pk)) for lead in reversed(newest)}
-    rows = [_row(lead, current.get(lead.pk), results[lead.pk], run.names) for lead in newest]
+    results, published = {}, {}
+    for lead in reversed(newest):
+        results[lead.pk] = run.decide(lead, current.get(lead.pk))
+        if baseline is not None:
+            result = baseline.decide(lead, current.get(lead.pk))
+            published[lead.pk] = (result.outcome.value, result.rep_id)
+    rows = [
+        dataclasses.replace(
+            _row(lead, current.get(lead.pk), results[lead.pk], run.names, published.get(lead.pk)),
+            live_version_id=live.pk if live is not None else None,
+        )
+        for lead in newest
+    ]
     return SimulationReport(
         limit=limit,
         rule_count=len(draft.rules),
         leads=rows,
         loads=_loads(organization_id, rows),
         outcomes=Counter(row.outcome for row in rows),
+        skipped=skipped,
+        published_version=live.number if live is not None else None,
     )
 
 
-def _draft(ruleset: RuleSetRow) -> RuleSet:
-    compiled = rulesets.compile_snapshot(rulesets.draft_snapshot(ruleset), version="draft")
+def _policy(organization_id: int) -> RoutingPolicy:
     # An organization without a saved policy routes by the defaults (not saved here either).
-    policy = RoutingPolicy.objects.filter(organization_id=ruleset.organization_id).first()
-    return dataclasses.replace(
-        compiled, policy=route_if(policy or RoutingPolicy(organization_id=ruleset.organization_id))
+    return RoutingPolicy.objects.filter(organization_id=organization_id).first() or RoutingPolicy(
+        organization_id=organization_id
     )
+
+
+def _with_policy(rules: RuleSet, policy: RoutingPolicy) -> RuleSet:
+    return dataclasses.replace(rules, policy=route_if(policy))
+
+
+def _skip_reason(lead: Lead) -> str:
+    """Why a lead is not simulated: its state, and the mapping errors it names."""
+    errors = [
+        f"{error.get('field')}: {error.get('message')}" if error.get("field") else str(error.get("message"))
+        for error in lead.mapping_errors or ()
+        if isinstance(error, dict)
+    ]
+    label = lead.get_state_display()
+    return f"{label}: {'; '.join(errors)}" if errors else f"{label}: routing cannot read this lead yet"
 
 
 def _is_open(lead: Lead) -> bool:
@@ -165,12 +264,19 @@ class _Run:
     """Decisions of one simulation: per-connection rosters whose loads move with every assignment
     (a rep is one person across CRMs), and one rotation threaded through them all."""
 
-    def __init__(self, organization_id: int, draft: RuleSet, now: datetime, freed: Counter[str]) -> None:
+    def __init__(
+        self,
+        organization_id: int,
+        draft: RuleSet,
+        now: datetime,
+        freed: Counter[str],
+        crms: dict[Any, ConnectionRoster],
+    ) -> None:
         self.draft = draft
         self.now = now
         self.freed = freed
         self.given: Counter[str] = Counter()
-        self.crms: dict[Any, ConnectionRoster] = {}
+        self.crms = crms  # shared between runs: each CRM's roster read once
         self.rosters: dict[Any, Roster] = {}
         self.names: dict[str, str] = {}
         state = RoutingState.objects.filter(organization_id=organization_id).first()
@@ -181,11 +287,12 @@ class _Run:
 
     def _crm(self, connection: OrganizationIntegration) -> ConnectionRoster:
         if connection.pk not in self.crms:
-            crm = connection_roster(connection, self.now)
-            self.crms[connection.pk] = crm
+            self.crms[connection.pk] = connection_roster(connection, self.now)
+        crm = self.crms[connection.pk]
+        if connection.pk not in self.rosters:
             self.names.update(crm.names)
             self.rosters[connection.pk] = self._adjusted(crm.roster)
-        return self.crms[connection.pk]
+        return crm
 
     def _adjusted(self, roster: Roster) -> Roster:
         """``roster`` with the simulated leads' current loads out and the draft's given ones in."""
@@ -244,7 +351,11 @@ def _account(decision: Decision | None) -> AccountMatch | None:
 
 
 def _row(
-    lead: Lead, current: Decision | None, result: EngineDecision, names: dict[str, str]
+    lead: Lead,
+    current: Decision | None,
+    result: EngineDecision,
+    names: dict[str, str],
+    published: tuple[str, str] | None,
 ) -> SimulatedLead:
     rule = next((r.name for r in result.rules if r.rule_id == result.rule_id), "")
     return SimulatedLead(
@@ -257,6 +368,7 @@ def _row(
         via=result.via,
         strategy=result.strategy,
         detail=_detail(result),
+        published=published,
     )
 
 

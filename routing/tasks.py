@@ -12,7 +12,7 @@ from celery import shared_task
 
 from crm_integrations.models import OrganizationIntegration
 
-from . import reps_sync, sweeps, writeback
+from . import existing_leads, reps_sync, sweeps, writeback
 
 
 @shared_task(acks_late=True)
@@ -45,3 +45,19 @@ def sync_all_reps() -> int:
 def sweep_routing() -> dict[str, int]:
     """Beat: SLA re-routing of untouched leads, and leads nobody could take (or that missed routing)."""
     return sweeps.sweep()
+
+
+@shared_task(acks_late=True)
+def count_existing_leads(run_id: int) -> str:
+    """The "Existing leads" count: the CRM's last N days taken in, not routed (idempotent)."""
+    return existing_leads.count(run_id).status
+
+
+@shared_task(acks_late=True)
+def route_existing_leads(run_id: int) -> bool:
+    """One batch of a run's existing leads, then the next batch as a new task (so a cancel is seen
+    between batches and one run never holds a worker); idempotent: only undecided leads are routed."""
+    more = existing_leads.route_batch(run_id)
+    if more:
+        route_existing_leads.delay(run_id)
+    return more

@@ -73,6 +73,9 @@ class OrganizationIntegration(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        # Staff call it a connection (the admin's list, breadcrumbs and sidebar use these names).
+        verbose_name = "connection"
+        verbose_name_plural = "connections"
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "integration", "environment"],

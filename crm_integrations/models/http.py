@@ -66,6 +66,8 @@ class ProviderApiCall(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = "CRM API call"
+        verbose_name_plural = "CRM API calls"
         indexes = [
             models.Index(fields=["provider", "account", "-created_at"], name="api_call_account_recent"),
             models.Index(fields=["provider", "-created_at"], name="api_call_provider_recent"),

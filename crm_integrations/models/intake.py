@@ -77,7 +77,7 @@ class WebhookDelivery(models.Model):
         verbose_name_plural = "webhook deliveries"
 
     def __str__(self) -> str:
-        return f"{self.provider} {self.kind} {self.received_at:%Y-%m-%d %H:%M:%S} ({self.status})"
+        return f"Webhook received {self.received_at:%Y-%m-%d %H:%M:%S} ({self.get_status_display().lower()})"
 
 
 class EventOutcome(models.TextChoices):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.utils import timezone
 
 from crm_integrations.core.errors import InvalidRequest
@@ -36,18 +37,19 @@ def connect_with_api_token(
     if not str(board_id).isdigit():
         raise InvalidRequest("A monday board id is a number.", code="invalid_board")
     account_id = identify(environment, token)
-    connection = connect_organization(
-        organization=organization,
-        provider=KEY,
-        environment=environment,
-        tokens=TokenSet(access_token=token, refresh_token="", expires_at=None),
-        account_id=account_id,
-        scopes=(),
-    )
-    settings = {**(connection.settings or {}), BOARD_SETTING: str(board_id), "auth": "api_token"}
-    return upsert_organization_integration(
-        organization, KEY, environment, settings=settings, last_refreshed_at=timezone.now()
-    )
+    with transaction.atomic():  # the first poll (queued on commit) finds the board already set
+        connection = connect_organization(
+            organization=organization,
+            provider=KEY,
+            environment=environment,
+            tokens=TokenSet(access_token=token, refresh_token="", expires_at=None),
+            account_id=account_id,
+            scopes=(),
+        )
+        settings = {**(connection.settings or {}), BOARD_SETTING: str(board_id), "auth": "api_token"}
+        return upsert_organization_integration(
+            organization, KEY, environment, settings=settings, last_refreshed_at=timezone.now()
+        )
 
 
 def uses_api_token(connection: OrganizationIntegration) -> bool:
@@ -69,7 +71,7 @@ def use_lead_board(connection: OrganizationIntegration, board_id: str) -> list[s
     Returns the ids of the webhooks created. A connection by personal API token gets no webhooks:
     monday signs only app webhooks, and our endpoint refuses unsigned ones; polling takes its items in.
     """
-    from crm_integrations.services import upsert_organization_integration
+    from crm_integrations.services import start_first_poll, upsert_organization_integration
 
     if not str(board_id).isdigit():
         raise InvalidRequest("A monday board id is a number.", code="invalid_board")
@@ -79,6 +81,7 @@ def use_lead_board(connection: OrganizationIntegration, board_id: str) -> list[s
         connection.environment,
         settings={**(connection.settings or {}), BOARD_SETTING: str(board_id)},
     )
+    transaction.on_commit(lambda: start_first_poll(connection.pk))  # its leads come in now
     if uses_api_token(connection):
         return []
     return subscribe_lead_webhooks(MondayClient(connection).api, str(board_id), events_url())

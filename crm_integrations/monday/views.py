@@ -30,9 +30,10 @@ class ApiTokenForm(forms.Form):
     api_token = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         help_text="monday → your avatar → Developers → My access tokens. Stored encrypted, never shown.",
+        label="API token",
     )
     board_id = forms.RegexField(
-        regex=r"^\d+$", help_text="The number in the board's URL: …/boards/<board id>", label="Lead board id"
+        regex=r"^\d+$", help_text="The number in the board's URL: …/boards/<board id>", label="Lead board ID"
     )
 
 

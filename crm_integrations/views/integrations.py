@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from crm_integrations import selectors, services
+from crm_integrations.connection_state import connection_states
 from crm_integrations.models import OrganizationIntegration
 
 from .context import administered_organization, administers, current_organization, page_context
@@ -40,17 +40,39 @@ def integrations(request: HttpRequest) -> HttpResponse:
             request,
             title="Integrations",
             organization=organization,
-            connections=selectors.connection_rows(organization),
+            connections=connection_states(organization),
             can_manage=administers(request, organization),
         ),
     )
 
 
+#: The field a confirmed disconnect posts (the confirmation page's button); anything else only asks.
+CONFIRM_FIELD = "confirm"
+
+
 @staff_member_required
-@require_POST
 def disconnect(request: HttpRequest, connection_id: str) -> HttpResponse:
+    """Disconnect in two steps, like Django's delete confirmation: a GET, or a POST without
+    ``confirm`` (the integrations page's button), shows what will stop; the POST from that page
+    disconnects."""
     organization = administered_organization(request)
-    connection = get_object_or_404(OrganizationIntegration, pk=connection_id, organization=organization)
+    connection = get_object_or_404(
+        OrganizationIntegration.objects.select_related("integration"),
+        pk=connection_id,
+        organization=organization,
+    )
+    if request.method != "POST" or request.POST.get(CONFIRM_FIELD) != "yes":
+        return render(
+            request,
+            "crm_integrations/disconnect.html",
+            page_context(
+                request,
+                title=f"Disconnect {connection.integration.name}?",
+                organization=organization,
+                connection=connection,
+                effects=selectors.disconnect_effects(connection),
+            ),
+        )
     name = connection.integration.name
     revocation = services.disconnect_connection(connection)
     if revocation is services.Revocation.CONFIRMED:

@@ -10,13 +10,15 @@ from django.core.exceptions import ValidationError
 
 from ..engine.types import Op, as_decimal
 from ..models import Condition, Rep, Rule
+from ..models.rules import OP_LABELS
 from ..rulesets import condition_value
 from ..simulation import DEFAULT_LIMIT, MAX_LIMIT
 
 VALUE_HELP = (
-    "Lists (in, not in): comma-separated, e.g. <code>DE, AT, CH</code>. "
-    "Between: <code>low..high</code>, both included, e.g. <code>1000..50000</code>. "
-    "Greater/less than: a number. Empty for 'is empty' / 'is not empty'. Text compares ignoring case."
+    "'Is one of' / 'is none of': a comma-separated list, e.g. <code>DE, AT, CH</code>. "
+    "'Between': <code>low..high</code>, both included, e.g. <code>1000..50000</code>. "
+    "'Greater than', 'less than' (or equal to): a number. Empty for 'is empty' / 'is not empty'. "
+    "Text compares ignoring case."
 )
 NUMERIC_OPS = frozenset({Op.GT, Op.GTE, Op.LT, Op.LTE, Op.BETWEEN})
 
@@ -53,7 +55,7 @@ def value_problem(op: Op, value: Any) -> str:
         items = value if isinstance(value, list) else [value]
         bad = [item for item in items if as_decimal(item) is None]
         if bad:
-            return f"'{bad[0]}' is not a number ('{op.value.replace('_', ' ')}' compares numbers)."
+            return f"'{bad[0]}' is not a number ('{OP_LABELS[op]}' compares numbers)."
         if op == Op.BETWEEN and as_decimal(items[0]) > as_decimal(items[1]):
             return f"The low end {items[0]} is above the high end {items[1]}."
     elif value in ("", None):
@@ -103,7 +105,6 @@ class RuleForm(OrganizationScopedForm):
         fields = [
             "ruleset",
             "name",
-            "position",
             "enabled",
             "match",
             "strategy",

@@ -16,9 +16,12 @@ from crm_integrations.admin_scoping import OrganizationScopedAdmin
 
 from .. import rulesets
 from ..models import Condition, Rule, RuleSet, RuleSetVersion
+from ..rule_order import next_position
+from ..ruleset_checks import draft_warnings
 from . import ruleset_views
 from .display import EMPTY
 from .forms import ConditionForm, RuleForm
+from .one_per_organization import some_organization_lacks
 
 
 def changes_list(changes: list[str]) -> str:
@@ -28,20 +31,59 @@ def changes_list(changes: list[str]) -> str:
 
 
 class RuleInline(admin.TabularInline):
-    """The draft's rules in order; conditions and pools are edited on each rule's page."""
+    """The draft's rules in order, each with its Move up/down buttons and, in words, why it may
+    never fire (``routing/ruleset_checks.py``); conditions and pools are edited on each rule's page.
+
+    Inline instances are made per request (``get_inline_instances``), so what ``get_formset``
+    keeps on ``self`` (the warnings, whether the user may move rules) is this request's."""
 
     model = Rule
     extra = 0
-    fields = ["position", "name", "enabled", "match", "strategy", "conditions_text"]
-    readonly_fields = ["conditions_text"]
+    # "Which leads" (all/any) reads inside the conditions; it is set on the rule's page.
+    fields = ["position", "order", "name", "enabled", "strategy", "conditions_text", "warnings"]
+    readonly_fields = ["position", "order", "conditions_text", "warnings"]
     show_change_link = True
     ordering = ["position", "id"]
+
+    def get_formset(self, request: HttpRequest, obj: RuleSet | None = None, **kwargs: Any) -> Any:
+        self.found = draft_warnings(obj) if obj is not None and obj.pk else {}
+        self.can_move = obj is not None and self.has_change_permission(request, obj)
+        return super().get_formset(request, obj, **kwargs)
 
     @admin.display(description="conditions")
     def conditions_text(self, rule: Rule) -> str:
         if not rule.pk:
             return EMPTY
-        return "; ".join(str(c) for c in rule.conditions.all()) or "every lead"
+        conditions = [str(c) for c in rule.conditions.all()]
+        if len(conditions) > 1:
+            return f"{'Any' if rule.match == 'any' else 'All'} of: {'; '.join(conditions)}"
+        return conditions[0] if conditions else "every lead"
+
+    @admin.display(description="move")
+    def order(self, rule: Rule) -> str:
+        if not rule.pk or not getattr(self, "can_move", False):
+            return ""
+        buttons = (
+            (
+                reverse("admin:routing_ruleset_move_rule", args=[rule.ruleset_id, rule.pk, direction]),
+                direction,
+                rule.name,
+                label,
+                arrow,
+            )
+            for direction, label, arrow in (("up", "Move up", "↑"), ("down", "Move down", "↓"))
+        )
+        return format_html_join(
+            "",
+            '<button type="submit" form="rule-move" formaction="{}" class="move-rule" data-move="{}" '
+            'aria-label="{} {}" title="{}">{}</button>',
+            ((url, direction, label, name, label, arrow) for url, direction, name, label, arrow in buttons),
+        )
+
+    @admin.display(description="warnings")
+    def warnings(self, rule: Rule) -> str:
+        found = getattr(self, "found", {}).get(rule.pk, ())
+        return format_html_join("", "<p class='rule-warning'>{}</p>", ((text,) for text in found)) or ""
 
 
 class VersionInline(admin.TabularInline):
@@ -82,6 +124,23 @@ class RuleSetAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: RuleSet | None = None) -> list[str]:
         return [*self.readonly_fields, *(["organization"] if obj else [])]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Only while one of the user's organizations has no rule set (one each)."""
+        return super().has_add_permission(request) and some_organization_lacks(request, "rule_set")
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """New rules from the inline go last (positions are set by moving, not typed)."""
+        if formset.model is not Rule:
+            return super().save_formset(request, form, formset, change)
+        for rule in formset.save(commit=False):
+            if rule.pk is None:
+                rule.position = next_position(form.instance)
+            rule.save()
+        for rule in formset.deleted_objects:
+            rule.delete()
+        formset.save_m2m()
+        return None
+
     @admin.display(description="rules", ordering="rules_total")
     def rule_count(self, ruleset: RuleSet) -> int:
         return ruleset.rules_total
@@ -111,6 +170,11 @@ class RuleSetAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
         return [
             path("<path:object_id>/publish/", wrap(self.publish_view), name="routing_ruleset_publish"),
             path("<path:object_id>/simulate/", wrap(self.simulate_view), name="routing_ruleset_simulate"),
+            path(
+                "<path:object_id>/rules/<int:rule_id>/move/<str:direction>/",
+                wrap(self.move_view),
+                name="routing_ruleset_move_rule",
+            ),
             *super().get_urls(),
         ]
 
@@ -119,6 +183,9 @@ class RuleSetAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
 
     def simulate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return ruleset_views.simulate(self, request, object_id)
+
+    def move_view(self, request: HttpRequest, object_id: str, rule_id: int, direction: str) -> HttpResponse:
+        return ruleset_views.move(self, request, object_id, rule_id, direction)
 
 
 class ConditionInline(admin.TabularInline):
@@ -157,7 +224,20 @@ class RuleAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Rule | None = None) -> list[str]:
-        return ["ruleset"] if obj else []
+        return ["ruleset", "position"] if obj else []
+
+    def get_fieldsets(self, request: HttpRequest, obj: Rule | None = None) -> list[Any]:
+        """A new rule has no position to show: it goes last (``save_model``)."""
+        if obj is not None:
+            return self.fieldsets
+        first, *rest = self.fieldsets
+        fields = [name for name in first[1]["fields"] if name != "position"]
+        return [(first[0], {**first[1], "fields": fields}), *rest]
+
+    def save_model(self, request: HttpRequest, obj: Rule, form: Any, change: bool) -> None:
+        if not change:
+            obj.position = next_position(obj.ruleset)  # last; moved from the rule set page
+        super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

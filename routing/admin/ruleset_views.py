@@ -1,7 +1,10 @@
-"""The rule set's Publish and Simulate pages (wired in ``RuleSetAdmin.get_urls``); thin views.
+"""The rule set's Publish, Simulate and Move pages (wired in ``RuleSetAdmin.get_urls``); thin views.
 
-Publish (POST with a note) freezes the draft as the next version. Simulate (GET with N) runs the
-draft on the organization's newest N leads and shows what would change — nothing is written.
+Publish (POST with a note) freezes the draft as the next version, unless ``rulesets.publish``
+refuses it (no enabled rule, a rule the engine cannot run); the draft's warnings
+(``routing/ruleset_checks.py``) are listed first. Simulate (GET with N) runs the draft on the
+organization's newest N leads and shows what would change — nothing is written. Move (POST) swaps
+a rule with its neighbour (``routing/rule_order.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from .. import rulesets
-from ..models import RuleSet
+from ..models import Rule, RuleSet
+from ..rule_order import move_rule
+from ..ruleset_checks import warning_lines
 from ..simulation import simulate as run_simulation
 from .forms import PublishForm, SimulateForm
 
@@ -69,6 +74,8 @@ def publish(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> Ht
             )
             return HttpResponseRedirect(reverse("admin:routing_ruleset_change", args=[ruleset.pk]))
     try:
+        snapshot = rulesets.draft_snapshot(ruleset)
+        rulesets.check_publishable(snapshot)
         changes, problem = unpublished_changes(ruleset), ""
     except ValidationError as error:
         changes, problem = [], "; ".join(error.messages)
@@ -80,6 +87,7 @@ def publish(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> Ht
         form=form,
         changes=changes,
         problem=problem,
+        warnings=warning_lines(ruleset),
         live=rulesets.live_version(ruleset.organization_id),
     )
     return render(request, f"{TEMPLATES}/publish.html", context)
@@ -104,3 +112,19 @@ def simulate(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> H
         problem=problem,
     )
     return render(request, f"{TEMPLATES}/simulate.html", context)
+
+
+def move(
+    model_admin: ModelAdmin, request: HttpRequest, object_id: str, rule_id: int, direction: str
+) -> HttpResponse:
+    """POST: move one of the draft's rules up or down, then back to the rule set page."""
+    ruleset = _ruleset(model_admin, request, object_id, change=True)
+    target = HttpResponseRedirect(reverse("admin:routing_ruleset_change", args=[ruleset.pk]))
+    if request.method != "POST" or direction not in ("up", "down"):
+        return target
+    rule = get_object_or_404(Rule, pk=rule_id, ruleset=ruleset)
+    if move_rule(rule, direction, request.user):
+        messages.success(request, f"Moved '{rule.name}' {direction}. Publish to route by the new order.")
+    else:
+        messages.info(request, f"'{rule.name}' is already {'first' if direction == 'up' else 'last'}.")
+    return target

@@ -10,6 +10,7 @@ from typing import Any
 from field_mapping.models import Lead
 
 from ..models import Decision, JourneyEvent, JourneyKind, OwnerWrite
+from ..models.rules import strategy_label
 from .display import owner_write_of
 
 #: Event detail keys shown beside the summary, and how.
@@ -66,6 +67,10 @@ class DecisionView:
     account_owner: str
     write: OwnerWrite | None
     replaced_at: datetime | None  # when a newer decision took its place
+
+    @property
+    def strategy_label(self) -> str:
+        return strategy_label(self.decision.strategy)
 
 
 @dataclass(frozen=True)

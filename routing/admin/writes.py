@@ -50,7 +50,7 @@ class OwnerWriteAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
         "object_type",
         "record_id",
         "owner_property",
-        "owner_external_id",
+        "owner",
         "status",
         "attempts",
         "next_attempt_at",
@@ -83,6 +83,12 @@ class OwnerWriteAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     @admin.display(description="rep")
     def rep(self, write: OwnerWrite) -> Any:
         return write.decision.rep or EMPTY
+
+    @admin.display(description="owner written")
+    def owner(self, write: OwnerWrite) -> str:
+        """``Ann (owner 71)``: the rep whose CRM owner id is written."""
+        rep = write.decision.rep
+        return f"{rep} (owner {write.owner_external_id})" if rep else f"owner {write.owner_external_id}"
 
     @admin.display(description="last error")
     def error(self, write: OwnerWrite) -> str:

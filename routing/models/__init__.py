@@ -2,6 +2,7 @@
 rotation state, decisions with their write-backs, and each lead's journey."""
 
 from .decisions import Decision, DecisionOutcome, DecisionTrigger, OwnerWrite, WriteStatus
+from .existing_leads import ExistingLeadsRun, RunStatus
 from .journey import JourneyEvent, JourneyKind
 from .journey_proxy import LeadJourney
 from .policy import RoutingPolicy, RoutingState
@@ -13,6 +14,7 @@ __all__ = [
     "Decision",
     "DecisionOutcome",
     "DecisionTrigger",
+    "ExistingLeadsRun",
     "JourneyEvent",
     "JourneyKind",
     "LeadJourney",
@@ -25,6 +27,7 @@ __all__ = [
     "Rule",
     "RuleSet",
     "RuleSetVersion",
+    "RunStatus",
     "Team",
     "WriteStatus",
 ]

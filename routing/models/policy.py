@@ -12,8 +12,11 @@ from ..engine.types import OwnerPolicy
 
 class RoutingPolicy(models.Model):
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="routing_policy")
-    enabled = models.BooleanField(default=True, help_text="Route leads as they are taken in")
+    enabled = models.BooleanField(
+        "routing on", default=True, help_text="Route leads as they are taken in; off: leads wait unowned"
+    )
     owner_policy = models.CharField(
+        "which leads to route",
         max_length=30,
         choices=[
             (OwnerPolicy.UNOWNED_ONLY.value, "Only leads without an owner"),
@@ -23,27 +26,51 @@ class RoutingPolicy(models.Model):
         default=OwnerPolicy.UNOWNED_ONLY.value,
     )
     placeholder_owner_ids = models.CharField(
+        "placeholder owners",
         max_length=1000,
         blank=True,
-        help_text="CRM owner ids of queues/placeholders (count as no owner), comma-separated",
+        help_text=(
+            "CRM users that stand for a queue, not a person: a lead they own counts as unowned "
+            "(stored as the CRM's owner ids, comma-separated)"
+        ),
+    )
+    placeholder_owner_names = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Names of the placeholder owners by CRM owner id, as the rep sync read them",
     )
     excluded_sources = models.CharField(
+        "sources never routed",
         max_length=1000,
         blank=True,
-        help_text="Canonical sources never routed, comma-separated (e.g. PARTNER)",
+        help_text="Lead sources left alone, comma-separated (e.g. PARTNER)",
     )
     create_tasks = models.BooleanField(
-        default=False, help_text="Create a follow-up task for the rep in the CRM (where the CRM has tasks)"
+        "create follow-up tasks",
+        default=False,
+        help_text="Create a follow-up task for the rep in the CRM (where the CRM has tasks)",
     )
     task_due_minutes = models.PositiveIntegerField(
-        default=60, help_text="The lead's SLA: the task is due then"
+        "task due after (minutes)",
+        default=60,
+        help_text="The lead's SLA: the task is due this long after routing",
     )
     sla_reroute_minutes = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Re-route a lead still untouched after this long; empty: never"
+        "reroute after (minutes)",
+        null=True,
+        blank=True,
+        help_text="Route a lead again when its status has not changed this long after routing; empty: never",
     )
-    kpi_win_rate_weight = models.FloatField(default=0.5)
-    kpi_load_weight = models.FloatField(default=0.3)
-    kpi_speed_weight = models.FloatField(default=0.2)
+    kpi_win_rate_weight = models.FloatField(
+        "win-rate weight", default=0.5, help_text="Share of the rep's closed leads that were won"
+    )
+    kpi_load_weight = models.FloatField(
+        "load weight", default=0.3, help_text="Room left below capacity (fewer open leads scores higher)"
+    )
+    kpi_speed_weight = models.FloatField(
+        "speed weight", default=0.2, help_text="How soon the rep's leads first change status"
+    )
 
     class Meta:
         verbose_name = "routing policy"

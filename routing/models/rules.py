@@ -31,6 +31,38 @@ CONDITION_FIELDS = (
 )
 
 
+#: Operators as staff read them (the engine's codes are the stored values).
+OP_LABELS = {
+    Op.EQUALS: "equals",
+    Op.NOT_EQUALS: "does not equal",
+    Op.IN: "is one of",
+    Op.NOT_IN: "is none of",
+    Op.CONTAINS: "contains",
+    Op.NOT_CONTAINS: "does not contain",
+    Op.STARTS_WITH: "starts with",
+    Op.GT: "greater than",
+    Op.GTE: "greater than or equal to",
+    Op.LT: "less than",
+    Op.LTE: "less than or equal to",
+    Op.BETWEEN: "between",
+    Op.IS_EMPTY: "is empty",
+    Op.IS_NOT_EMPTY: "is not empty",
+}
+STRATEGY_LABELS = {
+    Strategy.ROUND_ROBIN: "Round robin",
+    Strategy.WEIGHTED_ROUND_ROBIN: "Weighted round robin",
+    Strategy.BEST_SCORE: "Best KPI score",
+    Strategy.LEAST_LOADED: "Fewest open leads",
+    Strategy.ACCOUNT_OWNER: "Account owner first",
+}
+MATCH_LABELS = {Match.ALL: "All conditions", Match.ANY: "Any condition"}
+
+
+def strategy_label(code: str) -> str:
+    """A strategy as staff read it (``round_robin`` → ``Round robin``); "" for none."""
+    return STRATEGY_LABELS.get(code, code.replace("_", " ").capitalize()) if code else ""
+
+
 class RuleSet(models.Model):
     """One organization's ordered rules (the draft), published as numbered versions."""
 
@@ -48,18 +80,35 @@ class RuleSet(models.Model):
 class Rule(models.Model):
     ruleset = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="rules")
     key = models.UUIDField(default=uuid.uuid4, editable=False, help_text="Stable across versions")
-    position = models.PositiveIntegerField(default=0, help_text="Rules are tried in this order")
+    position = models.PositiveIntegerField(
+        default=0, help_text="Rules are tried in this order; set it with Move up/down on the rule set page"
+    )
     name = models.CharField(max_length=120)
-    enabled = models.BooleanField(default=True)
-    match = models.CharField(max_length=3, choices=[(m.value, m.name.title()) for m in Match], default="all")
+    enabled = models.BooleanField(
+        default=True, help_text="A disabled rule stays in the draft but is not tried"
+    )
+    match = models.CharField(
+        "which leads",
+        max_length=3,
+        choices=list(MATCH_LABELS.items()),
+        default="all",
+        help_text="A lead must meet all of the conditions, or any one of them",
+    )
     strategy = models.CharField(
-        max_length=30, choices=[(s.value, s.value.replace("_", " ")) for s in Strategy], default="round_robin"
+        "how the pool shares leads",
+        max_length=30,
+        choices=list(STRATEGY_LABELS.items()),
+        default="round_robin",
     )
     pool_strategy = models.CharField(
+        "when the account owner cannot take the lead",
         max_length=30,
-        choices=[(s.value, s.value.replace("_", " ")) for s in Strategy if s != Strategy.ACCOUNT_OWNER],
+        choices=[(s, label) for s, label in STRATEGY_LABELS.items() if s != Strategy.ACCOUNT_OWNER],
         default="round_robin",
-        help_text="With 'account owner': how the pool takes leads whose account owner cannot",
+        help_text=(
+            "With 'Account owner first': how the pool shares the leads whose account owner cannot take "
+            "them (inactive, away, out of hours or at capacity) or that match no account"
+        ),
     )
     pool_reps = models.ManyToManyField(Rep, blank=True, related_name="+")
     pool_teams = models.ManyToManyField(Team, blank=True, related_name="+")
@@ -78,14 +127,15 @@ class Condition(models.Model):
 
     rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="conditions")
     field = models.CharField(max_length=30, choices=CONDITION_FIELDS)
-    op = models.CharField(max_length=20, choices=[(o.value, o.value.replace("_", " ")) for o in Op])
+    op = models.CharField("operator", max_length=20, choices=list(OP_LABELS.items()))
     value = models.CharField(max_length=2000, blank=True)
 
     class Meta:
         ordering = ["rule", "id"]
 
     def __str__(self) -> str:
-        return f"{self.field} {self.op} {self.value}".strip()
+        """``Country is one of DE, AT``: the field and operator in words."""
+        return f"{self.get_field_display()} {self.get_op_display()} {self.value}".strip()
 
 
 class RuleSetVersion(models.Model):

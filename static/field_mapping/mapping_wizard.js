@@ -1,9 +1,8 @@
 // The mapping wizard's live hints (templates/admin/field_mapping/wizard/edit_mapping.html): what a
-// typed property path is in the CRM, and the example options of each status rule's operator.
+// typed property path is in the CRM, and only the settings of each rule's chosen transform.
 // A static file rather than an inline <script>, so the Content-Security-Policy can stay 'self'.
 (function () {
   const catalogue = JSON.parse(document.getElementById("crm-catalogue").textContent);
-  const hints = JSON.parse(document.getElementById("option-hints").textContent);
   const leadObject = document.querySelector("#mapping-form input[name=object_type]").value;
   function describe(path) {
     path = path.trim();
@@ -28,9 +27,17 @@
       hint.classList.toggle("unknown", unknown);
     });
   });
-  document.querySelectorAll("#rules tr.rule select").forEach(function (select) {
-    const options = select.closest("tr").querySelector("textarea.rule-options");
-    const update = function () { options.placeholder = hints[select.value] || ""; };
+  document.querySelectorAll("#rules tr.rule select[name$=-transform]").forEach(function (select) {
+    const cell = select.closest("tr").querySelector("td.rule-options");
+    const update = function () {
+      let shown = 0;
+      cell.querySelectorAll(".rule-option-field").forEach(function (setting) {
+        const on = setting.dataset.transform === select.value;
+        setting.hidden = !on;
+        shown += on ? 1 : 0;
+      });
+      cell.querySelector(".no-settings").hidden = shown > 0;
+    };
     select.addEventListener("change", update);
     update();
   });

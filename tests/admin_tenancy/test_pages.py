@@ -52,7 +52,8 @@ def pages_of(world):
         ("post", reverse("admin:crm_integrations_webhookdelivery_replay", args=[world.delivery.pk]), {}),
         ("get", reverse("admin:contracts_contractfile_download", args=[world.stored_file.pk]), {}),
         ("get", reverse("admin:field_mapping_fieldmapping_wizard_mapping", args=[world.connection.pk]), {}),
-        ("post", reverse("crm_integrations:disconnect", args=[world.connection.pk]), {}),
+        ("get", reverse("crm_integrations:disconnect", args=[world.connection.pk]), {}),
+        ("post", reverse("crm_integrations:disconnect", args=[world.connection.pk]), {"confirm": "yes"}),
         ("get", reverse("crm_integrations:oauth_authorize", args=["hubspot"]), organization),
         ("get", reverse("crm_integrations:monday:connect_token"), organization),
         ("get", reverse("crm_integrations:integrations"), organization),
@@ -100,7 +101,10 @@ def test_a_member_views_and_simulates_but_changes_nothing(as_member, world_b, qu
         as_member.post(reverse("admin:routing_leadjourney_reprocess", args=[world_b.lead.pk])),
         as_member.post(reverse("admin:crm_integrations_webhookdelivery_replay", args=[world_b.delivery.pk])),
         as_member.get(reverse("admin:field_mapping_fieldmapping_wizard")),
-        as_member.post(reverse("crm_integrations:disconnect", args=[world_b.connection.pk])),
+        as_member.get(reverse("crm_integrations:disconnect", args=[world_b.connection.pk])),
+        as_member.post(
+            reverse("crm_integrations:disconnect", args=[world_b.connection.pk]), {"confirm": "yes"}
+        ),
         as_member.get(reverse("crm_integrations:oauth_authorize", args=["hubspot"])),
         as_member.get(reverse("crm_integrations:monday:connect_token")),
         as_member.get(reverse("admin:routing_rep_sync")),
@@ -141,7 +145,12 @@ def test_an_administrator_publishes_replays_reprocesses_and_disconnects(
     assert issue_secret(as_admin, world_b.connection)
 
     disconnect = reverse("crm_integrations:disconnect", args=[world_b.connection.pk])
-    assert as_admin.post(disconnect).status_code == 302 and disconnected == [world_b.connection]
+    asked = as_admin.post(disconnect)  # the integrations page's button: a confirmation first
+    assert (
+        asked.status_code == 200 and 'id="confirm-disconnect"' in asked.content.decode() and not disconnected
+    )
+    confirmed = as_admin.post(disconnect, {"confirm": "yes"})
+    assert confirmed.status_code == 302 and disconnected == [world_b.connection]
     assert as_admin.get(reverse("admin:field_mapping_fieldmapping_wizard")).status_code == 200
 
 

@@ -4,13 +4,17 @@ the storage) and the connection admin's "issue a workflow webhook secret" action
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 
+from contracts.admin import ContractAdmin
 from contracts.files import contract_files_fetch
-from contracts.models import ContractFile
+from contracts.models import Contract, ContractFile
 from contracts.services import contract_upsert_from_deal
 from crm_integrations.intake.workflow_secrets import SETTING, check_workflow_secret, digest
 from crm_integrations.models import OrganizationIntegration
+from tests.conftest import SCREENSHOTS
+from tests.crm_integrations.intake.test_debugger_browser import NOTHING_CUT_OFF
 
 from .conftest import exe_and_pdf_deal
 
@@ -102,9 +106,13 @@ def test_a_contract_in_the_browser_with_its_files_and_a_download(
     page = admin_page
 
     page.goto(f"{live_server.url}/admin/contracts/contract/")
+    assert page.evaluate(NOTHING_CUT_OFF), "the contract list scrolls sideways at 1366 px"
+    page.screenshot(path=str(SCREENSHOTS / "contracts_list.png"), full_page=True)
     page.click(f"#result_list a:text-is('{contract.title}')")
     files = page.locator(".tabular tbody tr.has_original, .tabular tbody tr.form-row")
     text = page.locator("#content-main").inner_text()
+    assert page.evaluate(NOTHING_CUT_OFF), "the contract's files scroll sideways at 1366 px"
+    page.screenshot(path=str(SCREENSHOTS / "contract_files.png"), full_page=True)
     assert "Refused" in text and "Stored" in text and "In sync" in text
     assert "is not an allowed file type" in text and files.count() >= 2
     with page.expect_download() as download:
@@ -204,3 +212,16 @@ def test_staff_map_a_deal_stage_to_a_status_in_the_browser(admin_page, live_serv
     page.fill("#id_stage", "Legal Reveiw")
     page.click("input[name=_save]")
     assert "The CRM has no deal stage “Legal Reveiw”" in page.locator(".errorlist").first.inner_text()
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("admin:staff", "staff, in the admin"),
+        ("api:mia", "mia, through the API"),
+        ("hubspot: CRM_UI userId:123", "HubSpot: CRM_UI userId:123"),
+        ("", "—"),
+    ],
+)
+def test_who_changed_the_status_reads_in_words(stored, shown):
+    assert ContractAdmin(Contract, admin.site).changed_by(Contract(status_changed_by=stored)) == shown

@@ -80,9 +80,10 @@ def test_an_amount_that_is_not_a_number_even_as_is():
     ]
 
 
-def test_a_missing_association_is_an_error_with_the_path():
+def test_a_missing_association_of_optional_fields_is_a_warning_with_the_path():
     result = map_record(HUBSPOT_LEADS_DEFAULT, hubspot_lead(contacts=()))
-    assert [e.as_dict() for e in result.errors] == [
+    assert result.errors == [] and result.ok
+    assert [e.as_dict() for e in result.warnings] == [
         {
             "field": "email",
             "message": "email: nothing at contacts.email: leads 3001 has no associated contacts",
@@ -103,6 +104,23 @@ def test_a_missing_association_is_an_error_with_the_path():
     ]
     assert result.values["name"] == "Ada Lovelace"
     assert result.values["company"] is None
+
+
+def test_nothing_to_read_for_a_required_field_is_an_error_and_a_bad_value_always_is():
+    spec = replace(
+        HUBSPOT_LEADS_DEFAULT,
+        rules=(
+            RuleSpec("owner", "contacts.hubspot_owner_id"),  # required: routing needs the owner
+            RuleSpec("name", "lead_amount", "number"),  # optional, but a value that does not convert
+            RuleSpec("country", "contacts.country"),  # optional, nothing to read
+        ),
+    )
+    result = map_record(spec, hubspot_lead(contacts=(), lead_amount="Ada"))
+    assert [(e.field, e.message) for e in result.errors] == [
+        ("owner", "owner: nothing at contacts.hubspot_owner_id: leads 3001 has no associated contacts"),
+        ("name", "name: 'Ada' at lead_amount is not a number"),
+    ]
+    assert [e.field for e in result.warnings] == ["country"]
 
 
 def test_a_default_covers_a_missing_association():

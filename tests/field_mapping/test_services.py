@@ -201,7 +201,7 @@ def test_insert_stores_canonical_columns_raw_and_times(connection):
     assert lead.crm_updated_at == UPDATED and lead.received_via == "webhook"
     assert lead.first_received_at == lead.last_received_at
     assert record_from_raw(lead.raw) == hubspot_lead()
-    assert str(lead) == "Ada Lovelace · leads 3001 · open"
+    assert str(lead) == "Ada Lovelace · leads 3001 · Open"
     assert lead_by_external_id(connection, "leads", "3001") == lead
     assert lead_by_external_id(connection, "contacts", "3001") is None
 
@@ -268,6 +268,18 @@ def test_the_same_version_applies_again_so_a_replay_after_a_mapping_change_remap
     )
 
 
+def test_a_contact_with_no_company_is_a_lead_with_warnings_not_a_mapping_error(connection):
+    store(connection, hubspot_lead(contacts=(contact(companies=()),)))
+    lead = Lead.objects.get()
+    assert (lead.state, lead.mapping_errors) == (LeadState.OK, [])
+    assert [warning["field"] for warning in lead.mapping_warnings] == ["company", "industry"]
+    assert (lead.company, lead.industry, lead.email) == ("", "", "ada.lovelace@northwindlogistics.de")
+
+    store(connection, hubspot_lead())  # the company was added in the CRM: the warnings go
+    lead.refresh_from_db()
+    assert (lead.state, lead.mapping_warnings, lead.company) == (LeadState.OK, [], "Northwind Logistics")
+
+
 def test_a_malformed_record_is_stored_with_its_errors_never_dropped(connection):
     record = hubspot_lead(contacts=(contact(companies=()),), lead_amount="lots", hs_pipeline_stage="???")
     write = store(connection, record)
@@ -275,21 +287,24 @@ def test_a_malformed_record_is_stored_with_its_errors_never_dropped(connection):
     assert write.action == "created"
     assert lead.state == LeadState.MAPPING_ERROR
     assert lead.mapping_errors == [
+        {"field": "amount", "message": "amount: 'lots' at lead_amount is not a number"},
+        {
+            "field": "status",
+            "message": "status: '???' at hs_pipeline_stage is not in the status mapping "
+            "(and no default outcome is set)",
+        },
+    ]
+    # The contact has no company: company and industry are optional, so that is a warning.
+    assert lead.mapping_warnings == [
         {
             "field": "company",
             "message": "company: nothing at contacts.companies.name: "
             "contacts 201 has no associated companies",
         },
-        {"field": "amount", "message": "amount: 'lots' at lead_amount is not a number"},
         {
             "field": "industry",
             "message": "industry: nothing at contacts.companies.industry: "
             "contacts 201 has no associated companies",
-        },
-        {
-            "field": "status",
-            "message": "status: '???' at hs_pipeline_stage is not in the status mapping "
-            "(and no default outcome is set)",
         },
     ]
     assert (lead.company, lead.amount, lead.status, lead.email) == (
@@ -299,7 +314,7 @@ def test_a_malformed_record_is_stored_with_its_errors_never_dropped(connection):
         "ada.lovelace@northwindlogistics.de",
     )
     assert lead.raw["properties"]["lead_amount"] == "lots"
-    assert str(lead) == "Ada Lovelace · leads 3001 · unmapped [mapping error]"
+    assert str(lead) == "Ada Lovelace · leads 3001 · no status [mapping error]"
 
 
 def test_overlong_values_are_cut_to_the_column_and_kept_whole_in_raw(connection):

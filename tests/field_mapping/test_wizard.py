@@ -105,17 +105,39 @@ def test_the_form_round_trips_a_spec_and_lists_every_status_option(sandbox_conne
     assert result.status_source == "hs_pipeline_stage"
 
 
-def test_bad_json_options_are_a_form_error_in_words():
+def test_transform_settings_are_form_fields_not_json_and_their_mistakes_are_said_in_words():
     form = MappingWizardForm.from_spec(with_rule(HUBSPOT_LEADS_DEFAULT, "source", "lead_source"))
-    data = {**_post_data(form), "rule-source-transform": "value_map", "rule-source-options": "{map: 1}"}
+    data = {
+        **_post_data(form),
+        "rule-source-transform": "value_map",
+        "rule-source-value_map": "WEBSITE = Web\nPAID_ADS Paid",
+    }
     posted = MappingWizardForm(data)
     assert not posted.is_valid()
-    assert posted.error_messages == [
-        "source options: Not valid JSON (Expecting property name enclosed in double quotes, column 2)."
-    ]
-    posted = MappingWizardForm({**data, "rule-source-options": "[1]"})
+    assert posted.error_messages == ["source value_map: Line 2 is not “CRM value = value”: PAID_ADS Paid"]
+    posted = MappingWizardForm(
+        {**data, "rule-source-value_map": "WEBSITE = Web", "rule-source-fallback": "Other"}
+    )
+    assert posted.is_valid(), posted.error_messages
+    assert posted.spec().rule_for("source").options == {"map": {"WEBSITE": "Web"}, "fallback": "Other"}
+    posted = MappingWizardForm({**data, "rule-source-transform": "default", "rule-source-default": ""})
     assert not posted.is_valid()
-    assert "Options must be a JSON object" in posted.error_messages[0]
+    assert posted.error_messages == ["source default: Say which value an empty property becomes."]
+    posted = MappingWizardForm({**data, "rule-source-transform": "date", "rule-source-date_format": "dd/mm"})
+    assert not posted.is_valid()
+    assert "source date_format: A date format uses codes such as %d/%m/%Y." in posted.error_messages
+
+
+def test_a_value_map_round_trips_through_the_settings_fields():
+    spec = with_rule(
+        HUBSPOT_LEADS_DEFAULT, "lead_type", "hs_lead_type", "value_map", {"map": {"NEW_BUSINESS": "New"}}
+    )
+    shown = MappingWizardForm.from_spec(spec)
+    assert shown.rules["lead_type"]["value_map"].value() == "NEW_BUSINESS = New"
+    assert shown.rules["lead_type"]["fallback"].value() == ""
+    posted = MappingWizardForm(_post_data(shown))
+    assert posted.is_valid(), posted.error_messages
+    assert posted.spec().rule_for("lead_type") == spec.rule_for("lead_type")
 
 
 def test_an_empty_path_leaves_the_field_unmapped():
@@ -163,7 +185,7 @@ def test_the_preview_maps_real_sample_records_with_their_contacts_and_companies(
         assert row.values["source"] == lead["lead_source"]
         assert "@" in row.values["email"] and row.values["company"] and row.values["industry"]
         assert row.values["status"] in {"open", "won", "lost"}
-        assert [name for name, _ in row.cells()][:5] == ["source", "owner", "amount", "industry", "status"]
+        assert [cell.name for cell in row.cells()][:5] == ["source", "owner", "amount", "industry", "status"]
 
 
 def test_the_preview_explains_a_property_that_does_not_exist_and_a_type_that_cannot_convert(
@@ -195,7 +217,7 @@ def test_an_unsupported_association_is_not_asked_of_the_crm_but_explained(sandbo
     preview = preview_mapping(sandbox_connection, spec, limit=2)
     assert [p.code for p in preview.errors] == ["unsupported_association"]
     assert (
-        "country: nothing at tickets.country: tickets were not fetched" in preview.rows[0].errors[0].message
+        "country: nothing at tickets.country: tickets were not fetched" in preview.rows[0].warnings[0].message
     )
 
 

@@ -97,8 +97,9 @@ def test_a_lead_created_in_hubspot_gets_its_owner_written_back_via_webhook(
     write = OwnerWrite.objects.get(decision__lead=lead)
     assert write.status == "written" and write.latency_ms is not None
     kinds = list(JourneyEvent.objects.filter(lead=lead).values_list("kind", flat=True))
-    # (this contact has no company: company/industry stay empty, which does not stop routing)
-    assert kinds[:4] == ["received", "mapping_error", "routed", "written"]
+    # (this contact has no company: company/industry stay empty, a warning on the lead, not an error)
+    assert kinds[:4] == ["received", "mapped", "routed", "written"]
+    assert {warning["field"] for warning in lead.mapping_warnings} == {"company", "industry"}
     received = JourneyEvent.objects.get(lead=lead, kind="received")
     assert received.detail["debugger"].endswith(f"?q={lead_id}")
     # Our own write comes back as a property change: recognised as an echo, not read or routed again.

@@ -11,9 +11,14 @@ from crm_integrations.hubspot.webhooks import signature_v3
 from crm_integrations.intake import deliveries, processing, webhooks
 from crm_integrations.models import WebhookDelivery
 from crm_integrations.services import upsert_organization_integration
+from field_mapping.models import Lead
+from tests.conftest import SCREENSHOTS
 
 SECRET = hubspot_settings("sandbox")["CLIENT_SECRET"]  # the "sandbox" app's secret (config/settings/test.py)
 LEADS = "leads"
+#: Neither the page nor a table in it scrolls sideways at 1366 px (Django wraps lists in a scroller).
+NOTHING_CUT_OFF = """() => [document.documentElement, ...document.querySelectorAll('.results, table')]
+    .every(e => e.scrollWidth <= e.clientWidth + 1)"""
 
 
 def deliver(body: list, secret: str = SECRET) -> WebhookDelivery:
@@ -58,6 +63,10 @@ def test_the_debugger_lists_deliveries_shows_what_each_event_became_and_replays(
     page.goto(f"{live_server.url}/admin/crm_integrations/webhookdelivery/")
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 2
+    assert page.locator("#result_list td.field-source").all_inner_texts() == ["HubSpot (events)"] * 2
+    assert page.locator("#changelist-filter a:text-is('HubSpot')").count() == 1  # the CRM's name, not its key
+    assert page.evaluate(NOTHING_CUT_OFF)
+    page.screenshot(path=str(SCREENSHOTS / "debugger_deliveries.png"), full_page=True)
     with page.expect_navigation():
         page.click("#changelist-filter a:text-is('Rejected')")  # the status filter
     assert page.locator("#result_list tbody tr").count() == 1
@@ -66,8 +75,25 @@ def test_the_debugger_lists_deliveries_shows_what_each_event_became_and_replays(
     page.goto(f"{live_server.url}/admin/crm_integrations/webhookdelivery/{good.pk}/change/")
     html = page.content()
     assert "should-be-masked" not in html and "[redacted]" in html
+    lead = Lead.objects.get(external_id=existing)
     became = page.locator(".field-became a")
-    assert became.inner_text().startswith("lead ")
+    assert became.inner_text() == lead.name and lead.name  # the lead's name, not "lead 9"
+    assert page.inner_text(".field-became").startswith("Lead ")
+    assert "Processed" in page.inner_text(".field-verdict") and "1 ingested" in page.inner_text(
+        ".field-verdict"
+    )
+    assert page.inner_text(".field-event") == "Property change: hs_lead_name"
+    # The verdict, then the events, then the request; the raw body folded away at the bottom.
+    order = page.evaluate(
+        """() => ["#fieldset-0-0-heading", ".inline-group", "#fieldset-0-1-heading", "pre.webhook-body"]
+            .map(s => document.querySelector(s).getBoundingClientRect().top)"""
+    )
+    assert order[:3] == sorted(order[:3]), order
+    assert not page.locator("pre.webhook-body").is_visible()  # inside a closed <details>
+    assert page.evaluate(NOTHING_CUT_OFF)
+    page.screenshot(path=str(SCREENSHOTS / "debugger_delivery.png"), full_page=True)
+    page.click("details summary:has-text('Headers and raw body')")
+    assert page.locator("pre.webhook-body").is_visible()
     page.click("#replay")
     page.wait_for_selector(".messagelist .success")
     assert "Replay queued" in page.inner_text(".messagelist")

@@ -82,6 +82,8 @@ def test_connect_with_an_api_token_and_a_wrong_token_is_refused(monday_flow, liv
     open_monday_card(page, live_server)
     page.click("#token-monday-sandbox")
     page.wait_for_selector("#monday-token-form")
+    labels = page.locator("#monday-token-form label").all_inner_texts()
+    assert "API token:" in labels and "Lead board ID:" in labels  # not "Api token", "Lead board id"
     page.fill("#id_api_token", "not-a-token")
     page.fill("#id_board_id", str(monday_sandbox.board_id))
     page.click("#monday-token-form button[type=submit]")

@@ -269,7 +269,8 @@ def test_disconnect_revokes_at_hubspot_and_wipes_the_tokens(staff_client, organi
     refresh_token = connection.refresh_token
 
     response = staff_client.post(
-        reverse("crm_integrations:disconnect", args=[connection.pk]), {"organization": organization.pk}
+        reverse("crm_integrations:disconnect", args=[connection.pk]),
+        {"organization": organization.pk, "confirm": "yes"},
     )
     assert response.status_code == 302
     connection.refresh_from_db()
@@ -289,7 +290,7 @@ def test_disconnect_when_hubspot_fails_to_revoke_warns_and_still_wipes_the_token
 
     response = staff_client.post(
         reverse("crm_integrations:disconnect", args=[connection.pk]),
-        {"organization": organization.pk},
+        {"organization": organization.pk, "confirm": "yes"},
         follow=True,
     )
 
@@ -317,7 +318,7 @@ def test_disconnecting_a_connection_without_a_refresh_token_does_not_claim_a_rev
 
     response = staff_client.post(
         reverse("crm_integrations:disconnect", args=[connection.pk]),
-        {"organization": organization.pk},
+        {"organization": organization.pk, "confirm": "yes"},
         follow=True,
     )
 

@@ -20,6 +20,11 @@ def shoot(page, name):
     page.screenshot(path=str(SCREENSHOTS / f"routing-admin-{name}.png"), full_page=True)
 
 
+def fits(page, selector):
+    """Whether the element shows all its content at this width (no horizontal scrolling)."""
+    return page.locator(selector).evaluate("el => el.scrollWidth <= el.clientWidth")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_edit_publish_simulate_and_follow_a_lead_in_the_browser(admin_page, live_server, organization):
     crm = make.hubspot_connection(organization)
@@ -27,7 +32,7 @@ def test_edit_publish_simulate_and_follow_a_lead_in_the_browser(admin_page, live
     ada = make.lead(crm, name="Ada Lovelace", email="ada@northwind.example", country="FR", source="WEBSITE")
     route_leads(crm, [ada])  # v1: France is not DACH; the round robin of "Rest" gives her to Cid
     page = admin_page
-    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.set_viewport_size({"width": 1366, "height": 1000})
 
     # 1. The rule set: rules in order, then the published versions; open the DACH rule.
     page.goto(f"{live_server.url}/admin/routing/ruleset/{ruleset_for(organization).pk}/change/")
@@ -68,7 +73,10 @@ def test_edit_publish_simulate_and_follow_a_lead_in_the_browser(admin_page, live
     row = page.locator(f"tr.simulated-lead[data-lead='{ada.external_id}']")
     assert "Cid" in row.locator("td[data-col=current]").inner_text()
     assert "Ann" in row.locator("td[data-col=simulated]").inner_text()
-    assert row.locator("td[data-col=changed]").inner_text() == "changed"
+    # v2 (just published) sends her to Ann, not the draft: the rules changed since she was routed.
+    assert row.locator("td[data-col=changed]").inner_text() == "rules published since"
+    assert page.inner_text("#edits-count") == "0"
+    assert page.inner_text("#newer-rules-count") == "4"  # the three French leads; the US one by knock-on
     ann = page.locator("#simulation-loads tr[data-rep='Ann']")
     assert ann.locator("td[data-col=current]").inner_text() == "2"
     assert ann.locator("td[data-col=simulated]").inner_text() == "5"
@@ -83,6 +91,7 @@ def test_edit_publish_simulate_and_follow_a_lead_in_the_browser(admin_page, live
     page.wait_for_selector("#result_list")
     assert page.locator("#result_list tbody tr").count() == 1
     assert "Assigned → Cid" in page.inner_text("#result_list")
+    assert fits(page, ".results")  # no column cut off at 1366 px
     shoot(page, "5-journey-search")
     page.click("#result_list tbody tr a")
     page.wait_for_selector("#timeline")
@@ -103,8 +112,85 @@ def test_edit_publish_simulate_and_follow_a_lead_in_the_browser(admin_page, live
 
     # 7. The reps (loads, scores, identities) and the write-back outbox.
     page.goto(f"{live_server.url}/admin/routing/rep/")
-    assert "HubSpot 71" in page.inner_text("#result_list")
+    assert "HubSpot (owner 71)" in page.inner_text("#result_list")
+    assert fits(page, ".results")
     shoot(page, "8-reps")
     page.goto(f"{live_server.url}/admin/routing/ownerwrite/")
     assert page.locator("#result_list tbody tr").count() == 7
     shoot(page, "9-owner-writes")
+
+    # 8. The routing policy in words: the queue owner by name, labels that read.
+    from crm_integrations.core.types import CrmOwner
+    from routing.models import RoutingPolicy
+    from routing.reps_sync import apply_owners
+
+    apply_owners(crm, [CrmOwner("70000100", "queue@corp.example", "Inbound", "queue", is_queue=True)])
+    policy = RoutingPolicy.objects.get(organization=organization)
+    page.goto(f"{live_server.url}/admin/routing/routingpolicy/{policy.pk}/change/")
+    form = page.inner_text("#content-main")
+    assert "Inbound queue (queue)" in form and "70000100" not in form
+    assert "Reroute after (minutes)" in form and "Win-rate weight" in form
+    assert page.locator("#id_placeholder_owner_ids input[value='70000100']").is_checked()
+    shoot(page, "10-routing-policy")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_guard_rails_on_the_rule_set_page_and_publish_in_the_browser(admin_page, live_server, organization):
+    """A rule saved below the catch-all is flagged in words, moved up (the warning goes), published
+    with the move named; then every rule disabled, and publishing is refused with the reason."""
+    from routing.models import RuleSetVersion
+
+    crm = make.hubspot_connection(organization)
+    setup = build(organization, crm)
+    make.rule(organization, "Partners", reps=[setup.bob], conditions=[("source", "equals", "PARTNER")])
+    ruleset = ruleset_for(organization)
+    page = admin_page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    never = "Never fires: the catch-all rule 'Rest' above it takes every lead."
+
+    # 1. The warning beside the rule, in words; the table fits 1366 px.
+    page.goto(f"{live_server.url}/admin/routing/ruleset/{ruleset.pk}/change/")
+    partners_row = page.locator("#rules-group tr.form-row:has(input[value='Partners'])")
+    assert never in partners_row.locator("td.field-warnings").inner_text()
+    assert "Country is one of DE, AT" in page.inner_text("#rules-group")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    assert fits(page, "#rules-group fieldset")  # no column cut off
+    shoot(page, "guard-1-never-fires")
+
+    # 2. The publish page lists the warning; publishing would still be allowed.
+    page.click("#publish")
+    page.wait_for_selector("#publish-warnings")
+    assert f"'Partners': {never}" in page.inner_text("#publish-warnings")
+    assert page.locator("#confirm-publish").count() == 1
+    shoot(page, "guard-2-publish-warned")
+
+    # 3. Move "Partners" up above "Rest": renumbered, the warning gone.
+    page.go_back()
+    page.click("button[aria-label='Move up Partners']")
+    page.wait_for_selector(".messagelist .success")
+    assert "Moved 'Partners' up." in page.inner_text(".messagelist")
+    names = page.locator("#rules-group input[name$='-name']")
+    assert [names.nth(i).input_value() for i in range(3)] == ["DACH", "Partners", "Rest"]
+    positions = page.locator("#rules-group td.field-position")
+    assert [positions.nth(i).inner_text().strip() for i in range(3)] == ["1", "2", "3"]
+    assert "Never fires" not in page.inner_text("#rules-group")
+    shoot(page, "guard-3-moved")
+
+    # 4. Published: the summary names the new rule.
+    page.click("#publish")
+    page.click("#confirm-publish")
+    page.wait_for_selector(".messagelist .success")
+    assert "Published v2: added rule 'Partners'" in page.inner_text(".messagelist")
+
+    # 5. Every rule disabled and saved: publishing is refused with the reason; v2 stays live.
+    for box in page.locator("#rules-group tr.has_original input[name$='-enabled']").all():
+        box.uncheck()
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    assert "disabled rule 'DACH'" in page.inner_text(".field-unpublished")
+    page.click("#publish")
+    page.wait_for_selector("#publish-problem")
+    assert "No rule is enabled" in page.inner_text("#publish-problem")
+    assert page.locator("#confirm-publish").count() == 0
+    shoot(page, "guard-4-publish-refused")
+    assert RuleSetVersion.objects.filter(ruleset=ruleset).count() == 2

@@ -73,12 +73,14 @@ def test_the_timeline_shows_events_in_order_and_the_decision_trace(setup, staff_
         < page.index("owner 72 (Bob) written")
     )
     assert 'href="/admin/crm_integrations/webhookdelivery/?q=1"' in page
+    assert "via webhook webhook" not in page and "(see the delivery)" in page
     assert "latency 231 ms" in page and "batch of 3" in page
     assert "no owner" in page and "passed" in page  # route-if filters
     assert "DACH" in page and "no match" in page and "matched" in page
     assert "<b>Bob</b> ✓" in page and "Cid" in page  # candidates by name, the chosen one marked
-    assert "Chosen: <b>Bob</b> by rule 'Rest' · round_robin · via pool" in page
-    assert "hubspot_owner_id = 72" in page and "Written · 1 attempt" in page
+    assert "Chosen: <b>Bob</b> by rule 'Rest' · Round robin · via pool" in page  # strategy in words
+    assert "<b>Bob</b> (CRM owner 72)" in page and "written to hubspot_owner_id" in page  # the rep's name
+    assert "Written · 1 attempt" in page
     assert "not-a-real-token" not in page
 
 

@@ -37,7 +37,7 @@ def test_each_publish_is_the_next_version_with_its_changes_and_who_published(
         versions[1].changes == ["changed rule 'DACH': conditions"]
         and versions[1].note == "Switzerland joins DACH"
     )
-    assert versions[2].changes == ["removed rule 'Rest'"]
+    assert versions[2].changes == ["disabled rule 'Rest'"]  # disabled, not removed
     assert versions[1].published_by == staff and versions[2].published_by == staff
     assert versions[2].snapshot["rules"][0]["conditions"][0]["value"] == ["DE", "AT", "CH"]
 
@@ -45,7 +45,7 @@ def test_each_publish_is_the_next_version_with_its_changes_and_who_published(
         reverse("admin:routing_ruleset_change", args=[ruleset.pk])
     ).content.decode()
     assert "v3, published" in change_page and "Switzerland joins DACH" in change_page
-    assert "removed rule &#x27;Rest&#x27;" in change_page
+    assert "disabled rule &#x27;Rest&#x27;" in change_page
 
 
 @pytest.mark.django_db

@@ -21,9 +21,9 @@ def test_the_reps_list_shows_load_score_with_its_parts_and_identities(setup, sta
     page = staff_client.get(reverse("admin:routing_rep_changelist")).content.decode()
 
     assert "2 / 5" in page  # Ann: two open leads of five
-    assert "0.72 = win rate 0.80 · load 0.60 · speed 0.70 (12 won, 3 lost)" in page
-    assert "0.50 (no outcomes yet)" in page
-    assert "HubSpot 71" in page
+    assert '<span title="0.72 = win rate 0.80 · load 0.60 · speed 0.70 (12 won, 3 lost)">0.72</span>' in page
+    assert "0.50 (no outcomes yet)" in page  # the parts on hover; the full text on the rep's page
+    assert "HubSpot (owner 71)" in page
     assert "not-a-real-token" not in page
 
 

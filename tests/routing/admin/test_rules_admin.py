@@ -23,7 +23,7 @@ def condition_errors(op, value, field="amount"):
         ("between", "1000..", "'between' needs 'low..high', not '1000..'."),
         ("between", "a..b", "'a' is not a number ('between' compares numbers)."),
         ("between", "500..100", "The low end 500 is above the high end 100."),
-        ("gt", "lots", "'lots' is not a number ('gt' compares numbers)."),
+        ("gt", "lots", "'lots' is not a number ('greater than' compares numbers)."),
         ("in", " , ", "List at least one value, comma-separated."),
         ("equals", "", "Give a value to compare with."),
     ],
@@ -100,6 +100,6 @@ def test_the_rule_set_page_lists_rules_in_order_with_links_and_unpublished_chang
 
     assert page.index('value="DACH"') < page.index('value="Everyone else"')
     assert reverse("admin:routing_rule_change", args=[setup.dach.pk]) in page
-    assert "country in DE, AT" in page
+    assert "Country is one of DE, AT" in page  # field and operator in words
     assert "changed rule &#x27;Everyone else&#x27;: name" in page  # the draft against v1
     assert 'id="publish"' in page and 'id="simulate"' in page

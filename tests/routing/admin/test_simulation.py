@@ -133,3 +133,44 @@ def test_an_owner_routing_wrote_itself_does_not_hold_the_lead_but_another_owner_
     assert rows[ours.pk].outcome == "assigned"
     assert (rows[theirs.pk].outcome, rows[theirs.pk].changed) == ("held", True)
     assert rows[theirs.pk].detail == "owner: owner 555 owns the lead; only unowned leads are routed"
+
+
+@pytest.mark.django_db
+def test_unchanged_rules_differ_only_by_rotation_and_edits_are_counted_apart(setup, organization):
+    unchanged = simulate(ruleset_for(organization), 200)
+    # Bob had the last lead of "Rest" and Cid comes next: the newest French lead (Bob today) would
+    # go to Cid. The rotation moved on; no edit did it.
+    assert unchanged.by_edits == 0
+    assert unchanged.by_rotation == unchanged.changed > 0
+
+    change_dach_to(setup, "DE, AT, FR")
+    edited = simulate(ruleset_for(organization), 200)
+
+    rows = {row.lead.pk: row for row in edited.leads}
+    french = [lead.pk for lead in setup.leads if lead.country == "FR"]
+    assert all(rows[pk].by_edits and rows[pk].rep_name == "Ann" for pk in french)
+    assert edited.by_edits == 2 and edited.by_rotation == 0  # the other leads keep today's rep
+    assert edited.published_version == 1
+    assert all(not row.changed for pk, row in rows.items() if pk not in french)
+
+
+@pytest.mark.django_db
+def test_leads_in_a_mapping_error_are_listed_as_skipped_with_why(setup, organization, staff_client):
+    broken = make.lead(
+        setup.crm,
+        name="Broken Lead",
+        state="mapping_error",
+        mapping_errors=[{"field": "amount", "message": "'lots' is not a number"}],
+    )
+
+    report = simulate(ruleset_for(organization), 200)
+
+    assert [row.lead.pk for row in report.leads] == [lead.pk for lead in reversed(setup.leads)]
+    assert [(s.lead.pk, s.reason) for s in report.skipped] == [
+        (broken.pk, "Mapping error: amount: 'lots' is not a number")
+    ]
+    url = reverse("admin:routing_ruleset_simulate", args=[ruleset_for(organization).pk])
+    page = staff_client.get(url, {"limit": 200}).content.decode()
+    assert 'id="skipped-count">1<' in page and "Broken Lead" in page
+    assert "amount: &#x27;lots&#x27; is not a number" in page
+    assert 'id="edits-count">0<' in page

@@ -1,0 +1,180 @@
+"""Services of the "Existing leads" step: the leads a CRM already holds, counted, then routed.
+
+A new connection's polling starts from the last 24 hours (crm_integrations/intake/polling.py), so
+older unowned leads were never routed. This is the staff's way to bring them in without the
+command line (``manage.py backfill_leads`` does the intake part from a terminal):
+
+1. ``count`` (task ``count_existing_leads``): the intake's backfill for the last N days, with
+   routing held back (``holding_routing``), then the open, unowned, undecided leads counted.
+2. The page shows how the published rules would give them out (routing/existing_leads_preview.py).
+3. ``route_batch`` (task ``route_existing_leads``, one batch per task, re-queued until none is
+   left): ``assign.route_leads`` on ``BATCH_SIZE`` leads at a time, which writes the owners back in
+   the usual batched write-back. ``cancel`` stops it between batches; routing again resumes it,
+   since only leads without a decision are taken (re-running a batch routes nobody twice).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from crm_integrations import selectors as crm_selectors
+from crm_integrations.intake import polling
+from crm_integrations.models import OrganizationIntegration
+from field_mapping.models import Lead, LeadState
+from field_mapping.models import Outcome as LeadOutcome
+
+from .assign import route_leads
+from .models import Decision, DecisionOutcome, DecisionTrigger, ExistingLeadsRun, RunStatus
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 365
+BATCH_SIZE = 50
+MAX_PAGES = 10_000
+
+_holding = contextvars.ContextVar("routing_held_back", default=False)
+
+
+class Cancelled(Exception):
+    """Staff stopped the run."""
+
+
+@contextlib.contextmanager
+def holding_routing() -> Iterator[None]:
+    """Leads taken in inside this block are stored but not routed (routing/receivers.py asks
+    ``routing_held_back``): the count must not route what staff have not yet chosen to route."""
+    token = _holding.set(True)
+    try:
+        yield
+    finally:
+        _holding.reset(token)
+
+
+def routing_held_back() -> bool:
+    return _holding.get()
+
+
+def start(
+    *, connection: OrganizationIntegration, days: int = DEFAULT_DAYS, user: Any = None
+) -> ExistingLeadsRun:
+    """A new run for ``connection`` (the caller queues ``count_existing_leads`` on commit)."""
+    return ExistingLeadsRun.objects.create(
+        organization_id=connection.organization_id,
+        connection=connection,
+        days=max(1, min(int(days), MAX_DAYS)),
+        started_by=user if getattr(user, "pk", None) else None,
+    )
+
+
+def candidates(run: ExistingLeadsRun) -> QuerySet[Lead]:
+    """The run's leads still to route: the connection's well-mapped, open, unowned leads changed
+    in the last ``days`` days that have no decision yet."""
+    since = run.created_at - timedelta(days=run.days)
+    decided = Decision.objects.filter(lead=OuterRef("pk"), is_current=True)
+    return (
+        Lead.objects.filter(connection_id=run.connection_id, state=LeadState.OK, owner_external_id="")
+        .filter(Q(status__isnull=True) | Q(status=LeadOutcome.OPEN))
+        .filter(Q(crm_updated_at__gte=since) | Q(crm_updated_at__isnull=True, first_received_at__gte=since))
+        .exclude(Exists(decided))
+        .order_by("first_received_at", "pk")
+    )
+
+
+def count(run_id: int) -> ExistingLeadsRun:
+    """Take in the last ``days`` days of the CRM's leads without routing them, then count them.
+    Idempotent: the intake upserts, so counting again reads the same leads again."""
+    run = ExistingLeadsRun.objects.select_related("connection__integration", "connection__organization").get(
+        pk=run_id
+    )
+    if run.status != RunStatus.COUNTING:
+        return run
+    connection = run.connection
+
+    def progress(records: int) -> None:
+        ExistingLeadsRun.objects.filter(pk=run.pk).update(taken_in=run.taken_in + records)
+        run.taken_in += records
+        if ExistingLeadsRun.objects.filter(pk=run.pk, cancel_requested=True).exists():
+            raise Cancelled
+
+    try:
+        with holding_routing():
+            polling.poll(
+                connection,
+                crm_selectors.lead_object_type(connection),
+                since=run.created_at - timedelta(days=run.days),
+                source="backfill",
+                max_pages=MAX_PAGES,
+                on_page=progress,
+            )
+    except Cancelled:
+        return _finish(run, RunStatus.CANCELLED)
+    except Exception as error:  # a CRM failure, shown on the page; the task does not retry it
+        run.error = _message(error)
+        return _finish(run, RunStatus.FAILED)
+    run.to_route = candidates(run).count()
+    run.status = RunStatus.COUNTED
+    run.save(update_fields=["to_route", "status", "updated_at"])
+    return run
+
+
+def begin_routing(run: ExistingLeadsRun) -> ExistingLeadsRun:
+    """Route (or resume routing) a counted or stopped run; the caller queues the task on commit."""
+    if run.status not in (RunStatus.COUNTED, RunStatus.CANCELLED, RunStatus.ROUTING):
+        raise ValueError(f"This run is {run.get_status_display().lower()}: count the leads first.")
+    run.status, run.cancel_requested, run.finished_at = RunStatus.ROUTING, False, None
+    run.to_route = run.decided + candidates(run).count()
+    run.save(update_fields=["status", "cancel_requested", "finished_at", "to_route", "updated_at"])
+    return run
+
+
+def cancel(run: ExistingLeadsRun) -> ExistingLeadsRun:
+    """Stop between batches (a counting run stops after the page being read)."""
+    if run.active:
+        ExistingLeadsRun.objects.filter(pk=run.pk).update(cancel_requested=True)
+        run.cancel_requested = True
+    return run
+
+
+def route_batch(run_id: int) -> bool:
+    """Route the next ``BATCH_SIZE`` leads of the run; True when more remain (queue another).
+    The row is locked while a batch runs, so two tasks of one run never route side by side."""
+    with transaction.atomic():
+        run = ExistingLeadsRun.objects.select_for_update().select_related("connection").get(pk=run_id)
+        if run.status != RunStatus.ROUTING:
+            return False
+        if run.cancel_requested:
+            _finish(run, RunStatus.CANCELLED)
+            return False
+        batch = list(candidates(run).select_related("connection")[:BATCH_SIZE])
+        if not batch:
+            _finish(run, RunStatus.DONE)
+            return False
+        decisions = route_leads(
+            run.connection, batch, trigger=DecisionTrigger.INTAKE, reason="existing lead routed by staff"
+        )
+        assigned = sum(1 for d in decisions if d.outcome == DecisionOutcome.ASSIGNED)
+        run.routed += assigned
+        run.not_assigned += len(decisions) - assigned
+        run.save(update_fields=["routed", "not_assigned", "updated_at"])
+        if not decisions:  # nothing could be decided (no published rules): stop rather than spin
+            run.error = "No lead could be routed: publish the rules first."
+            _finish(run, RunStatus.FAILED)
+            return False
+        return True
+
+
+def _finish(run: ExistingLeadsRun, status: str) -> ExistingLeadsRun:
+    run.status, run.finished_at, run.cancel_requested = status, timezone.now(), False
+    run.save(update_fields=["status", "finished_at", "cancel_requested", "error", "updated_at"])
+    return run
+
+
+def _message(error: Exception) -> str:
+    return str(getattr(error, "message", "") or error.__class__.__name__)[:500]
