@@ -22,6 +22,7 @@ import requests
 from devtools.sandboxes import state_file as state_file_module
 from devtools.sandboxes.hubspot import RunningSandbox, cli, start_sandbox
 from devtools.sandboxes.hubspot.snapshot import FORMAT, FORMAT_VERSION
+from tests.devtools.sandboxes.launching import launcher
 
 from .conftest import Api, Receiver
 
@@ -37,17 +38,8 @@ def state_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def launch(state_path: Path) -> Iterator[Any]:
     """Start sandboxes on ``state_path`` (small, saving quickly); all are stopped at the end."""
-    started: list[RunningSandbox] = []
-
-    def start(**config: Any) -> RunningSandbox:
-        options = {"seed_leads": 5, "state_file": str(state_path), "state_save_interval": 0.05, **config}
-        sandbox = start_sandbox(**options)
-        started.append(sandbox)
-        return sandbox
-
-    yield start
-    for sandbox in started:
-        sandbox.stop()
+    with launcher(start_sandbox, state_path, seed_leads=5) as start:
+        yield start
 
 
 def refresh(base_url: str, refresh_token: str) -> requests.Response:

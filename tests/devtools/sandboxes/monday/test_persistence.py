@@ -24,6 +24,7 @@ from werkzeug.wrappers import Request, Response
 
 from devtools.sandboxes.monday import RunningSandbox, cli, start_sandbox
 from devtools.sandboxes.monday.snapshot import FORMAT, FORMAT_VERSION
+from tests.devtools.sandboxes.launching import launcher
 
 ROOT = Path(__file__).resolve().parents[4]
 REDIRECT = "http://127.0.0.1:8000/api/v1/integrations/monday/callback"
@@ -39,17 +40,8 @@ def state_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def launch(state_path: Path) -> Iterator[Any]:
     """Start sandboxes on ``state_path`` (small, saving quickly); all are stopped at the end."""
-    started: list[RunningSandbox] = []
-
-    def start(**config: Any) -> RunningSandbox:
-        options = {"seed_items": 5, "state_file": str(state_path), "state_save_interval": 0.05, **config}
-        sandbox = start_sandbox(**options)
-        started.append(sandbox)
-        return sandbox
-
-    yield start
-    for sandbox in started:
-        sandbox.stop()
+    with launcher(start_sandbox, state_path, seed_items=5) as start:
+        yield start
 
 
 class Receiver:
