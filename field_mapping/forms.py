@@ -97,7 +97,7 @@ class RuleForm(forms.Form):
         return {
             "source_path": rule.source_path,
             "transform": rule.transform,
-            "value_map": "\n".join(f"{key} = {value}" for key, value in table.items()),
+            "value_map": "\n".join(f"{key} = {value}" for key, value in sorted(table.items())),
             "fallback": options.get("fallback") or "",
             "default": options.get("default") or "",
             "date_format": options.get("format") or "",

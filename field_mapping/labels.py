@@ -81,7 +81,8 @@ def value_labels(
 def describe_settings(transform: str, options: Mapping[str, Any]) -> str:
     """A transform's settings in words: "WEBSITE → Web; any other value → Other", "when empty: Unknown"."""
     if transform == Transform.VALUE_MAP:
-        pairs = [f"{crm_value} → {value}" for crm_value, value in (options.get("map") or {}).items()]
+        # By CRM value: PostgreSQL's jsonb keeps no key order, so the order typed is not the order stored.
+        pairs = [f"{crm_value} → {value}" for crm_value, value in sorted((options.get("map") or {}).items())]
         if "fallback" in options:
             pairs.append(f"any other value → {options['fallback']}")
         else:

@@ -230,6 +230,16 @@ class RedisServerClock(AbstractClock):
         return int(seconds) * 1000 + int(microseconds) // 1000
 
 
+#: pyrate-limiter's check-and-insert, counting every entry since the window's start rather than only
+#: those up to this caller's own timestamp. The timestamp is read from the server before the script
+#: runs, so another process may insert a later one in between; counting up to our own time missed
+#: it and let one call too many through (two processes on one budget, under load).
+PUT_ITEM = LuaScript.PUT_ITEM.replace(
+    "redis.call('ZCOUNT', bucket, window_start, now)", "redis.call('ZCOUNT', bucket, window_start, '+inf')"
+)
+assert PUT_ITEM != LuaScript.PUT_ITEM, "pyrate-limiter's script changed: recheck the window count"
+
+
 class _RedisLogBucket(RedisBucket):
     """pyrate-limiter's sliding-window log in Redis, on the server clock, surviving a script flush.
 
@@ -237,6 +247,10 @@ class _RedisLogBucket(RedisBucket):
     ``LEAK_EVERY`` seconds, so a key nobody trimmed for its longest window plus two of those
     holds nothing still counted, and a bucket left behind by a changed budget goes away.
     """
+
+    @classmethod
+    def init(cls, rates: list[Rate], redis: Any, bucket_key: str, algorithm: Any = None) -> _RedisLogBucket:
+        return cls(rates, redis, bucket_key, redis.script_load(PUT_ITEM), algorithm)
 
     def now(self) -> int:
         return RedisServerClock(self.redis).now()
@@ -253,7 +267,7 @@ class _RedisLogBucket(RedisBucket):
         try:
             return super().put(item)
         except NoScriptError:  # Redis restarted: load the script again
-            self.script_hash = self.redis.script_load(LuaScript.PUT_ITEM)
+            self.script_hash = self.redis.script_load(PUT_ITEM)
             return super().put(item)
 
 

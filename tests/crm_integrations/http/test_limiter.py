@@ -207,3 +207,21 @@ def test_a_redis_log_bucket_expires_once_nobody_uses_it():
     key = RedisStorage.PREFIX + bucket_key(f"hubspot:{account}", rates_from_budget([[5, 10]]))
     ttl_ms = redis.Redis.from_url(url).pttl(key)
     assert 10_000 < ttl_ms <= 10_000 + 2 * LEAK_EVERY * 1000
+
+
+@pytest.mark.skipif(
+    _redis_url() is None, reason="Redis variant: set REDIS_URL (or CACHE_URL=redis://...) to run it"
+)
+def test_a_caller_whose_time_was_read_before_anothers_insert_still_counts_it():
+    """Two processes read the server's time, then insert: the one that read first may insert last,
+    with the earlier time. Its check must still count the later entry (crm_integrations/core/http/
+    limiter.py ``PUT_ITEM``), or the budget lets one call too many through."""
+    from pyrate_limiter import RateItem
+
+    rates = rates_from_budget([[2, 1]])
+    name = f"acct-{uuid.uuid4().hex[:8]}"
+    bucket = RedisStorage(_redis_url()).bucket(name, rates)
+    now = bucket.now()
+    assert bucket.put(RateItem(f"{name}:a", now + 1, 1))
+    assert bucket.put(RateItem(f"{name}:b", now + 2, 1))  # the budget (2 a second) is used up
+    assert not bucket.put(RateItem(f"{name}:late", now, 1))  # read its time first, inserts last
