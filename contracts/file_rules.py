@@ -16,18 +16,51 @@ _MAGIC: dict[str, tuple[bytes, ...]] = {
 }
 
 
+#: What staff call the file types a contract may take (the reasons on the contract's page name these,
+#: not MIME codes; the allowed list itself is the ``CONTRACT_FILE_TYPES`` setting, docs/operations.md).
+_TYPE_NAMES: dict[str, str] = {
+    "application/pdf": "PDF",
+    "image/png": "PNG image",
+    "image/jpeg": "JPEG image",
+    "application/msword": "Word document (.doc)",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document (.docx)",
+    "application/vnd.oasis.opendocument.text": "OpenDocument text (.odt)",
+    "text/plain": "plain text",
+    "application/x-msdownload": "Windows program",
+    "application/zip": "ZIP archive",
+    "application/octet-stream": "unidentified binary file",
+}
+
+
+def type_name(content_type: str) -> str:
+    """A file type as staff read it: "Windows program", or the MIME type when we have no name for it."""
+    if not content_type:
+        return "a file of unknown type"
+    return _TYPE_NAMES.get(content_type, content_type)
+
+
 def declared_refusal(content_type: str, size: int | None) -> str:
     """Why a file is refused before downloading it ("" when it may be downloaded)."""
     if content_type not in settings.CONTRACT_FILE_TYPES:
-        return f"{content_type or 'an unknown type'} is not an allowed file type (CONTRACT_FILE_TYPES)"
+        allowed = ", ".join(type_name(allowed) for allowed in settings.CONTRACT_FILE_TYPES)
+        return f"Not accepted for contracts: {type_name(content_type)}. Contracts accept {allowed}."
     if size is not None and size > settings.CONTRACT_FILE_MAX_BYTES:
         return too_large(size)
     return ""
 
 
+def _size(size: int) -> str:
+    """A byte count as people say it: "1,001 bytes", "12.5 KB", "12.0 MB"."""
+    if size < 1024 * 10:
+        return f"{size:,} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:,.1f} KB"
+    return f"{size / (1024 * 1024):,.1f} MB"
+
+
 def too_large(size: int | None = None) -> str:
-    limit = f"the {settings.CONTRACT_FILE_MAX_BYTES:,} bytes allowed (CONTRACT_FILE_MAX_BYTES)"
-    return f"{size:,} bytes is over {limit}" if size is not None else f"larger than {limit}"
+    limit = f"the {_size(settings.CONTRACT_FILE_MAX_BYTES)} a contract file may have"
+    return f"{_size(size)} is more than {limit}" if size is not None else f"larger than {limit}"
 
 
 def content_refusal(content_type: str, content: bytes) -> str:
@@ -36,7 +69,7 @@ def content_refusal(content_type: str, content: bytes) -> str:
         return too_large(len(content))
     magic = _MAGIC.get(content_type)
     if magic and not content.startswith(magic):
-        return f"the content is not {content_type}: it does not start as such a file does"
+        return f"the file says it is a {type_name(content_type)} but its content is not one"
     if content_type == "text/plain" and b"\x00" in content[:8192]:
-        return "the content is not text/plain: it holds binary data"
+        return "the file says it is plain text but it holds binary data"
     return ""

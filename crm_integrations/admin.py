@@ -11,6 +11,7 @@ from django.utils.html import format_html
 
 from crm_integrations import admin_display, selectors
 from crm_integrations.admin_scoping import OrganizationScopedAdmin, SuperuserOnlyAdmin
+from crm_integrations.alerts import admin as alerts_admin
 from crm_integrations.intake import admin as debugger_admin
 from crm_integrations.intake import workflow_secrets
 from crm_integrations.models import (
@@ -24,7 +25,7 @@ from crm_integrations.models import (
     SyncCursor,
 )
 
-__all__ = ["debugger_admin"]  # imported for its registrations (the webhook debugger)
+__all__ = ["alerts_admin", "debugger_admin"]  # imported for their registrations (alerts, the webhook debugger)
 
 
 def superuser_only(allowed: bool, request: HttpRequest) -> bool:
@@ -236,7 +237,13 @@ class ProviderApiCallAdmin(ReadOnlyAdmin):
     each in one column; the breaker state is a filter."""
 
     list_display = ["created_at", "crm", "request", "outcome", "latency"]
-    list_filter = [admin_display.CrmFilter, "method", "status_code", "error_kind", "breaker_state"]
+    list_filter = [
+        admin_display.CrmFilter,
+        "method",
+        "status_code",
+        admin_display.ErrorKindFilter,
+        "breaker_state",
+    ]
     search_fields = ["account", "endpoint", "correlation_id"]
     date_hierarchy = "created_at"
 
@@ -254,7 +261,7 @@ class ProviderApiCallAdmin(ReadOnlyAdmin):
     def outcome(self, call: ProviderApiCall) -> str:
         parts = [str(call.status_code) if call.status_code else "no response"]
         if call.error_kind:
-            parts.append(admin_display.words(call.error_kind).lower())
+            parts.append(admin_display.error_kind_label(call.error_kind))
         if call.attempt > 1:
             parts.append(f"attempt {call.attempt}")
         return ", ".join(parts)

@@ -30,6 +30,23 @@ ACRONYMS = {
 }
 #: Settings whose key says more to a RevOps admin under another name.
 SETTING_LABELS = {"auth": "Signed in with", "lead_object_type": "Leads come from"}
+#: What became of a failed CRM API call (``ProviderApiCall.error_kind``, written by
+#: crm_integrations/core/http/recording.py), as an operator says it; other kinds fall back to words().
+ERROR_KIND_LABELS = {
+    "rate_limited": "rate limited by the CRM",
+    "local_rate_limit": "held by our rate limiter",
+    "rate_limiter_unavailable": "rate limiter unavailable",
+    "weight_exceeds_budget": "larger than the whole rate budget",
+    "circuit_open": "not sent: circuit open",
+    "timeout": "timed out",
+    "connection_error": "connection failed",
+    "auth_expired": "access token expired",
+    "auth_revoked": "access revoked",
+    "retry_later": "CRM error, retried later",
+    "not_found": "not found",
+    "invalid_request": "refused as invalid",
+    "unsupported": "not supported by the CRM",
+}
 #: Settings that hold a digest of a secret: shown as set, never as the digest.
 SECRET_SUFFIXES = ("_sha256", "_secret", "_token")
 
@@ -91,6 +108,27 @@ def provider_name(key: str) -> str:
         return registry.get_provider(key).name
     except registry.UnknownProvider:
         return key
+
+
+def error_kind_label(kind: str) -> str:
+    """A call's error kind in words ("rate limited by the CRM"), for the API call list and its filter."""
+    return ERROR_KIND_LABELS.get(kind) or words(kind).lower()
+
+
+class ErrorKindFilter(admin.SimpleListFilter):
+    """API calls by what went wrong, in words, listing only the kinds present."""
+
+    title = "error"
+    parameter_name = "error_kind"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        kinds = model_admin.get_queryset(request).exclude(error_kind="").order_by()
+        keys = kinds.values_list("error_kind", flat=True).distinct()
+        labels = ((key, error_kind_label(key)) for key in keys)
+        return sorted(((key, label[:1].upper() + label[1:]) for key, label in labels), key=lambda c: c[1])
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(error_kind=self.value()) if self.value() else queryset
 
 
 class CrmFilter(admin.SimpleListFilter):

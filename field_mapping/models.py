@@ -265,6 +265,12 @@ class Lead(models.Model):
         verbose_name="last changed in the CRM",
         help_text="The CRM's last-modified time of the data held here",
     )
+    crm_created_at = models.DateTimeField(
+        "created in the CRM",
+        null=True,
+        blank=True,
+        help_text="When the CRM made the record: where created → owner written starts",
+    )
     received_via = models.CharField(max_length=20, choices=ReceivedVia.choices)
     first_received_at = models.DateTimeField(default=timezone.now)
     last_received_at = models.DateTimeField(default=timezone.now)

@@ -50,6 +50,22 @@ def label_book(connection: OrganizationIntegration) -> LabelBook:
     )
 
 
+def organization_label_book(organization_id: object) -> LabelBook:
+    """The CRM's words for canonical values across all of an organization's connections, for pages
+    that show values of no one connection (a rule's conditions: rules belong to the organization).
+    Where two connections label one value differently, the first connection's label is kept."""
+    labels: dict[str, dict[str, str]] = {}
+    rules = (
+        FieldRule.objects.filter(mapping__connection__organization_id=organization_id)
+        .order_by("mapping__connection_id", "canonical_field")
+        .values_list("canonical_field", "value_labels")
+    )
+    for field, value_labels in rules:
+        for value, label in (value_labels or {}).items():
+            labels.setdefault(field, {}).setdefault(str(value), label)
+    return LabelBook(labels)
+
+
 def lead_by_external_id(
     connection: OrganizationIntegration, object_type: str, external_id: str
 ) -> Lead | None:

@@ -190,6 +190,7 @@ FILLED_FIELDS = [
     "mapping_warnings",
     "state",
     "crm_updated_at",
+    "crm_created_at",
     "received_via",
     "last_received_at",
 ]
@@ -354,5 +355,6 @@ def _fill(
     lead.mapping_warnings = [warning.as_dict() for warning in result.warnings]
     lead.state = LeadState.MAPPING_ERROR if result.errors else LeadState.OK
     lead.crm_updated_at = incoming
+    lead.crm_created_at = record.created_at or lead.crm_created_at
     lead.received_via = received_via
     lead.last_received_at = timezone.now()

@@ -57,7 +57,7 @@ class TodayFigures:
     top_reasons: list[tuple[str, int]]
     writes_pending: int
     writes_failed: int
-    median_seconds: float | None  # taken in → owner written, over today's written owners
+    median_seconds: float | None  # created in the CRM (else taken in) → owner written, today
 
     @property
     def median_label(self) -> str:
@@ -158,9 +158,13 @@ def today_figures(organization: Organization, *, now: datetime | None = None) ->
         failed=Count("pk", filter=Q(status=WriteStatus.FAILED)),
     )
     written = writes.filter(written_at__gte=since, decision__lead__first_received_at__isnull=False)
+    # New leads only: one the CRM made before today (an existing lead routed today) is left out.
     delays = [
-        (written_at - received).total_seconds()
-        for written_at, received in written.values_list("written_at", "decision__lead__first_received_at")
+        (written_at - (created or received)).total_seconds()
+        for written_at, created, received in written.values_list(
+            "written_at", "decision__lead__crm_created_at", "decision__lead__first_received_at"
+        )
+        if created is None or created >= since
     ]
     return TodayFigures(
         leads_in=leads.count(),

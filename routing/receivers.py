@@ -11,8 +11,11 @@ from typing import Any
 
 from django.urls import reverse
 
+from crm_integrations.core import registry
 from crm_integrations.models import OrganizationIntegration
+from field_mapping.labels import LabelBook
 from field_mapping.models import LeadState
+from field_mapping.selectors import label_book
 from field_mapping.signals import LeadChange
 
 from . import journey, outcomes
@@ -38,9 +41,30 @@ def on_leads_stored(
     return len(route_leads(connection, routable))
 
 
+#: How a lead reached us, as the journey says it ("taken in by webhook").
+SOURCE_WORDS = {
+    "webhook": "by webhook",
+    "poll": "by polling",
+    "backfill": "from the CRM's existing leads",
+    "replay": "by a replayed webhook",
+    "workflow": "by a CRM workflow",
+}
+
+
+def received_summary(crm_name: str, change: LeadChange, source: str) -> str:
+    """``Created in HubSpot (leads 1001), taken in by webhook``: what the journey's first line says."""
+    lead = change.lead
+    how = SOURCE_WORDS.get(source, f"by {source}")
+    return (
+        f"{change.action.capitalize()} in {crm_name} ({lead.object_type} {lead.external_id}), taken in {how}"
+    )
+
+
 def _intake_events(connection: OrganizationIntegration, changes: Sequence[LeadChange], source: str) -> list:
     events = []
     debugger_list = reverse("admin:crm_integrations_webhookdelivery_changelist")
+    crm_name = registry.get_provider(connection.provider).name
+    book = label_book(connection)
     for change in changes:
         lead = change.lead
         if change.action == "stale":
@@ -50,8 +74,7 @@ def _intake_events(connection: OrganizationIntegration, changes: Sequence[LeadCh
             journey.event(
                 lead,
                 JourneyKind.RECEIVED,
-                f"{change.action} from {connection.provider} {lead.object_type} "
-                f"{lead.external_id} via {source}",
+                received_summary(crm_name, change, source),
                 {
                     "source": source,
                     "action": change.action,
@@ -60,7 +83,7 @@ def _intake_events(connection: OrganizationIntegration, changes: Sequence[LeadCh
             )
         )
         if lead.state == LeadState.OK:
-            events.append(journey.event(lead, JourneyKind.MAPPED, _mapped_summary(lead)))
+            events.append(journey.event(lead, JourneyKind.MAPPED, _mapped_summary(lead, book)))
             continue
         problems = "; ".join(str(error.get("message", error)) for error in lead.mapping_errors)
         verdict = "not routed" if blocking_errors(lead) else "routed with those fields empty"
@@ -70,7 +93,7 @@ def _intake_events(connection: OrganizationIntegration, changes: Sequence[LeadCh
     return events
 
 
-def _mapped_summary(lead: Any) -> str:
+def _mapped_summary(lead: Any, book: LabelBook) -> str:
     shown = {
         "source": lead.source,
         "country": lead.country,
@@ -79,6 +102,6 @@ def _mapped_summary(lead: Any) -> str:
         "status": lead.status,
         "owner": lead.owner_external_id,
     }
-    return "mapped: " + ", ".join(
-        f"{name} {value}" for name, value in shown.items() if value not in ("", None)
+    return "Mapped: " + ", ".join(
+        f"{name} {book.show(name, value)}" for name, value in shown.items() if value not in ("", None)
     )

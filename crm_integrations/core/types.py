@@ -22,6 +22,8 @@ class CrmRecord:
     properties: dict[str, Any]
     updated_at: datetime | None = None
     archived: bool = False
+    #: When the record was made in the CRM (the start of "created → owner written"); None if unknown.
+    created_at: datetime | None = None
     associations: dict[str, tuple[str, ...]] = field(default_factory=dict)
     associated: dict[str, tuple[CrmRecord, ...]] = field(default_factory=dict)
 

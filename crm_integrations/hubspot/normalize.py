@@ -39,6 +39,7 @@ def record(object_type: str, body: Mapping[str, Any]) -> CrmRecord:
         properties=properties,
         updated_at=parse_datetime(updated),
         archived=bool(body.get("archived", False)),
+        created_at=parse_datetime(body.get("createdAt") or properties.get("hs_createdate")),
     )
 
 

@@ -153,6 +153,7 @@ def record(body: Mapping[str, Any]) -> CrmRecord:
         properties=properties,
         updated_at=parse_datetime(body.get("updated_at")),
         archived=str(body.get("state") or "active") != "active",
+        created_at=parse_datetime(body.get("created_at")),
     )
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from ..engine.types import Op, as_decimal
 from ..models import Condition, Rep, Rule
@@ -21,6 +23,25 @@ VALUE_HELP = (
     "Text compares ignoring case."
 )
 NUMERIC_OPS = frozenset({Op.GT, Op.GTE, Op.LT, Op.LTE, Op.BETWEEN})
+
+
+class ValueInput(forms.TextInput):
+    """A text input that suggests the organization's known values with their CRM labels (an HTML
+    ``datalist``: the browser lists "PARTNER — Partner · Source" as staff type; no script needed)."""
+
+    def __init__(self, suggestions: list[tuple[str, str]], attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.suggestions = suggestions
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        if not self.suggestions:
+            return super().render(name, value, attrs, renderer)
+        list_id = f"{(attrs or {}).get('id') or name}-values"
+        field = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join("", '<option value="{}">{}</option>', self.suggestions)
+        return format_html('{}<datalist id="{}">{}</datalist>', field, list_id, options)
 
 
 class ConditionForm(forms.ModelForm):

@@ -13,14 +13,17 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from crm_integrations.admin_scoping import OrganizationScopedAdmin
+from field_mapping.labels import LabelBook
+from field_mapping.selectors import organization_label_book
 
 from .. import rulesets
+from ..condition_text import condition_text, conditions_text, value_suggestions
 from ..models import Condition, Rule, RuleSet, RuleSetVersion
 from ..rule_order import next_position
 from ..ruleset_checks import draft_warnings
 from . import ruleset_views
 from .display import EMPTY
-from .forms import ConditionForm, RuleForm
+from .forms import ConditionForm, RuleForm, ValueInput
 from .one_per_organization import some_organization_lacks
 
 
@@ -47,6 +50,7 @@ class RuleInline(admin.TabularInline):
 
     def get_formset(self, request: HttpRequest, obj: RuleSet | None = None, **kwargs: Any) -> Any:
         self.found = draft_warnings(obj) if obj is not None and obj.pk else {}
+        self.book = organization_label_book(obj.organization_id) if obj is not None else LabelBook()
         self.can_move = obj is not None and self.has_change_permission(request, obj)
         return super().get_formset(request, obj, **kwargs)
 
@@ -54,10 +58,7 @@ class RuleInline(admin.TabularInline):
     def conditions_text(self, rule: Rule) -> str:
         if not rule.pk:
             return EMPTY
-        conditions = [str(c) for c in rule.conditions.all()]
-        if len(conditions) > 1:
-            return f"{'Any' if rule.match == 'any' else 'All'} of: {'; '.join(conditions)}"
-        return conditions[0] if conditions else "every lead"
+        return conditions_text(rule, rule.conditions.all(), getattr(self, "book", LabelBook()))
 
     @admin.display(description="move")
     def order(self, rule: Rule) -> str:
@@ -189,9 +190,24 @@ class RuleSetAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
 
 
 class ConditionInline(admin.TabularInline):
+    """A rule's conditions: the value suggests the organization's known values by their CRM labels,
+    and "reads as" shows a saved condition in those words (routing/condition_text.py)."""
+
     model = Condition
     form = ConditionForm
     extra = 1
+    fields = ["field", "op", "value", "reads_as"]
+    readonly_fields = ["reads_as"]
+
+    def get_formset(self, request: HttpRequest, obj: Rule | None = None, **kwargs: Any) -> Any:
+        organization_id = obj.ruleset.organization_id if obj is not None else None
+        self.book = organization_label_book(organization_id) if organization_id else LabelBook()
+        kwargs["widgets"] = {"value": ValueInput(value_suggestions(self.book))}
+        return super().get_formset(request, obj, **kwargs)
+
+    @admin.display(description="reads as")
+    def reads_as(self, condition: Condition) -> str:
+        return condition_text(condition, getattr(self, "book", LabelBook())) if condition.pk else EMPTY
 
 
 @admin.register(Rule)

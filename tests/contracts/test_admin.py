@@ -51,7 +51,7 @@ def test_the_detail_shows_files_with_state_and_reason_and_downloads_stored_ones(
 
     page = staff.get(reverse("admin:contracts_contract_change", args=[contract.pk])).content.decode()
 
-    assert "installer.exe" in page and "is not an allowed file type" in page
+    assert "installer.exe" in page and "Not accepted for contracts" in page
     assert stored.checksum in page and "Quote-v2.pdf" in page and "In sync" in page
     download = reverse("admin:contracts_contractfile_download", args=[stored.pk])
     assert download in page
@@ -114,7 +114,7 @@ def test_a_contract_in_the_browser_with_its_files_and_a_download(
     assert page.evaluate(NOTHING_CUT_OFF), "the contract's files scroll sideways at 1366 px"
     page.screenshot(path=str(SCREENSHOTS / "contract_files.png"), full_page=True)
     assert "Refused" in text and "Stored" in text and "In sync" in text
-    assert "is not an allowed file type" in text and files.count() >= 2
+    assert "Not accepted for contracts" in text and files.count() >= 2
     with page.expect_download() as download:
         page.click("a.contract-file-download")
     assert download.value.suggested_filename == "Quote-v2.pdf"

@@ -179,9 +179,7 @@ def test_a_too_large_file_is_refused_and_the_contract_is_still_made(app, hubspot
 
     [row] = Contract.objects.get(external_id=deal_id).files.all()
     assert (row.state, row.name, row.file.name) == ("refused", "Scanned-contract-full.pdf", "")
-    assert row.state_reason == (
-        "12,582,912 bytes is over the 10,485,760 bytes allowed (CONTRACT_FILE_MAX_BYTES)"
-    )
+    assert row.state_reason == ("12.0 MB is more than the 10.0 MB a contract file may have")
     assert not [r for r in hubspot_sandbox.control.requests() if r["path"].startswith("/hubfs/")]
 
 
@@ -195,7 +193,9 @@ def test_a_forbidden_file_type_is_refused_beside_a_stored_pdf(app, hubspot_sandb
     files = {row.name: row for row in Contract.objects.get(external_id=deal_id).files.all()}
     assert files.keys() == {"installer.exe", "Quote-v2.pdf"}
     assert files["installer.exe"].state == "refused" and not files["installer.exe"].file
-    assert files["installer.exe"].state_reason.endswith("is not an allowed file type (CONTRACT_FILE_TYPES)")
+    assert files["installer.exe"].state_reason.startswith(
+        "Not accepted for contracts: unidentified binary file. Contracts accept PDF, Word document"
+    )
     assert files["Quote-v2.pdf"].state == "stored" and files["Quote-v2.pdf"].file.read().startswith(b"%PDF")
 
 

@@ -150,10 +150,11 @@ def test_declared_type_and_size_are_checked_before_downloading(settings):
     assert file_rules.declared_refusal("application/pdf", 1000) == ""
     assert file_rules.declared_refusal("application/pdf", None) == ""  # the download still stops at the limit
     assert file_rules.declared_refusal("application/pdf", 1001) == (
-        "1,001 bytes is over the 1,000 bytes allowed (CONTRACT_FILE_MAX_BYTES)"
+        "1,001 bytes is more than the 1,000 bytes a contract file may have"
     )
+    settings.CONTRACT_FILE_TYPES = ["application/pdf", "application/vnd.ms-excel"]
     assert file_rules.declared_refusal("application/x-msdownload", 10) == (
-        "application/x-msdownload is not an allowed file type (CONTRACT_FILE_TYPES)"
+        "Not accepted for contracts: Windows program. Contracts accept PDF, application/vnd.ms-excel."
     )
     settings.CONTRACT_FILE_TYPES = ["application/x-msdownload"]
     assert file_rules.declared_refusal("application/x-msdownload", 10) == ""

@@ -130,7 +130,11 @@ def test_the_api_call_list_fits_a_1366_px_screen(admin_page, live_server):
     page = admin_page
     page.goto(f"{live_server.url}/admin/crm_integrations/providerapicall/")
     assert page.locator("#result_list td.field-crm").all_inner_texts() == ["HubSpot 24000001"] * 2
-    assert "429, rate limited, attempt 2" in page.locator("#result_list td.field-outcome").all_inner_texts()
+    outcomes = page.locator("#result_list td.field-outcome").all_inner_texts()
+    assert "429, rate limited by the CRM, attempt 2" in outcomes
+    error_filter = page.locator("#changelist-filter details", has_text="By error")
+    assert "Rate limited by the CRM" in error_filter.inner_text()
+    assert "rate_limited" not in error_filter.inner_text()
     assert page.evaluate(NOTHING_CUT_OFF), "the API call list scrolls sideways at 1366 px"
     page.screenshot(path=str(SCREENSHOTS / "api_calls.png"), full_page=True)
 

@@ -61,6 +61,8 @@ def test_today_counts_leads_in_routed_held_with_reasons_and_the_write_backs(orga
     make.rule(organization, "Germany", reps=[ann], conditions=[("country", "equals", "DE")])
     make.publish(organization)
     routed = make.lead(crm, country="DE")
+    routed.crm_created_at = routed.first_received_at - timedelta(seconds=2)  # the CRM made it 2 s before
+    routed.save()
     unmatched = [make.lead(crm, country="FR"), make.lead(crm, country="FR")]
     make.lead(crm, country="DE", first_received_at=timezone.now() - timedelta(days=2))  # not today
     decisions = route_leads(crm, [routed, *unmatched])
@@ -73,7 +75,12 @@ def test_today_counts_leads_in_routed_held_with_reasons_and_the_write_backs(orga
     assert (today.leads_in, today.routed, today.held) == (3, 1, 2)
     assert today.top_reasons == [("No rule matched", 2)]
     assert (today.writes_pending, today.writes_failed) == (0, 0)
-    assert today.median_seconds == pytest.approx(3, abs=0.01) and today.median_label == "3.0 s"
+    # created in the CRM → owner written: 2 s to reach us, 3 s more to the owner written
+    assert today.median_seconds == pytest.approx(5, abs=0.01) and today.median_label == "5.0 s"
+
+    routed.crm_created_at = timezone.now() - timedelta(days=30)  # an existing lead, routed today
+    routed.save()
+    assert dashboard.today_figures(organization).median_label == "—"
 
 
 def test_leads_waiting_for_published_rules_are_held_with_that_reason(organization):

@@ -55,6 +55,7 @@ def test_leads_come_with_their_contact_its_company_and_deals_and_their_own_compa
         assert contact.id == contact_of[lead.id] and contact.properties["email"]
         assert [company.id for company in lead.associated["companies"]] == [company_of[lead.id]]
         assert contact.associated["companies"][0].properties["name"]
+        assert lead.created_at is not None and lead.created_at <= lead.updated_at  # created → owner written
     assert [d.id for d in leads[0].associated["contacts"][0].associated["deals"]] == [deal.id]
     assert leads[0].associated["contacts"][0].associated["deals"][0].properties["dealname"] == "Routing pilot"
     # 20 leads: one batch read per object type and one associations call per link, nothing per lead.

@@ -46,6 +46,7 @@ def test_column_values_are_plain_values_keyed_by_column_id_with_raw_values_kept(
     assert props["__raw__"]["people_owner"]["value"]["personsAndTeams"][0]["id"] == owner_id
     assert props["__raw__"]["status"]["type"] == "status"
     assert record.updated_at is not None and record.updated_at.tzinfo is not None
+    assert record.created_at is not None and record.created_at <= record.updated_at  # created → owner
 
 
 def test_properties_limit_the_columns_read(monday, sandbox):

@@ -52,7 +52,7 @@ def test_the_timeline_shows_events_in_order_and_the_decision_trace(setup, staff_
             journey.event(
                 lead,
                 JourneyKind.RECEIVED,
-                "created from hubspot leads via webhook",
+                "Created in HubSpot (leads 1), taken in by webhook",
                 {"debugger": "/admin/crm_integrations/webhookdelivery/?q=1"},
             ),
             journey.event(
@@ -69,7 +69,7 @@ def test_the_timeline_shows_events_in_order_and_the_decision_trace(setup, staff_
 
     assert (
         page.index("routed to Bob by rule")
-        < page.index("created from hubspot leads")
+        < page.index("Created in HubSpot (leads 1)")
         < page.index("owner 72 (Bob) written")
     )
     assert 'href="/admin/crm_integrations/webhookdelivery/?q=1"' in page

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from crm_integrations.core.types import CrmOwner
+from field_mapping.models import FieldMapping, FieldRule
 from routing.models import Condition, RoutingPolicy
 from routing.reps_sync import apply_owners
 
@@ -56,3 +57,25 @@ def test_the_lead_page_names_its_owner(setup, staff_client):
     page = staff_client.get(reverse("admin:routing_leadjourney_change", args=[lead.pk])).content.decode()
 
     assert "Ann (owner 71)" in page
+
+
+@pytest.mark.django_db
+def test_conditions_show_the_crms_labels_and_suggest_the_known_values(setup, staff_client):
+    """Values are stored as the engine compares them (PARTNER) and read by the CRM's labels (Partner),
+    on the rule set page and the rule's page; the value box suggests the known values by label."""
+    mapping, _ = FieldMapping.objects.get_or_create(connection=setup.crm, defaults={"object_type": "leads"})
+    FieldRule.objects.update_or_create(
+        mapping=mapping, canonical_field="source",
+        defaults={"source_path": "hs_lead_source", "value_labels": {"PARTNER": "Partner", "WEBSITE": "Website"}},
+    )  # fmt: skip
+    Condition.objects.create(rule=setup.rest, field="source", op="in", value="PARTNER, WEBSITE, EVENT")
+    Condition.objects.create(rule=setup.rest, field="amount", op="between", value="1000..5000")
+
+    ruleset_page = staff_client.get(reverse("admin:routing_ruleset_change", args=[setup.rest.ruleset_id]))
+    text = ruleset_page.content.decode()
+    assert "Source is one of Partner, Website, EVENT; Amount between 1000 and 5000" in text
+
+    rule_page = staff_client.get(reverse("admin:routing_rule_change", args=[setup.rest.pk])).content.decode()
+    assert "Source is one of Partner, Website, EVENT" in rule_page  # "reads as"
+    assert '<option value="PARTNER">Partner · Source</option>' in rule_page
+    assert 'list="id_conditions-0-value-values"' in rule_page
