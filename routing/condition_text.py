@@ -7,6 +7,7 @@ every connection's mapping), on the rule set page and each rule's page (routing/
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from field_mapping.labels import LabelBook
@@ -60,3 +61,24 @@ def value_suggestions(book: LabelBook) -> list[tuple[str, str]]:
         if field in fields
         for value, label in labels.items()
     )
+
+
+_REASON = re.compile(r"^(?P<field>[a-z_]+) '(?P<value>[^']*)'(?P<rest>.*)$")
+_LIST = re.compile(r"\[(?P<items>[^\]]*)\]")
+
+
+def reason_text(reason: str, book: LabelBook) -> str:
+    """An engine reason with the lead's value and the rule's list in the CRM's words:
+    "source 'WEBSITE' is not excluded" → "source 'Website' is not excluded" (the engine, which knows
+    no labels, writes codes: routing/engine/conditions.py and filters.py)."""
+    found = _REASON.match(reason)
+    if not found:
+        return reason
+    field = found["field"]
+
+    def items(listed: re.Match[str]) -> str:
+        shown = (book.show(field, item.strip()) for item in listed["items"].split(","))
+        return f"[{', '.join(shown)}]"
+
+    rest = _LIST.sub(items, found["rest"])
+    return f"{field} '{book.show(field, found['value'])}'{rest}"

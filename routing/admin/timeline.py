@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from field_mapping.labels import LabelBook
 from field_mapping.models import Lead
+from field_mapping.selectors import label_book
 
+from ..condition_text import reason_text
 from ..models import Decision, JourneyEvent, JourneyKind, OwnerWrite
 from ..models.rules import strategy_label
 from .display import owner_write_of
@@ -91,9 +94,12 @@ def timeline(lead: Lead) -> Timeline:
         .order_by("-decided_at", "-id")
     )
     newer = [None, *(d.decided_at for d in decisions[:-1])]
+    book = label_book(lead.connection)
     return Timeline(
         events=tuple(_event_row(event) for event in events),
-        decisions=tuple(_decision_view(d, replaced) for d, replaced in zip(decisions, newer, strict=True)),
+        decisions=tuple(
+            _decision_view(d, replaced, book) for d, replaced in zip(decisions, newer, strict=True)
+        ),
     )
 
 
@@ -111,7 +117,7 @@ def _event_row(event: JourneyEvent) -> EventRow:
     )
 
 
-def _decision_view(decision: Decision, replaced_at: datetime | None) -> DecisionView:
+def _decision_view(decision: Decision, replaced_at: datetime | None, book: LabelBook) -> DecisionView:
     trace = decision.trace if isinstance(decision.trace, dict) else {}
     names = trace.get("names") or {}
     chosen = str(trace.get("rep_id") or "")
@@ -119,9 +125,15 @@ def _decision_view(decision: Decision, replaced_at: datetime | None) -> Decision
     owner = str(account.get("owner_rep_id") or "") if account else ""
     return DecisionView(
         decision=decision,
-        filters=tuple(trace.get("filters") or ()),
+        filters=tuple(
+            {**f, "detail": reason_text(str(f.get("detail", "")), book)} for f in trace.get("filters") or ()
+        ),
         rules=tuple(
-            RuleRow(rule.get("name", ""), bool(rule.get("matched")), tuple(rule.get("reasons") or ()))
+            RuleRow(
+                rule.get("name", ""),
+                bool(rule.get("matched")),
+                tuple(reason_text(str(reason), book) for reason in rule.get("reasons") or ()),
+            )
             for rule in trace.get("rules") or ()
         ),
         candidates=tuple(
