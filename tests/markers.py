@@ -18,6 +18,7 @@ E2E_FIXTURES = frozenset(
         "live_server",
         "hubspot_sandbox_server",
         "monday_sandbox_server",
+        "salesforce_sandbox_server",
         "running_sandbox",
     }
 )
