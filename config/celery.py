@@ -1,13 +1,44 @@
 """The Celery app: configured from Django settings (CELERY_* names)."""
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_init, worker_process_init, worker_process_shutdown
+
+from .embedded_broker import register as register_embedded_broker
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+register_embedded_broker()  # filesystem:// takes whole messages, each once (config/embedded_broker.py)
 
 app = Celery("lead_routing")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The intake's tasks live in their package (crm_integrations/intake/tasks.py), not in an app's tasks.py.
 app.autodiscover_tasks(["crm_integrations.intake"])
+
+
+# Tracing per worker process, after the fork (crm_integrations/core/tracing/setup.py): a prefork
+# child in worker_process_init; the solo and thread pools run tasks in the main process.
+@worker_process_init.connect(weak=False)
+def _trace_worker_process(**kwargs: Any) -> None:
+    from crm_integrations.core.tracing.setup import setup_tracing
+
+    setup_tracing("worker")
+
+
+@worker_init.connect(weak=False)
+def _trace_worker_without_children(sender: Any = None, **kwargs: Any) -> None:
+    pool = getattr(sender, "pool_cls", None)  # not yet resolved here: "prefork", "solo" or a class
+    pool_name = pool if isinstance(pool, str) else getattr(pool, "__module__", "")
+    if not any(name in str(pool_name) for name in ("prefork", "processes")):
+        from crm_integrations.core.tracing.setup import setup_tracing
+
+        setup_tracing("worker")
+
+
+@worker_process_shutdown.connect(weak=False)
+def _flush_spans(**kwargs: Any) -> None:
+    from crm_integrations.core.tracing.setup import shutdown_tracing
+
+    shutdown_tracing()  # a recycled child would lose its queued spans

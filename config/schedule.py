@@ -30,6 +30,11 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/10"),  # whole hours, once they ended 5 minutes ago
         "options": {"expires": 9 * 60},
     },
+    "roll-up-recent-health": {
+        "task": "crm_integrations.tasks.roll_up_recent_health",
+        "schedule": crontab(),  # the provider health page's last minutes
+        "options": {"expires": 50},
+    },
     "prune-old-data": {
         "task": "crm_integrations.tasks.prune_old_data",
         "schedule": crontab(hour=2, minute=43),  # DATA_RETENTION, in short batches
@@ -39,6 +44,11 @@ BEAT_SCHEDULE = {
         "task": "crm_integrations.tasks.forget_old_own_writes",
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * 60},
+    },
+    "evaluate-alerts": {
+        "task": "crm_integrations.tasks.evaluate_alerts",
+        "schedule": crontab(),  # incidents opened and resolved, their emails and Slack messages
+        "options": {"expires": 50},
     },
     "flush-due-owner-writes": {
         "task": "routing.tasks.flush_due_owner_writes",
@@ -59,5 +69,10 @@ BEAT_SCHEDULE = {
         "task": "contracts.tasks.reconcile_contract_statuses",
         "schedule": crontab(minute="7-59/15"),  # a lost webhook's status change, within 15 minutes
         "options": {"expires": 14 * 60},
+    },
+    "poll-contract-deals": {
+        "task": "contracts.tasks.poll_contract_deals",
+        "schedule": crontab(),  # deals reaching a contract stage at CRMs whose workflows do not call us
+        "options": {"expires": 50},
     },
 }

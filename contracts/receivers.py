@@ -11,6 +11,7 @@ from crm_integrations.models import EventOutcome, OrganizationIntegration
 from crm_integrations.signals import Outcome
 
 from .services import contract_upsert_from_deal
+from .stage_intake import deals_to_contracts
 from .status_in import contract_statuses_from_crm
 
 DEALS = "deals"
@@ -50,7 +51,10 @@ def on_records_changed(
     properties: Mapping[str, Collection[str]] | None = None,
     **kwargs: Any,
 ) -> dict[str, Outcome] | None:
-    """Changed deals: their contracts take a status changed at the CRM; other types are not ours."""
+    """Changed deals: those at a contract stage without a contract become one (``stage_intake``),
+    the others' contracts take a status changed at the CRM; other types are not ours."""
     if object_type != DEALS:
         return None
-    return contract_statuses_from_crm(connection, external_ids, properties=properties)
+    made = deals_to_contracts(connection, external_ids)
+    rest = [deal_id for deal_id in external_ids if deal_id not in made]
+    return made | (contract_statuses_from_crm(connection, rest, properties=properties) if rest else {})

@@ -9,7 +9,7 @@ from celery import shared_task
 
 from crm_integrations.core.errors import AuthRevoked, RetryLater
 
-from . import files, status_in, status_out
+from . import files, stage_intake, status_in, status_out
 
 
 @shared_task(name="contracts.tasks.fetch_contract_files", bind=True, max_retries=10, acks_late=True)
@@ -50,3 +50,10 @@ def push_contract_status(self, contract_id: int, check_first: bool = False) -> s
 def reconcile_contract_statuses() -> dict[str, int]:
     """Beat: status changes made at the CRM whose webhook never came (``status_in``)."""
     return dict(status_in.contract_statuses_reconcile())
+
+
+@shared_task(name="contracts.tasks.poll_contract_deals")
+def poll_contract_deals() -> dict[str, int]:
+    """Beat: deals changed at CRMs whose deals are polled (``stage_intake``): those at a contract
+    stage become contracts, the others' status changes come back."""
+    return dict(stage_intake.contract_deals_poll())

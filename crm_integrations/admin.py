@@ -25,7 +25,8 @@ from crm_integrations.models import (
     SyncCursor,
 )
 
-__all__ = ["alerts_admin", "debugger_admin"]  # imported for their registrations (alerts, the webhook debugger)
+# Imported for their registrations: the alerts pages, the webhook debugger.
+__all__ = ["alerts_admin", "debugger_admin"]
 
 
 def superuser_only(allowed: bool, request: HttpRequest) -> bool:

@@ -51,6 +51,7 @@ GROUPS: tuple[Group, ...] = (
             "routing.Rep",
             "routing.Team",
             "crm_integrations.Organization",
+            "crm_integrations.AlertSettings",
         ),
     ),
     Group(
@@ -65,7 +66,16 @@ GROUPS: tuple[Group, ...] = (
     ),
     Group("leads", "Leads", ("field_mapping.Lead", "routing.LeadJourney")),
     Group("contracts", "Contracts", ("contracts.Contract", "contracts.StageStatus")),
-    Group("monitoring", "Monitoring", ("crm_integrations.WebhookDelivery", "routing.OwnerWrite")),
+    Group(
+        "monitoring",
+        "Monitoring",
+        (
+            Page("Provider health", "crm_integrations:provider_health", "provider_health"),
+            "crm_integrations.Incident",
+            "crm_integrations.WebhookDelivery",
+            "routing.OwnerWrite",
+        ),
+    ),
 )
 
 

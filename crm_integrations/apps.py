@@ -14,6 +14,13 @@ class CrmIntegrationsConfig(AppConfig):
         registry.load_from_settings()
         post_migrate.connect(fill_catalogue, sender=self, dispatch_uid="crm_integrations.fill_catalogue")
 
+        # Alerts: this app's conditions (registered at import) and the open incidents on the home.
+        import crm_integrations.alerts.checks  # noqa: F401 (registers on import)
+        from crm_integrations import home
+        from crm_integrations.alerts import selectors
+
+        home.register("alerts", home=selectors.home_context)
+
 
 def fill_catalogue(sender: AppConfig, apps: Any = None, **kwargs: Any) -> None:
     """After ``migrate``: a catalogue row for every registered provider (crm_integrations/catalogue.py)."""

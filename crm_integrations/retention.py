@@ -8,6 +8,12 @@
   later run, once the duplicate has gone. Duplicates inside a batch are deleted first.
 * Provider call records (``API_CALL_DAYS``): deleted only once rolled up
   (crm_integrations/rollups.py); the minute and hour rollups have their own retention.
+* Webhook rollups (``HEALTH_ROLLUP_MINUTE_DAYS`` / ``HEALTH_ROLLUP_HOUR_DAYS``, outliving the
+  deliveries) and circuit breaker transitions (``BREAKER_TRANSITION_DAYS``): the health page's.
+* Trace spans kept in the database (``TRACE_DAYS``, crm_integrations/core/tracing/store.py):
+  deleted with their links once older than that; the journey page then shows no waterfall.
+* Resolved incidents (``INCIDENT_DAYS``, counted from their resolution): deleted with their
+  notices; an open incident is never pruned (crm_integrations/alerts/).
 
 Our own writes (``OwnWrite``) are not here: ``echoes.forget_old`` drops them after 15 minutes.
 """
@@ -23,11 +29,15 @@ from . import pruning, rollups
 from .models import (
     ApiCallRollup,
     BucketSize,
+    CircuitBreakerTransition,
     DeliveryStatus,
     EventOutcome,
+    Incident,
     ProviderApiCall,
+    TraceSpan,
     WebhookDelivery,
     WebhookEvent,
+    WebhookRollup,
 )
 
 #: A delivery in these states has not been taken in yet.
@@ -70,11 +80,23 @@ def api_calls_due(cutoff: datetime) -> pruning.Rows:
     return ProviderApiCall.objects.filter(created_at__lt=min(cutoff, rolled_up_until))
 
 
-def _rollups_due(size: str) -> pruning.Rows:
+def spans_due(cutoff: datetime) -> pruning.Rows:
+    return TraceSpan.objects.filter(started_at__lt=cutoff)
+
+
+def incidents_due(cutoff: datetime) -> pruning.Rows:
+    return Incident.objects.filter(resolved_at__lt=cutoff)
+
+
+def _rollups_due(size: str, model: type = ApiCallRollup) -> pruning.Rows:
     def due(cutoff: datetime) -> pruning.Rows:
-        return ApiCallRollup.objects.filter(bucket_size=size, bucket_start__lt=cutoff)
+        return model.objects.filter(bucket_size=size, bucket_start__lt=cutoff)
 
     return due
+
+
+def breaker_transitions_due(cutoff: datetime) -> pruning.Rows:
+    return CircuitBreakerTransition.objects.filter(at__lt=cutoff)
 
 
 pruning.register(
@@ -110,5 +132,35 @@ pruning.register(
         label="Provider call rollups per hour",
         setting="API_ROLLUP_HOUR_DAYS",
         due=_rollups_due(BucketSize.HOUR),
+    ),
+    pruning.RetentionPolicy(
+        name="trace_spans",
+        label="Trace spans (the lead journey's waterfall)",
+        setting="TRACE_DAYS",
+        due=spans_due,
+    ),
+    pruning.RetentionPolicy(
+        name="incidents",
+        label="Resolved incidents and their notices",
+        setting="INCIDENT_DAYS",
+        due=incidents_due,
+    ),
+    pruning.RetentionPolicy(
+        name="webhook_rollups_minute",
+        label="Webhook rollups per minute",
+        setting="HEALTH_ROLLUP_MINUTE_DAYS",
+        due=_rollups_due(BucketSize.MINUTE, WebhookRollup),
+    ),
+    pruning.RetentionPolicy(
+        name="webhook_rollups_hour",
+        label="Webhook rollups per hour",
+        setting="HEALTH_ROLLUP_HOUR_DAYS",
+        due=_rollups_due(BucketSize.HOUR, WebhookRollup),
+    ),
+    pruning.RetentionPolicy(
+        name="breaker_transitions",
+        label="Circuit breaker changes",
+        setting="BREAKER_TRANSITION_DAYS",
+        due=breaker_transitions_due,
     ),
 )

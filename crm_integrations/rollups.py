@@ -6,6 +6,11 @@ Works a whole hour at a time, from ``ApiCallRollupCursor.rolled_up_until`` on, o
 ended ``GRACE`` ago (a record is written when its attempt ends). Each hour's rollups are computed
 from all its raw rows and upserted on the bucket's unique key, so rolling an hour up again gives
 the same rows; the cursor moves in the same transaction. Percentiles are nearest-rank.
+
+``roll_up_recent`` (beat, every minute) fills the minute buckets of the hour still under way, so
+the provider health page (crm_integrations/health_data.py) reads the last minutes from rollups too:
+it recomputes the minutes from ``minutes_rolled_up_until - MINUTE_GRACE`` to now (the current
+minute included, recomputed again next time) and never more than ``RECENT_MAX`` back.
 """
 
 from __future__ import annotations
@@ -30,6 +35,10 @@ from .models import (
 
 GRACE = timedelta(minutes=5)
 HOUR = timedelta(hours=1)
+#: A minute is recomputed until this long after it ended (an attempt is recorded when it ends).
+MINUTE_GRACE = timedelta(minutes=2)
+#: How far back the recent pass goes at most (after a pause, the hourly pass fills the rest).
+RECENT_MAX = timedelta(hours=2)
 #: Hours rolled up per run at most (a backlog is caught up over a few runs).
 MAX_HOURS_PER_RUN = 48
 #: Codes our own layer sets when the call was never sent (crm_integrations/core/http/recording.py).
@@ -47,7 +56,12 @@ VALUE_FIELDS = [
     "latency_p50_ms",
     "latency_p95_ms",
     "latency_max_ms",
+    "units",
+    "queued",
+    "queued_ms_sum",
 ]
+#: HTTP statuses that mean the CRM refused our credentials.
+AUTH_STATUSES = frozenset({401, 403})
 
 
 def status_class(status_code: int | None, error_kind: str) -> str:
@@ -59,6 +73,8 @@ def status_class(status_code: int | None, error_kind: str) -> str:
         return StatusClass.NOT_SENT if error_kind in NOT_SENT else StatusClass.OTHER
     if status_code == 429:
         return StatusClass.RATE_LIMITED
+    if status_code in AUTH_STATUSES:
+        return StatusClass.AUTH
     return {2: StatusClass.SUCCESS, 3: StatusClass.REDIRECT, 4: StatusClass.CLIENT_ERROR}.get(
         status_code // 100, StatusClass.SERVER_ERROR
     )
@@ -74,6 +90,9 @@ class _Bucket:
     latencies: list[int] = field(default_factory=list)
     errors: int = 0
     retries: int = 0
+    units: int = 0
+    queued: int = 0
+    queued_ms: int = 0
 
 
 def rolled_up_until() -> datetime | None:
@@ -103,6 +122,46 @@ def roll_up(*, now: datetime | None = None, max_hours: int = MAX_HOURS_PER_RUN) 
 def roll_up_hour(start: datetime) -> int:
     """Compute and upsert the minute and hour rollups of ``[start, start + 1 h)``; move the cursor there."""
     end = start + HOUR
+    rows = _rows(start, end, hourly=True)
+    with transaction.atomic():
+        _upsert(rows)
+        ApiCallRollupCursor.objects.update_or_create(pk=1, defaults={"rolled_up_until": end})
+    return len(rows)
+
+
+def roll_up_recent(*, now: datetime | None = None) -> int:
+    """Recompute the minute buckets of the last minutes (idempotent); returns the rows written."""
+    now = now or timezone.now()
+    cursor = ApiCallRollupCursor.objects.first()
+    floor = _floor_minute(now - RECENT_MAX)
+    start = floor
+    if cursor is not None:
+        start = max(floor, cursor.rolled_up_until)
+        if cursor.minutes_rolled_up_until:
+            start = max(start, cursor.minutes_rolled_up_until - MINUTE_GRACE)
+    rows = _rows(_floor_minute(start), now, hourly=False)
+    with transaction.atomic():
+        _upsert(rows)
+        if cursor is not None:
+            ApiCallRollupCursor.objects.filter(pk=cursor.pk).update(
+                minutes_rolled_up_until=_floor_minute(now)
+            )
+    return len(rows)
+
+
+def _floor_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def _upsert(rows: list[ApiCallRollup]) -> None:
+    ApiCallRollup.objects.bulk_create(
+        rows, batch_size=1000, update_conflicts=True, unique_fields=KEY_FIELDS, update_fields=VALUE_FIELDS
+    )
+
+
+def _rows(start: datetime, end: datetime, *, hourly: bool) -> list[ApiCallRollup]:
+    """The rollups of the raw rows in ``[start, end)``: per minute, and per hour when ``hourly``
+    (``start`` is then the hour)."""
     buckets: dict[tuple, _Bucket] = defaultdict(_Bucket)
     calls = ProviderApiCall.objects.filter(created_at__gte=start, created_at__lt=end).values_list(
         "provider",
@@ -113,28 +172,36 @@ def roll_up_hour(start: datetime) -> int:
         "error_kind",
         "latency_ms",
         "attempt",
+        "units",
+        "queued_ms",
         "created_at",
     )
-    for provider, account, method, endpoint, code, kind, latency, attempt, at in calls.iterator(
-        chunk_size=5000
-    ):
+    for (
+        provider,
+        account,
+        method,
+        endpoint,
+        code,
+        kind,
+        latency,
+        attempt,
+        units,
+        queued_ms,
+        at,
+    ) in calls.iterator(chunk_size=5000):
         group = (provider, account, method, endpoint, status_class(code, kind))
-        minute = at.replace(second=0, microsecond=0)
-        for bucket in (
-            buckets[(BucketSize.MINUTE, minute, *group)],
-            buckets[(BucketSize.HOUR, start, *group)],
-        ):
+        targets = [buckets[(BucketSize.MINUTE, _floor_minute(at), *group)]]
+        if hourly:
+            targets.append(buckets[(BucketSize.HOUR, start, *group)])
+        for bucket in targets:
             bucket.latencies.append(latency)
             bucket.errors += bool(kind)
             bucket.retries += attempt > 1
+            bucket.units += units
+            bucket.queued += queued_ms > 0
+            bucket.queued_ms += queued_ms
     connections = _connections({(key[2], key[3]) for key in buckets})
-    rows = [_row(key, bucket, connections) for key, bucket in buckets.items()]
-    with transaction.atomic():
-        ApiCallRollup.objects.bulk_create(
-            rows, batch_size=1000, update_conflicts=True, unique_fields=KEY_FIELDS, update_fields=VALUE_FIELDS
-        )
-        ApiCallRollupCursor.objects.update_or_create(pk=1, defaults={"rolled_up_until": end})
-    return len(rows)
+    return [_row(key, bucket, connections) for key, bucket in buckets.items()]
 
 
 def _row(key: tuple, bucket: _Bucket, connections: dict[tuple[str, str], object]) -> ApiCallRollup:
@@ -156,6 +223,9 @@ def _row(key: tuple, bucket: _Bucket, connections: dict[tuple[str, str], object]
         latency_p50_ms=percentile(ordered, 0.50),
         latency_p95_ms=percentile(ordered, 0.95),
         latency_max_ms=ordered[-1],
+        units=bucket.units,
+        queued=bucket.queued,
+        queued_ms_sum=bucket.queued_ms,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -106,8 +107,12 @@ def connect_organization(
     tokens: TokenSet,
     account_id: str,
     scopes: tuple[str, ...],
+    settings: Mapping[str, Any] | None = None,
 ) -> OrganizationIntegration:
     """Store a finished OAuth connection; refuse an account another organization already owns.
+
+    ``settings`` (what the provider keeps from the grant, ``ConnectedAccount.settings``) are merged
+    into the connection's own.
 
     The check below sees the accounts already stored; two organizations claiming the same account
     at the same moment are told apart by the database (``unique_active_account_per_environment``).
@@ -124,6 +129,7 @@ def connect_organization(
             )
             if owner is not None:
                 raise AccountAlreadyConnected(owner.integration, account_id)
+            extra = _merged_settings(organization, provider, environment, settings) if settings else {}
             connection = upsert_organization_integration(
                 organization,
                 provider,
@@ -136,11 +142,25 @@ def connect_organization(
                 expires_at=tokens.expires_at,
                 scopes=list(scopes),
                 last_refreshed_at=timezone.now(),
+                **extra,
             )
             transaction.on_commit(lambda: start_first_poll(connection.pk))
             return connection
     except IntegrityError:
         raise AccountAlreadyConnected(Integration.objects.get(provider=provider), account_id) from None
+
+
+def _merged_settings(
+    organization: Organization, provider: str, environment: str, settings: Mapping[str, Any]
+) -> dict[str, Any]:
+    current = (
+        OrganizationIntegration.objects.filter(
+            organization=organization, integration__provider=provider, environment=environment
+        )
+        .values_list("settings", flat=True)
+        .first()
+    )
+    return {"settings": {**(current or {}), **settings}}
 
 
 def start_first_poll(connection_id: object) -> None:

@@ -14,8 +14,15 @@ from dataclasses import dataclass
 from django.dispatch import Signal
 
 #: kwargs: connection (OrganizationIntegration), object_type (str), external_ids (list[str]),
-#: source ("webhook" | "poll" | "backfill" | "replay").
+#: source ("webhook" | "poll" | "backfill" | "replay"), and from a poll of a client whose feed returns
+#: whole records (``CrmClient.feed_returns_records``) records (list[CrmRecord]): receivers may take
+#: those as they are instead of reading them again (one that lacks a property it needs reads it).
 records_changed = Signal()
+
+#: kwargs: connection (OrganizationIntegration), object_type (str). Sent once a poll, before reading a
+#: feed that returns whole records: receivers answer the properties they will read from such records
+#: (a tuple of names, relationship fields dotted) or None, and the poll asks the feed for all of them.
+feed_properties_requested = Signal()
 
 #: kwargs: connection (OrganizationIntegration), object_type (str), external_id (str),
 #: delivery_id (int, the WebhookDelivery asking), source ("webhook" | "replay").

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 
 from crm_integrations import selectors
+from crm_integrations.alerts import incidents, notices
 from crm_integrations.core import tokens
 from crm_integrations.core.errors import AuthRevoked, RetryLater
 
@@ -55,9 +56,31 @@ def roll_up_api_calls() -> int:
 
 
 @shared_task
+def roll_up_recent_health() -> int:
+    """Beat, every minute: the last minutes of call records, webhooks and the apps' lead timings
+    into their rollups, for the provider health page (idempotent: recomputed from the raw rows)."""
+    from django.utils import timezone
+
+    from crm_integrations import health_hooks, rollups, webhook_rollups
+
+    now = timezone.now()
+    calls = rollups.roll_up_recent(now=now)
+    return calls + webhook_rollups.roll_up_recent(now=now) + health_hooks.roll_up(now)
+
+
+@shared_task
 def prune_old_data() -> dict[str, int]:
     """Beat, daily: roll up what is left, then apply every retention in small batches (idempotent)."""
     from crm_integrations import pruning, rollups
 
     rollups.roll_up()
     return pruning.run_all()
+
+
+@shared_task
+def evaluate_alerts() -> dict[str, int]:
+    """Beat, every minute: open and resolve incidents (crm_integrations/alerts/), then send the notices
+    due, which the evaluation's transactions have committed by now. Idempotent."""
+    counts = incidents.evaluate()
+    counts["notices_sent"] = notices.send_due()
+    return counts

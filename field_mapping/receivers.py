@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from crm_integrations.core import registry
+from crm_integrations.core.types import CrmRecord
 from crm_integrations.models import EventOutcome, OrganizationIntegration
 from crm_integrations.signals import Outcome
 
@@ -23,9 +24,16 @@ logger = logging.getLogger(__name__)
 
 
 def take_in(
-    connection: OrganizationIntegration, object_type: str, external_ids: Sequence[str], source: str
+    connection: OrganizationIntegration,
+    object_type: str,
+    external_ids: Sequence[str],
+    source: str,
+    records: Sequence[CrmRecord] = (),
 ) -> dict[str, Outcome]:
-    """Fetch, map and store these records; one outcome per id (never a silent drop)."""
+    """Fetch, map and store these records; one outcome per id (never a silent drop).
+
+    ``records``: those a change feed already returned whole (crm_integrations/intake/polling.py);
+    each that carries every property the mapping reads is taken as it is, the rest are read."""
     spec = _spec(connection)
     if spec is None:
         return _all(external_ids, EventOutcome.IGNORED, f"no field mapping for {connection.provider} yet")
@@ -33,17 +41,24 @@ def take_in(
         return _all(
             external_ids, EventOutcome.IGNORED, f"leads come from {spec.object_type}, not {object_type}"
         )
-    client = registry.get_client(connection)
+    given = _whole(spec, records)
+    missing = [external_id for external_id in external_ids if external_id not in given]
     # All at once: the client reads records 100 a call and associations 1,000 a call (HubSpot).
-    fetched = client.batch_read(
-        object_type,
-        list(external_ids),
-        properties=properties_by_path(spec).get("", ()),
-        associations=expansions(spec),
+    fetched = (
+        registry.get_client(connection).batch_read(
+            object_type,
+            missing,
+            properties=properties_by_path(spec).get("", ()),
+            associations=expansions(spec),
+        )
+        if missing
+        else []
     )
-    records: dict[str, Any] = {record.id: record for record in fetched}
+    records_by_id: dict[str, Any] = {**given, **{record.id: record for record in fetched}}
     outcomes: dict[str, Outcome] = {}
-    mapped = [(records[i], map_record(spec, records[i])) for i in external_ids if i in records]
+    mapped = [
+        (records_by_id[i], map_record(spec, records_by_id[i])) for i in external_ids if i in records_by_id
+    ]
     writes = services.leads_upsert_from_records(connection, object_type, mapped, source)
     changes = [LeadChange(w.lead, w.action, w.previous_status, w.previous_owner) for w in writes]
     for (record, result), write in zip(mapped, writes, strict=True):
@@ -56,14 +71,41 @@ def take_in(
         )
         outcomes[record.id] = Outcome(EventOutcome.INGESTED, detail, f"lead:{write.lead.pk}")
     for external_id in external_ids:
-        if external_id not in records:
+        if external_id not in records_by_id:
             outcomes[external_id] = Outcome(EventOutcome.IGNORED, "the record no longer exists at the CRM")
     _announce(connection, changes, source)
     label_services.labels_refresh_if_stale(connection)
     logger.info(
-        "Took in %d %s record(s) of connection %s via %s", len(records), object_type, connection.pk, source
+        "Took in %d %s record(s) of connection %s via %s (%d read again)",
+        len(records_by_id),
+        object_type,
+        connection.pk,
+        source,
+        len(fetched),
     )
     return outcomes
+
+
+def _whole(spec: MappingSpec, records: Sequence[CrmRecord]) -> dict[str, CrmRecord]:
+    """Those of ``records`` the mapping can read as they are: of its object type, with every
+    property it reads on the record itself, and no associated records to follow."""
+    if not records or expansions(spec):
+        return {}
+    wanted = properties_by_path(spec).get("", ())
+    return {
+        record.id: record
+        for record in records
+        if record.object_type == spec.object_type and all(name in record.properties for name in wanted)
+    }
+
+
+def feed_properties(connection: OrganizationIntegration, object_type: str) -> tuple[str, ...] | None:
+    """What a poll should ask a whole-record feed for: the properties the mapping reads on the lead
+    record (``crm_integrations.signals.feed_properties_requested``); None for another object type."""
+    spec = _spec(connection)
+    if spec is None or spec.object_type != object_type:
+        return None
+    return properties_by_path(spec).get("", ())
 
 
 def _announce(connection: OrganizationIntegration, changes: list[LeadChange], source: str) -> None:
@@ -106,6 +148,13 @@ def on_records_changed(
     object_type: str,
     external_ids: Sequence[str],
     source: str,
+    records: Sequence[CrmRecord] = (),
     **kwargs: Any,
 ) -> dict[str, Outcome]:
-    return take_in(connection, object_type, external_ids, source)
+    return take_in(connection, object_type, external_ids, source, records)
+
+
+def on_feed_properties_requested(
+    sender: Any, *, connection: OrganizationIntegration, object_type: str, **kwargs: Any
+) -> tuple[str, ...] | None:
+    return feed_properties(connection, object_type)

@@ -17,3 +17,15 @@ class RoutingConfig(AppConfig):
         from . import dashboard
 
         home.register("routing", home=dashboard.home_context, connections=dashboard.connection_figures)
+
+        from crm_integrations import health_hooks
+
+        from . import timing_rollups
+
+        health_hooks.register(
+            "routing", lead_figures=timing_rollups.lead_figures, roll_up=timing_rollups.roll_up_recent
+        )
+
+        from . import alert_conditions
+
+        alert_conditions.register()

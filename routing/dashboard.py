@@ -32,6 +32,7 @@ from .models import (
     WriteStatus,
 )
 from .rulesets import live_version
+from .timing_rollups import created_to_owner_start
 
 PENDING_WRITES = (WriteStatus.PENDING, WriteStatus.SENDING, WriteStatus.RETRYING)
 TOP_REASONS = 3
@@ -158,13 +159,12 @@ def today_figures(organization: Organization, *, now: datetime | None = None) ->
         failed=Count("pk", filter=Q(status=WriteStatus.FAILED)),
     )
     written = writes.filter(written_at__gte=since, decision__lead__first_received_at__isnull=False)
-    # New leads only: one the CRM made before today (an existing lead routed today) is left out.
     delays = [
-        (written_at - (created or received)).total_seconds()
+        (written_at - began).total_seconds()
         for written_at, created, received in written.values_list(
             "written_at", "decision__lead__crm_created_at", "decision__lead__first_received_at"
         )
-        if created is None or created >= since
+        if (began := created_to_owner_start(created, received)) is not None
     ]
     return TodayFigures(
         leads_in=leads.count(),

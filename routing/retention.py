@@ -5,6 +5,8 @@ routing/sweeps.py, outcomes in routing/outcomes.py) and the rotation state, plus
 lead, how many SLA re-routes it already had (all its decisions). So:
 
 * Journey events (``JOURNEY_DAYS``): deleted; a lead's timeline then starts later.
+* Lead timing rollups (``HEALTH_ROLLUP_MINUTE_DAYS`` / ``HEALTH_ROLLUP_HOUR_DAYS``,
+  routing/timing_rollups.py): the provider health page's history of owners written.
 * Decisions (``DECISION_DAYS``): only superseded ones (``is_current=False``) of leads that are
   closed (won, lost, excluded), and never one whose owner write is still under way. Their owner
   write and journey events go with them. Current decisions stay as long as their lead.
@@ -18,9 +20,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from crm_integrations import pruning
+from crm_integrations.models import BucketSize
 from field_mapping.models import Outcome as LeadOutcome
 
-from .models import Decision, JourneyEvent, WriteStatus
+from .models import Decision, JourneyEvent, LeadTimingRollup, WriteStatus
 
 CLOSED = (LeadOutcome.WON, LeadOutcome.LOST, LeadOutcome.EXCLUDED)
 UNFINISHED_WRITES = (WriteStatus.PENDING, WriteStatus.SENDING, WriteStatus.RETRYING)
@@ -36,6 +39,10 @@ def decisions_due(cutoff: datetime) -> pruning.Rows:
     )
 
 
+def timing_rollups_due(size: str, cutoff: datetime) -> pruning.Rows:
+    return LeadTimingRollup.objects.filter(bucket_size=size, bucket_start__lt=cutoff)
+
+
 pruning.register(
     pruning.RetentionPolicy(
         name="journey_events",
@@ -48,5 +55,17 @@ pruning.register(
         label="Superseded routing decisions of closed leads",
         setting="DECISION_DAYS",
         due=decisions_due,
+    ),
+    pruning.RetentionPolicy(
+        name="lead_timing_rollups_minute",
+        label="Lead timing rollups per minute",
+        setting="HEALTH_ROLLUP_MINUTE_DAYS",
+        due=lambda cutoff: timing_rollups_due(BucketSize.MINUTE, cutoff),
+    ),
+    pruning.RetentionPolicy(
+        name="lead_timing_rollups_hour",
+        label="Lead timing rollups per hour",
+        setting="HEALTH_ROLLUP_HOUR_DAYS",
+        due=lambda cutoff: timing_rollups_due(BucketSize.HOUR, cutoff),
     ),
 )

@@ -1,9 +1,10 @@
 """Services: the owner write-back, micro-batched into the provider's batch update.
 
-``request_flush`` sends a flush at once when none went out in the last window (a single lead is
-written without waiting) and otherwise schedules one trailing flush at the end of the window, which
-takes everything that piled up meanwhile (``crm_integrations/core/coalescing.py``): a burst costs
-about N / batch size calls. A flush claims due rows with a token (``crm_integrations/core/claims.py``:
+``request_flush`` flushes at once when no flush of the connection is under way (a single lead is
+written without waiting); otherwise the flush under way looks again when it is done and queues one
+task for everything that piled up meanwhile (``crm_integrations/core/coalescing.py``'s
+``run_or_leave``): a burst costs about N / batch size calls, and no timer delays a lone lead. A
+flush claims due rows with a token (``crm_integrations/core/claims.py``:
 a conditional UPDATE, so concurrent flushes on any database never send a row twice), writes them in
 batches, and records each result; failures retry with backoff and show in the admin and the lead's
 journey until they are written or given up.
@@ -27,7 +28,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from crm_integrations.core import coalescing, registry
@@ -41,6 +42,7 @@ from crm_integrations.models import OrganizationIntegration
 
 from . import journey
 from .models import JourneyKind, OwnerWrite, WriteStatus
+from .tracing import writeback_span
 from .writeback_tasks import create_tasks
 
 logger = logging.getLogger(__name__)
@@ -59,7 +61,7 @@ OWNER_WRITE_CLAIMS = TokenClaims(
 
 
 def window_seconds() -> float:
-    return float(getattr(settings, "ROUTING_WRITEBACK_WINDOW", 1.0))
+    return float(getattr(settings, "ROUTING_WRITEBACK_WINDOW", 0.0))
 
 
 def backoff(attempt: int) -> timedelta:
@@ -67,21 +69,60 @@ def backoff(attempt: int) -> timedelta:
 
 
 def request_flush(connection_id: object) -> None:
-    """Flush now, in this process, if nothing was flushed in the current window (no broker hop
-    between the decision and the write); else once, by a task, at the window's end."""
+    """Flush now, in this process (no broker hop between the decision and the write), unless a
+    flush of the connection is under way: that flush looks again once done and queues a task for
+    what waits (``coalescing.run_or_leave``: no timer, so a lone lead is written at once and a
+    burst's decisions pile up into full batches meanwhile). Rows a rate limit sent back to retrying
+    get a task at their retry time rather than waiting for the beat. ``ROUTING_WRITEBACK_WINDOW``
+    above 0 brings back a fixed window (one flush per window, a trailing task at its end)."""
     from .tasks import flush_owner_writes  # a task imported where it is used (house rule above)
 
-    def flush_here() -> None:
+    def flush_here() -> float | None:
         try:
             flush(connection_id)
         except Exception:  # the rows stay due: a task (and else the beat) takes them
             logger.exception("Inline owner write-back of connection %s failed; queued instead", connection_id)
-            flush_owner_writes.delay(str(connection_id))
+            return 0.0
+        return retry_wait(connection_id)
+
+    def follow_up(countdown: float) -> None:
+        flush_owner_writes.apply_async((str(connection_id),), countdown=countdown)
 
     key = f"routing:flush:{connection_id}"
-    coalescing.run_or_trail(
-        key, flush_here, flush_owner_writes, (str(connection_id),), window=window_seconds()
+    if window_seconds() > 0:
+        coalescing.run_or_trail(
+            key, lambda: flush_here(), flush_owner_writes, (str(connection_id),), window=window_seconds()
+        )
+        return
+    coalescing.run_or_leave(
+        key,
+        flush_here,
+        pending=lambda: has_due(connection_id),
+        follow_up=follow_up,
+        until_done=CLAIM_TIMEOUT.total_seconds(),
     )
+
+
+#: Retries due within this many seconds get a flush task of their own; later ones are the beat's.
+RETRY_TASK_HORIZON = 60.0
+
+
+def has_due(connection_id: object) -> bool:
+    return OwnerWrite.objects.filter(_due(timezone.now()), connection_id=connection_id).exists()
+
+
+def retry_wait(connection_id: object) -> float | None:
+    """Seconds until the connection's next retry, when it comes within ``RETRY_TASK_HORIZON``."""
+    now = timezone.now()
+    soonest = (
+        OwnerWrite.objects.filter(connection_id=connection_id, status=WriteStatus.RETRYING)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if soonest is None or soonest > now + timedelta(seconds=RETRY_TASK_HORIZON):
+        return None
+    return max((soonest - now).total_seconds(), 0.1)
 
 
 def _time_came(now: datetime) -> Q:
@@ -96,12 +137,24 @@ def _due(now: datetime) -> Q:
     return _time_came(now) & OWNER_WRITE_CLAIMS.free(now)
 
 
+#: Columns a flush never reads, left out of its claim's rows (loaded on access, should one be).
+HEAVY_FIELDS = (
+    "decision__trace",
+    "decision__lead__raw",
+    "decision__lead__mapping_errors",
+    "decision__lead__mapping_warnings",
+)
+
+
 def claim(connection_id: object, limit: int) -> list[OwnerWrite]:
     """Take up to ``limit`` due rows for this flush only (others skip them)."""
     now = timezone.now()
     rows = OwnerWrite.objects.filter(_time_came(now), connection_id=connection_id)
     mine = OWNER_WRITE_CLAIMS.take(rows, limit, now=now, status=WriteStatus.SENDING)
-    return list(mine.filter(status=WriteStatus.SENDING).select_related("decision__lead", "decision__rep"))
+    mine = mine.filter(status=WriteStatus.SENDING).select_related("decision__lead", "decision__rep")
+    # The decision's engine trace and the lead's CRM record are the rows' largest JSON and nothing
+    # here reads them: decoding them per claimed row was CPU spent for nothing (docs/benchmarks.md).
+    return list(mine.defer(*HEAVY_FIELDS))
 
 
 def flush(connection_id: object) -> int:
@@ -110,7 +163,8 @@ def flush(connection_id: object) -> int:
     client = registry.get_client(connection)
     written = 0
     while rows := claim(connection_id, client.batch_size):
-        written += _send(connection, client, rows)
+        with writeback_span(connection_id, rows):  # linked to each lead's trace (routing/tracing.py)
+            written += _send(connection, client, rows)
     return written
 
 
@@ -197,13 +251,16 @@ def _written(rows: Sequence[OwnerWrite], batch_size: int, *, found: bool = False
         return
     now = timezone.now()
     how = " (the CRM did not answer in time; read back: in place)" if found else ""
+    done = {"status": WriteStatus.WRITTEN, "written_at": now, "batch_size": batch_size}
+    done |= {"last_error": "", "outcome_unknown": False}
     with transaction.atomic():
+        # One UPDATE for the batch: every value but the attempt count is the same for all rows, and
+        # a bulk_update's CASE per row and field cost a fifth of the worker's CPU in a burst.
+        OwnerWrite.objects.filter(pk__in=[row.pk for row in rows]).update(**done, attempts=F("attempts") + 1)
         for row in rows:
-            row.status, row.written_at, row.batch_size = WriteStatus.WRITTEN, now, batch_size
-            row.attempts, row.last_error, row.outcome_unknown = row.attempts + 1, "", False
-        OwnerWrite.objects.bulk_update(
-            rows, ["status", "written_at", "batch_size", "attempts", "last_error", "outcome_unknown"]
-        )
+            for name, value in done.items():
+                setattr(row, name, value)
+            row.attempts += 1
         journey.record(
             journey.event(
                 row.decision.lead_id,

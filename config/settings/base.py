@@ -15,6 +15,7 @@ from kombu import Queue
 from config.optional_apps import present_dev_apps
 from config.public_url import is_loopback_http, validate_public_base_url
 from config.schedule import BEAT_SCHEDULE
+from config.task_routing import account_queue_names
 from crm_integrations.core.env import Env  # the empty-means-default reader, shared with the providers
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -205,7 +206,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "DESCRIPTION": (
         "Contracts of your organizations under /api/v1/contracts/: list, retrieve and set the "
-        "negotiation status. Authenticate with `Authorization: Token <key>` or a session."
+        "negotiation status. Provider health per connection under /api/v1/health/ (staff). "
+        "Authenticate with `Authorization: Token <key>` or a session."
     ),
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
@@ -244,11 +246,18 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep our handlers (and their secret 
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
-# Owner write-backs have a queue of their own, so a burst of intake work does not hold them back;
-# every worker consumes both queues (a worker started without -Q listens to all of CELERY_TASK_QUEUES).
+# One CRM account's pipeline tasks (deliveries, intake rounds, owner write-backs) go to one of a few
+# account queues (config/task_routing.py), so one organization's burst never queues ahead of
+# another's; every worker consumes every queue in turn (a worker started without -Q listens to all
+# of CELERY_TASK_QUEUES). "writeback" stays for messages queued before the account queues.
+CELERY_ACCOUNT_QUEUES = env.int("CELERY_ACCOUNT_QUEUES", default=8)
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("writeback"))
-CELERY_TASK_ROUTES = {"routing.tasks.flush_owner_writes": {"queue": "writeback"}}
+CELERY_TASK_QUEUES = (
+    Queue("celery"),
+    Queue("writeback"),
+    *(Queue(name) for name in account_queue_names(CELERY_ACCOUNT_QUEUES)),
+)
+CELERY_TASK_ROUTES = ("config.task_routing.route_task",)
 
 # The embedded defaults keep their files under VAR_DIR: make sure the folders exist (the
 # filesystem broker lists its folders and fails when they are missing).
@@ -276,8 +285,9 @@ CRM_PROVIDERS = env.list(
 )
 # Refresh an access token when it expires within this many seconds (HubSpot's live 30 minutes).
 CRM_TOKEN_REFRESH_MARGIN = env.int("CRM_TOKEN_REFRESH_MARGIN", default=300)
-# Owner write-backs within this many seconds go out in one batch call (a lone lead goes at once).
-ROUTING_WRITEBACK_WINDOW = env.float("ROUTING_WRITEBACK_WINDOW", default=1.0)
+# 0: owners are written at once, and what piles up while a flush is under way goes out together
+# when it is done (routing/writeback.py); above 0, a fixed window of that many seconds instead.
+ROUTING_WRITEBACK_WINDOW = env.float("ROUTING_WRITEBACK_WINDOW", default=0.0)
 
 # --- Contracts (from CRM deals) ----------------------------------------------------------------
 # Files attached to a deal: at most this many bytes each, of these MIME types (by extension, and
@@ -315,9 +325,9 @@ WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 # Refused webhook requests (bad signature, too large...) per client address and minute: past it they
 # are answered 429 and not stored (crm_integrations/intake/refusals.py). Correctly signed ones never count.
 WEBHOOK_REFUSED_PER_MINUTE = env.int("WEBHOOK_REFUSED_PER_MINUTE", default=60)
-# Webhook events are taken in by batch: at once when no batch of their connection is under way, else
-# by that batch's next round or one trailing task a window later, up to WEBHOOK_INTAKE_BATCH a round.
-WEBHOOK_INTAKE_WINDOW = env.float("WEBHOOK_INTAKE_WINDOW", default=1.0)
+# Webhook events are taken in by rounds of at most WEBHOOK_INTAKE_BATCH records: at once when no round
+# of their connection is under way, else by the next round, which the round under way queues as a task
+# when it is done (crm_integrations/intake/batches.py).
 WEBHOOK_INTAKE_BATCH = env.int("WEBHOOK_INTAKE_BATCH", default=1000)
 # A write whose answer never came and that a read back did not find is sent again no sooner than
 # this (seconds): a request the CRM held may still land meanwhile (crm_integrations/core/write_once.py).
@@ -357,9 +367,35 @@ DATA_RETENTION = {
     "API_CALL_DAYS": env.int("API_CALL_RETENTION_DAYS", default=14),
     "API_ROLLUP_MINUTE_DAYS": env.int("API_ROLLUP_MINUTE_RETENTION_DAYS", default=30),
     "API_ROLLUP_HOUR_DAYS": env.int("API_ROLLUP_HOUR_RETENTION_DAYS", default=400),
+    # Provider health (crm_integrations/webhook_rollups.py, routing/timing_rollups.py, breaker changes).
+    "HEALTH_ROLLUP_MINUTE_DAYS": env.int("HEALTH_ROLLUP_MINUTE_RETENTION_DAYS", default=30),
+    "HEALTH_ROLLUP_HOUR_DAYS": env.int("HEALTH_ROLLUP_HOUR_RETENTION_DAYS", default=400),
+    "BREAKER_TRANSITION_DAYS": env.int("BREAKER_TRANSITION_RETENTION_DAYS", default=90),
     "JOURNEY_DAYS": env.int("JOURNEY_RETENTION_DAYS", default=180),
     "DECISION_DAYS": env.int("DECISION_RETENTION_DAYS", default=180),
+    "INCIDENT_DAYS": env.int("INCIDENT_RETENTION_DAYS", default=365),  # resolved incidents only
+    "TRACE_DAYS": env.int("TRACE_RETENTION_DAYS", default=7),  # spans kept for the journey waterfall
     "BATCH_SIZE": env.int("RETENTION_BATCH_SIZE", default=1000),
+}
+
+# --- Alerts when a person is needed (crm_integrations/alerts/, docs/operations.md#alerts) --------
+# Email through Django's mail settings: EMAIL_URL such as smtp+tls://user:password@smtp.example.com:587
+# (default: the console, which prints each message in the worker's log).
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)  # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER... (django-environ)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Lead Routing <alerts@localhost>")
+ALERTS = {
+    # A circuit breaker failing (open or half-open, no call through) for longer than this opens an incident.
+    "BREAKER_OPEN_MINUTES": env.int("ALERT_BREAKER_OPEN_MINUTES", default=10),
+    # Owner write-backs of the last WRITEBACK_WINDOW_MINUTES: an incident when at least
+    # WRITEBACK_MIN_FAILURES failed (or wait for a retry) and they are WRITEBACK_FAILED_PERCENT or more.
+    "WRITEBACK_WINDOW_MINUTES": env.int("ALERT_WRITEBACK_WINDOW_MINUTES", default=30),
+    "WRITEBACK_MIN_FAILURES": env.int("ALERT_WRITEBACK_MIN_FAILURES", default=5),
+    "WRITEBACK_FAILED_PERCENT": env.int("ALERT_WRITEBACK_FAILED_PERCENT", default=20),
+    # Webhook events of new records waiting (pending or failed) longer than this, none taken in since.
+    "INTAKE_STALL_MINUTES": env.int("ALERT_INTAKE_STALL_MINUTES", default=30),
+    # A notice that could not be sent is tried again after this many seconds, once.
+    "NOTICE_RETRY_SECONDS": env.int("ALERT_NOTICE_RETRY_SECONDS", default=300),
 }
 
 # --- Logging and errors -------------------------------------------------------------------------
@@ -367,13 +403,24 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "crm_integrations.core.redaction.RedactSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "redact_secrets": {"()": "crm_integrations.core.redaction.RedactSecretsFilter"},
+        # The trace id of the span the line was written in (crm_integrations/core/tracing/logs.py).
+        "trace_id": {"()": "crm_integrations.core.tracing.logs.TraceIdLogFilter"},
+    },
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s trace=%(trace_id)s %(message)s"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["trace_id", "redact_secrets"],
+        }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
+
+# /metrics (crm_integrations/views/metrics.py): a staff session, or this token as a bearer (a scraper).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:

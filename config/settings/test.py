@@ -35,6 +35,3 @@ if IS_SQLITE:
 # The live server serves admin CSS/JS straight from the apps (no collectstatic in tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-# Each delivery's events are taken in by its own task at once, as a lone delivery is; the batching
-# across deliveries is tested with the window on (tests/crm_integrations/intake/test_batches.py).
-WEBHOOK_INTAKE_WINDOW = 0.0

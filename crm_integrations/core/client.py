@@ -36,8 +36,16 @@ class CrmClient(ABC):
     """A client bound to one organization's connection."""
 
     provider: ClassVar[str]
-    #: Most records one batch call takes (HubSpot: 100; monday: 100 item ids).
+    #: Most records one batch call takes (HubSpot: 100; monday: 100 item ids; Salesforce: 200 a
+    #: Collections call). The owner write-back (routing/writeback.py) claims this many rows a call.
     batch_size: ClassVar[int] = 100
+    #: Records a poll asks ``changed_since`` for at a time (crm_integrations/intake/polling.py): as many
+    #: as one call of the CRM's change feed returns (a provider may read it from its settings).
+    poll_page_size: int = 100
+    #: Whether ``changed_since`` returns records carrying every property asked for (``properties``,
+    #: relationship fields included), so the intake takes a polled page as it is instead of reading
+    #: it again by id (Salesforce's SOQL feed; HubSpot's search and monday's activity feed do not).
+    feed_returns_records: ClassVar[bool] = False
     #: Optional capabilities: check these before calling the methods of the same name.
     supports_tasks: ClassVar[bool] = False
     supports_accounts: ClassVar[bool] = False
@@ -45,6 +53,9 @@ class CrmClient(ABC):
     supports_property_history: ClassVar[bool] = False
     #: The deal property holding its stage (HubSpot ``dealstage``); "" without deals.
     deal_stage_property: ClassVar[str] = ""
+    #: Whether ``ensure_status_property`` can create a missing property (a Salesforce org's custom
+    #: fields are created by its admin: a missing one is ``InvalidRequest(code="status_property_missing")``).
+    creates_status_property: ClassVar[bool] = True
 
     def __init__(self, connection: OrganizationIntegration) -> None:
         self.connection = connection
@@ -92,6 +103,12 @@ class CrmClient(ABC):
         associations: Sequence[str | Expand] = (),
     ) -> CrmRecord:
         """One record; raises ``NotFound`` when it does not exist."""
+
+    def changed_by_us(self, record: CrmRecord) -> bool:
+        """Whether the latest change of a record the feed returned was made by this connection's own
+        user (Salesforce's ``LastModifiedById``): only then may a poll skip it as the echo of our own
+        write (crm_integrations/intake/echoes.py). Default: the CRM does not say, nothing is skipped."""
+        return False
 
     # -- optional capabilities (defaults: the CRM has no such thing) --------------------------
 
@@ -149,6 +166,18 @@ class CrmClient(ABC):
         """
         raise self._no_deals()
 
+    def contract_stage_deals(self, deal_ids: Sequence[str]) -> list[str]:
+        """Those of ``deal_ids`` that are at a stage whose deals become contracts when the CRM tells
+        us of them (a change notification, a poll), read from the CRM now; in as few calls as possible.
+
+        Default: none, at no cost (a HubSpot workflow sends the deals that become contracts itself).
+        """
+        return []
+
+    def polls_deals(self) -> bool:
+        """Whether this connection's deals are polled for ``contract_stage_deals`` (it names stages)."""
+        return False
+
     def ensure_status_property(
         self,
         object_type: str,
@@ -165,7 +194,9 @@ class CrmClient(ABC):
         CRM account lacks it; an existing one is returned as it is (its options are not changed).
         Creating it twice at once is fine. Write it with ``batch_update``.
 
-        Raises ``Unsupported`` when the CRM has no such properties (``supports_deals`` is False).
+        Raises ``Unsupported`` when the CRM has no such properties (``supports_deals`` is False), and
+        ``InvalidRequest(code="status_property_missing")`` for a missing one when it cannot create it
+        (``creates_status_property`` is False): the message says who must create it.
         """
         raise self._no_deals()
 

@@ -6,6 +6,8 @@ trailing task runs ``window`` seconds later and takes everything that piled up m
 marks are cache keys taken with ``cache.add`` (atomic in every Django cache backend), so across all
 processes one run is under way and one trailing task is queued per window.
 
+``run_or_leave`` is the adaptive form (no window: a run under way hands over to a follow-up task).
+
 Used by ``crm_integrations/intake/batches.py`` (webhook events taken in by batch) and
 ``routing/writeback.py`` (owner writes flushed by batch); each keeps its own setting for the
 window and its own task.
@@ -55,3 +57,39 @@ def run_or_trail(
     if cache.add(f"{key}:trailing", 1, timeout=window):
         trailing.apply_async(args, countdown=window)
     return False
+
+
+def run_or_leave(
+    key: str,
+    run: Callable[[], float | None],
+    *,
+    pending: Callable[[], bool],
+    follow_up: Callable[[float], object],
+    until_done: float,
+) -> bool:
+    """Run ``run`` now unless a run of ``key`` is under way, then leave the rest to a task: no timer
+    in between, so a lone request waits for nothing and a burst batches only what piled up.
+
+    A request that finds a run under way returns False at once: that run looks again once it has
+    released the key (``pending()``, after the release, so work recorded before the request looked
+    is seen) and asks for ``follow_up(0)`` when something waits. ``run`` is bounded by its caller
+    (one round, not a loop until nothing is left) and returns None, or the seconds after which the
+    next run should come (0: it stopped at its bound; more: a budget is exhausted, so no worker waits
+    for it and ``follow_up`` is asked for once per such wait, key ``<key>:later``). ``until_done``
+    bounds the key should the process die. Exceptions of ``run`` propagate, with no follow-up (the
+    caller's retries and the beat take over).
+    """
+    if not cache.add(key, 1, timeout=until_done):
+        return False
+    try:
+        later = run()
+    finally:
+        cache.delete(key)
+    if later is None:
+        if pending():
+            follow_up(0.0)
+    elif later <= 0:
+        follow_up(0.0)
+    elif cache.add(f"{key}:later", 1, timeout=later):
+        follow_up(later)
+    return True

@@ -6,7 +6,7 @@ import importlib
 import importlib.util
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -31,10 +31,15 @@ class ProviderAction:
 
 @dataclass(frozen=True)
 class ConnectedAccount:
-    """Who a fresh grant belongs to: the CRM account id and the scopes actually granted."""
+    """Who a fresh grant belongs to: the CRM account id and the scopes actually granted.
+
+    ``settings``: what the provider keeps from the grant in ``connection.settings`` (Salesforce's
+    ``instance_url``, where every API call goes, and the user who connected).
+    """
 
     account_id: str
     scopes: tuple[str, ...]
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
 
 class CrmProvider:
@@ -79,6 +84,32 @@ class CrmProvider:
         variables may change them; ``settings.CRM_RATE_LIMITS`` overrides any)."""
         return {}
 
+    #: How the health page names the main rate budget (``rate_limits()[key]``), e.g. "calls per
+    #: 10-second window"; empty: described from the budget's own numbers.
+    budget_label: ClassVar[str] = ""
+
+    def budget_capacity(self, seconds: float) -> float | None:
+        """How many units the account's main rate budget (``rate_limits()[key]`` as the limiter has
+        it, crm_integrations/core/http/budgets.py) allows over ``seconds`` at its tightest window;
+        None when the provider has no budget. The provider health page (crm_integrations/health.py)
+        charts units taken per minute against it; override for a budget that is not units per
+        window (a daily quota read from the CRM's own answers)."""
+        from .http.budgets import rate_budgets  # the HTTP layer sits above the provider contract
+
+        budget = rate_budgets().get(self.key)
+        if not budget or seconds <= 0:
+            return None
+        return min(float(limit) * seconds / float(window) for limit, window in budget)
+
+    def describe_budget(self) -> str:
+        """``budget_label``, or the main budget's numbers in words ("100 units per 10 s")."""
+        from .http.budgets import rate_budgets
+
+        if self.budget_label:
+            return self.budget_label
+        budget = rate_budgets().get(self.key) or []
+        return ", ".join(f"{int(limit):,} units per {float(window):g} s" for limit, window in budget)
+
     def template_dir(self) -> Path:
         """``<its folder>/templates``: its staff pages' templates (crm_integrations/core/templates.py)."""
         return Path(sys.modules[type(self).__module__].__file__ or "").resolve().parent / "templates"
@@ -97,6 +128,15 @@ class CrmProvider:
         if not package or importlib.util.find_spec(f"{package}.urls") is None:
             return []
         return list(importlib.import_module(f"{package}.urls").urlpatterns)
+
+    def api_urlpatterns(self) -> list[Any]:
+        """Endpoints the CRM itself calls (Salesforce's Outbound Messages), mounted under
+        ``/api/v1/integrations/<key>/`` (namespace ``<key>_api``): the ``api_urlpatterns`` of the
+        same ``urls`` module; none without one."""
+        package = type(self).__module__.rpartition(".")[0]
+        if not package or importlib.util.find_spec(f"{package}.urls") is None:
+            return []
+        return list(getattr(importlib.import_module(f"{package}.urls"), "api_urlpatterns", []))
 
     def connect_actions(self, environment: str) -> list[ProviderAction]:
         """Ways to connect besides OAuth, shown on the CRM selection screen (an API token form...)."""

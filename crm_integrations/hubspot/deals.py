@@ -6,10 +6,10 @@ batch read); its files two (notes on the deal, then the notes) plus one signed U
 
 from __future__ import annotations
 
-import mimetypes
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from crm_integrations.core.downloads import content_type
 from crm_integrations.core.errors import NotFound
 from crm_integrations.core.types import CrmContact, CrmDeal, CrmFile, CrmRecord, Expand
 
@@ -31,19 +31,6 @@ DEAL_READ_PROPERTIES = (
 DEAL_CONTACT_PROPERTIES = ("email", "firstname", "lastname", "jobtitle", "phone")
 #: A signed URL this close to its expiry is signed again before a download.
 URL_MARGIN = timedelta(seconds=60)
-#: File types from the extension, the same on every machine (the system's mime.types is not read).
-_TYPES = mimetypes.MimeTypes(filenames=())
-for _extension, _type in {
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ".odt": "application/vnd.oasis.opendocument.text",
-}.items():
-    _TYPES.add_type(_type, _extension)
-
-
-def content_type(name: str) -> str:
-    return _TYPES.guess_type(name, strict=False)[0] or "application/octet-stream"
 
 
 def _amount(value: object) -> Decimal | None:

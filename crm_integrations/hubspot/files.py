@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, unquote, urlsplit
 
-import requests
-
+from crm_integrations.core.downloads import read_limited
 from crm_integrations.core.environments import SANDBOX, environment_enabled
-from crm_integrations.core.errors import InvalidRequest, ProviderUnavailable
+from crm_integrations.core.errors import InvalidRequest
 from crm_integrations.core.http import ProviderHttpClient, build_session
 from crm_integrations.core.http.outbound_urls import check_redirects, check_url
 
@@ -27,7 +26,6 @@ from .errors import parse_hubspot_error
 from .objects import ObjectsApi
 
 SIGNED_URL = "/files/v3/files/{fileId}/signed-url"
-CHUNK_BYTES = 64 * 1024
 MAX_REDIRECTS = 5
 NOTE_PROPERTIES = ("hs_attachment_ids", "hs_timestamp")
 
@@ -126,7 +124,7 @@ class FilesApi:
         try:
             response = http.request("GET", endpoint, path_params=path_params, params=parts.query or None)
             try:
-                return _read_limited(response, max_bytes)
+                return read_limited(response, max_bytes)
             finally:
                 response.close()
         finally:
@@ -139,24 +137,3 @@ def file_hosts() -> tuple[list[str], list[str]]:
     loopback, which nothing else may be)."""
     trusted = [hubspot_settings(SANDBOX)["API_BASE_URL"]] if environment_enabled(SANDBOX) else []
     return allowed_file_hosts(), trusted
-
-
-def _too_large(max_bytes: int) -> InvalidRequest:
-    return InvalidRequest(f"The file is larger than the {max_bytes:,} bytes allowed.", code="file_too_large")
-
-
-def _read_limited(response: requests.Response, max_bytes: int) -> bytes:
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(max_bytes)  # before reading a single byte of the body
-    received = bytearray()
-    try:
-        for chunk in response.iter_content(CHUNK_BYTES):
-            received.extend(chunk)
-            if len(received) > max_bytes:
-                raise _too_large(max_bytes)
-    except requests.RequestException as exc:
-        raise ProviderUnavailable(
-            f"The file download broke off: {type(exc).__name__}", retry_after=5, code="connection_error"
-        ) from exc
-    return bytes(received)

@@ -46,6 +46,7 @@ class HubSpotProvider(CrmProvider):
     workflow_webhooks = True
     workflow_setup_template = "hubspot/workflow_setup.html"
     sandbox = "devtools.sandboxes.hubspot"
+    budget_label = "calls per 10-second window"
 
     def rate_limits(self) -> dict[str, list[list[int]]]:
         return config.rate_limits()

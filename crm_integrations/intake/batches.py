@@ -1,14 +1,16 @@
 """Webhook events taken in by batch: a burst's deliveries share large intake reads.
 
-``request`` is called by a delivery's task once its events are recorded. When no batch of the
-connection is under way, its pending events are taken in at once, in that task (a lone lead waits
-for nothing), round after round until none is left; otherwise they stay pending for that batch's
-next round and, at the latest, one trailing task ``WEBHOOK_INTAKE_WINDOW`` seconds later takes in
-everything that piled up, across deliveries, up to ``WEBHOOK_INTAKE_BATCH`` records per
-hand-over. The intake's reads then fill up — records 100 a call, associations 1,000 a call — where
-one hand-over per delivery (about 85 events in a HubSpot burst) paid five part-filled reads.
+``request`` is called by a delivery's task once its events are recorded. When no round of the
+connection is under way, a round takes its pending events in at once, in that task (a lone lead
+waits for nothing); otherwise they stay pending for the round under way, which looks again when it
+is done and queues the next round as a task (``crm_integrations/core/coalescing.py``'s
+``run_or_leave``: no timer, so a burst batches exactly what piled up meanwhile). A round hands over
+at most ``WEBHOOK_INTAKE_BATCH`` records, so no task takes a whole burst in: the next round waits
+its turn behind other accounts' tasks (config/task_routing.py). The intake's reads then fill up —
+records 100 a call, associations 1,000 a call — where one hand-over per delivery (about 85 events
+in a HubSpot burst) paid five part-filled reads.
 
-The window is ``crm_integrations/core/coalescing.py``'s. Events are claimed with a token
+Events are claimed with a token
 (``crm_integrations/core/claims.py``: a conditional UPDATE), so two workers never take the same one
 in; a claim older than ``CLAIM_TIMEOUT`` (its worker died) is free again, and a beat job takes in
 events left pending past it (a trailing task lost with its worker).
@@ -24,8 +26,10 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from crm_integrations.core import coalescing
+from crm_integrations.core import coalescing, tracing
 from crm_integrations.core.claims import TokenClaims
+from crm_integrations.core.errors import RetryLater
+from crm_integrations.core.row_updates import update_each
 from crm_integrations.intake.handover import hand_over
 from crm_integrations.models import (
     DeliveryStatus,
@@ -36,36 +40,67 @@ from crm_integrations.models import (
 )
 
 CLAIM_TIMEOUT = timedelta(minutes=2)
+#: The least wait before the next round after an exhausted budget (a limiter may say "0.01 s").
+BUDGET_WAIT_FLOOR = 0.5
 EVENT_CLAIMS = TokenClaims(unclaimed=Q(claim_token=""), claimed_at="claimed_at", timeout=CLAIM_TIMEOUT)
 NOBODY = "no app took this record in"
 
 
-def request(connection_id: object) -> None:
-    """Take in the connection's pending events now, unless a batch of its is under way here: then
-    they wait for that batch's next round or, at the latest, one trailing task at the window's end.
-    ``RetryLater`` propagates (the caller's task retries; the events stay pending)."""
+def request(connection_id: object) -> Counter[str]:
+    """Take in one round of the connection's pending events now, unless a round of its is under way
+    (``coalescing.run_or_leave``): that round looks again once it is done and queues the next round
+    as a task when events wait. A round hands over at most ``WEBHOOK_INTAKE_BATCH`` events, so one
+    task never holds a worker for a whole burst: the next round queues behind the other accounts'
+    tasks (config/task_routing.py). A round that meets an exhausted API budget (``RetryLater``)
+    leaves its events pending and asks for the next round after the wait, instead of sleeping or
+    raising. The outcomes of the round run here (none when it was left to the round under way)."""
     from .tasks import take_in_pending_events  # the task module imports this one
 
-    coalescing.run_or_trail(
+    counts: Counter[str] = Counter()
+
+    def one_round() -> float | None:
+        try:
+            counts.update(take_in_pending(connection_id, rounds=1))
+        except RetryLater as error:
+            return max(error.retry_after, BUDGET_WAIT_FLOOR)
+        return None
+
+    def follow_up(countdown: float) -> None:
+        take_in_pending_events.apply_async((str(connection_id),), countdown=countdown)
+
+    coalescing.run_or_leave(
         f"intake:running:{connection_id}",
-        lambda: take_in_pending(connection_id),
-        take_in_pending_events,
-        (str(connection_id),),
-        window=float(settings.WEBHOOK_INTAKE_WINDOW),
+        one_round,
+        pending=lambda: has_pending(connection_id),
+        follow_up=follow_up,
         until_done=CLAIM_TIMEOUT.total_seconds(),
     )
+    return counts
 
 
-def take_in_pending(connection_id: object, *, source: str = "webhook") -> Counter[str]:
-    """Hand the connection's pending events to the intake, a batch at a time, and settle the
-    deliveries they came in; the outcomes counted. Idempotent: only pending events are taken."""
+def has_pending(connection_id: object) -> bool:
+    """Unclaimed pending events of the connection (what a next round would take)."""
+    pending = WebhookEvent.objects.filter(connection_id=connection_id, outcome=EventOutcome.PENDING)
+    return pending.filter(EVENT_CLAIMS.free(timezone.now())).exists()
+
+
+def take_in_pending(
+    connection_id: object, *, source: str = "webhook", rounds: int | None = None
+) -> Counter[str]:
+    """Hand the connection's pending events to the intake, a batch at a time (at most ``rounds``
+    batches; None: until none is left), and settle the deliveries they came in; the outcomes
+    counted. Idempotent: only pending events are taken."""
     connection = OrganizationIntegration.objects.select_related("integration", "organization").get(
         pk=connection_id
     )
     counts: Counter[str] = Counter()
     deliveries: set[int] = set()
+    done = 0
     try:
-        while rows := claim(connection_id, int(settings.WEBHOOK_INTAKE_BATCH)):
+        while (rounds is None or done < rounds) and (
+            rows := claim(connection_id, int(settings.WEBHOOK_INTAKE_BATCH))
+        ):
+            done += 1
             deliveries |= {row.delivery_id for row in rows}
             try:
                 _hand_over(connection, rows, source)
@@ -100,18 +135,19 @@ def _hand_over(connection: OrganizationIntegration, rows: list[WebhookEvent], so
         changed: dict[str, set[str]] = defaultdict(set)
         for row in group:
             changed[row.object_id].update([row.property_name] if row.property_name else [])
-        outcomes = hand_over(
-            connection, object_type, [row.object_id for row in group], source, properties=changed
-        )
+        # The batch's span links to each event's webhook trace; the leads' routing continues those.
+        members = {row.object_id: row.trace_context for row in group}
+        with tracing.batch_span("intake.batch", members, tracing.batch_attributes(connection.pk, len(group))):
+            outcomes = hand_over(
+                connection, object_type, [row.object_id for row in group], source, properties=changed
+            )
         for row in group:
             result = outcomes.get(row.object_id)
             row.outcome = result.outcome if result else EventOutcome.IGNORED
             row.outcome_detail = result.detail if result else NOBODY
             row.result_ref = result.result_ref if result else ""
             row.claim_token, row.claimed_at = "", None
-        WebhookEvent.objects.bulk_update(
-            group, ["outcome", "outcome_detail", "result_ref", "claim_token", "claimed_at"]
-        )
+        update_each(group, ["outcome", "outcome_detail", "result_ref", "claim_token", "claimed_at"])
 
 
 def settle(delivery: WebhookDelivery) -> dict[str, int]:

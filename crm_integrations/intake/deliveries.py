@@ -105,11 +105,12 @@ def refuse(
     return WebhookAnswer(answer, message, delivery.pk, payload=payload)
 
 
-def accept(delivery: WebhookDelivery, detail: str) -> WebhookAnswer:
-    """Answer 200 and queue the delivery for processing (once the transaction commits)."""
+def accept(delivery: WebhookDelivery, detail: str, *, account: str = "") -> WebhookAnswer:
+    """Answer 200 and queue the delivery for processing (once the transaction commits); ``account``:
+    the CRM account its events name, whose queue it goes to (config/task_routing.py)."""
     delivery.status, delivery.status_detail, delivery.response_status = DeliveryStatus.QUEUED, detail, 200
     delivery.save(update_fields=VERDICT_FIELDS)
-    _enqueue(delivery.pk)
+    _enqueue(delivery.pk, f"{delivery.provider}:{account}" if account else "")
     return WebhookAnswer(200, "accepted", delivery.pk)
 
 
@@ -123,7 +124,16 @@ def reject(delivery: WebhookDelivery, status: int, message: str) -> WebhookAnswe
     return WebhookAnswer(status, message, delivery.pk)
 
 
-def _enqueue(delivery_id: int) -> None:
+#: A queued delivery's message header naming its account ("provider:account id"), for the task
+#: router (config/task_routing.py): an app webhook's account is in its events, not yet stored.
+ACCOUNT_HEADER = "crm_account"
+
+
+def _enqueue(delivery_id: int, account: str = "") -> None:
     from .tasks import process_webhook_delivery  # imported where it is queued (README, house rules)
 
-    transaction.on_commit(lambda: process_webhook_delivery.delay(delivery_id))
+    if account:
+        headers = {ACCOUNT_HEADER: account}
+        transaction.on_commit(lambda: process_webhook_delivery.apply_async((delivery_id,), headers=headers))
+    else:  # the router finds the account of a stored one (a workflow's is its signature's)
+        transaction.on_commit(lambda: process_webhook_delivery.delay(delivery_id))

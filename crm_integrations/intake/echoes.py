@@ -22,6 +22,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from crm_integrations.core.types import CrmRecord
 from crm_integrations.models import OwnWrite
 
 ECHO_WINDOW = timedelta(minutes=15)
@@ -77,6 +78,30 @@ def echoes(connection_id: object, changes: Iterable[Change]) -> set[Change]:
                 (change.object_type, change.object_id, change.property_name, change.value), ()
             )
         )
+    }
+
+
+def own_echoes(connection_id: object, records: Iterable[CrmRecord]) -> set[str]:
+    """Ids of polled records whose latest change is only our own write, in one query: the caller
+    passes only records the CRM says we changed last (``CrmClient.changed_by_us``), and each must
+    hold every value we wrote to it within the window, changed close to one of those writes. A
+    person's later edit makes someone else the last modifier, so that record is taken in."""
+    candidates = {record.id: record for record in records if record.id}
+    if not candidates:
+        return set()
+    written: dict[str, list[tuple[str, str, datetime]]] = defaultdict(list)
+    for object_type, object_id, name, value, at in OwnWrite.objects.filter(
+        connection_id=connection_id,
+        object_id__in=candidates,
+        written_at__gte=timezone.now() - ECHO_WINDOW,
+    ).values_list("object_type", "object_id", "property_name", "value", "written_at"):
+        if object_type == candidates[object_id].object_type:
+            written[object_id].append((name, value, at))
+    return {
+        object_id
+        for object_id, writes in written.items()
+        if all(str(candidates[object_id].properties.get(name) or "") == value for name, value, _ in writes)
+        and any(_close(candidates[object_id].updated_at, at) for _, _, at in writes)
     }
 
 

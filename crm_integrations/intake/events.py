@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from crm_integrations.core import tracing
 from crm_integrations.core.webhooks import InboundEvent
 from crm_integrations.models import EventOutcome, OrganizationIntegration, WebhookDelivery, WebhookEvent
 
@@ -72,6 +73,7 @@ def _event_fields(
         "occurred_at": event.occurred_at,
         "property_name": event.property_name,
         "property_value": event.property_value,
+        "trace_context": tracing.current_traceparent(),  # the webhook's trace, for the intake batch
     }
 
 

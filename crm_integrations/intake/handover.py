@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from django.dispatch import Signal
 from django.utils import timezone
 
 from crm_integrations.core.errors import RetryLater
+from crm_integrations.core.row_updates import update_each
+from crm_integrations.core.types import CrmRecord
 from crm_integrations.models import EventOutcome, OrganizationIntegration, WebhookEvent
 from crm_integrations.signals import Outcome, records_changed, workflow_record_requested
 
@@ -23,9 +25,12 @@ def hand_over(
     source: str,
     *,
     properties: Mapping[str, Collection[str]] | None = None,
+    records: Sequence[CrmRecord] | None = None,
 ) -> dict[str, Outcome]:
     """Ask the apps above to take these records in; one outcome per id (an error for all if one
     failed). ``properties`` names, per id, the properties a webhook said changed (None: unknown).
+    ``records``: the records themselves, when a change feed returned them whole (polling.py), so
+    the intake need not read them again.
 
     Several apps may answer for an id (the lead intake and contracts both hear of deals): an answer
     that took the record in wins over one that ignored it.
@@ -33,6 +38,7 @@ def hand_over(
     A ``RetryLater`` from the intake (rate limited, CRM unavailable) is raised again, so the calling
     task retries with backoff instead of marking the records failed."""
     ids = sorted(set(external_ids))
+    extra: dict[str, Any] = {} if records is None else {"records": list(records)}
     answers, failure = _ask(
         records_changed,
         connection=connection,
@@ -40,6 +46,7 @@ def hand_over(
         external_ids=ids,
         source=source,
         properties=properties,
+        **extra,
     )
     if failure:
         return {external_id: Outcome(EventOutcome.ERROR, failure) for external_id in ids}
@@ -72,7 +79,7 @@ def _settle_earlier_failures(
         row.outcome_detail = (
             f"taken in later by {source} at {moment}; this event had failed: {row.outcome_detail}"
         )
-    WebhookEvent.objects.bulk_update(failed, ["outcome", "outcome_detail", "result_ref"])
+    update_each(failed, ["outcome", "outcome_detail", "result_ref"])
 
 
 def hand_over_workflow(

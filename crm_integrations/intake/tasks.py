@@ -26,12 +26,10 @@ def process_webhook_delivery(self, delivery_id: int) -> dict[str, int]:  # noqa:
 
 @shared_task(bind=True, max_retries=5, acks_late=True, name="crm_integrations.tasks.take_in_pending_events")
 def take_in_pending_events(self, connection_id: str) -> dict[str, int]:  # noqa: ANN001
-    """The trailing intake batch of a window: every pending webhook event of the connection
-    (``batches``; idempotent: only pending events are taken)."""
-    try:
-        return dict(batches.take_in_pending(connection_id))
-    except RetryLater as error:
-        raise self.retry(countdown=max(error.retry_after, 2**self.request.retries)) from None
+    """The next intake round of the connection, queued by the round before it (``batches.request``:
+    one bounded round, then the next as a new task; an exhausted budget queues it with a countdown
+    instead of waiting in a worker). Idempotent: only pending events are taken."""
+    return dict(batches.request(connection_id))
 
 
 @shared_task(name="crm_integrations.tasks.take_in_stale_events")

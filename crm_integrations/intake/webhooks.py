@@ -42,7 +42,7 @@ def receive(request: InboundRequest) -> WebhookAnswer:
         events = source.parse_webhook_events(request.body, account_id=check.account_id)
     except MalformedWebhook as error:
         return reject(delivery, 400, f"Malformed body: {error}.")
-    return accept(delivery, f"{len(events)} event(s) queued.")
+    return accept(delivery, f"{len(events)} event(s) queued.", account=events[0].account_id if events else "")
 
 
 def process_events(delivery: WebhookDelivery, source: str) -> None:

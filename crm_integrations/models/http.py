@@ -44,6 +44,27 @@ class ProviderCircuitBreaker(models.Model):
         return f"{self.provider}:{self.account} {self.state}"
 
 
+class CircuitBreakerTransition(models.Model):
+    """One change of a circuit breaker's state, for the provider health page (health_data.py).
+
+    Written by ``ModelBreakerStorage`` (crm_integrations/core/http/breaker.py) when its conditional
+    UPDATE actually changed the state, so a change another process already made is not counted twice.
+    """
+
+    provider = models.SlugField(max_length=40)
+    account = models.CharField(max_length=100, blank=True)
+    from_state = models.CharField(max_length=10, choices=BreakerState.choices)
+    to_state = models.CharField(max_length=10, choices=BreakerState.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["provider", "account", "-at"], name="breaker_transition_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.account} {self.from_state} → {self.to_state}"
+
+
 class ProviderApiCall(models.Model):
     """One attempt of one provider API call, for the provider health view. Never holds a secret.
 
@@ -60,6 +81,10 @@ class ProviderApiCall(models.Model):
         max_length=40, blank=True, help_text="Empty on success; e.g. rate_limited, timeout, circuit_open"
     )
     latency_ms = models.PositiveIntegerField(default=0)
+    units = models.PositiveIntegerField(
+        default=0, help_text="What the attempt took from the rate budget (e.g. complexity points)"
+    )
+    queued_ms = models.PositiveIntegerField(default=0, help_text="Time queued on our rate limiter first")
     attempt = models.PositiveSmallIntegerField(default=1)
     breaker_state = models.CharField(max_length=10, choices=BreakerState.choices, default=BreakerState.CLOSED)
     correlation_id = models.CharField(max_length=100, blank=True)

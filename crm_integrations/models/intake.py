@@ -110,6 +110,9 @@ class WebhookEvent(models.Model):
     outcome = models.CharField(max_length=20, choices=EventOutcome.choices, default=EventOutcome.PENDING)
     outcome_detail = models.TextField(blank=True)
     result_ref = models.CharField(max_length=100, blank=True, help_text="What it became, e.g. lead:42")
+    #: The W3C traceparent of the webhook's trace, so the intake batch that takes the event in links
+    #: to it and the lead's routing continues it (crm_integrations/core/tracing/).
+    trace_context = models.CharField(max_length=55, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     #: Set while one intake batch takes the event in (``crm_integrations.intake.batches``).
     claim_token = models.CharField(max_length=32, blank=True, editable=False)

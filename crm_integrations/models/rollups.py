@@ -15,7 +15,8 @@ class StatusClass(models.TextChoices):
 
     SUCCESS = "2xx", "Success (2xx)"
     REDIRECT = "3xx", "Redirect (3xx)"
-    CLIENT_ERROR = "4xx", "Client error (4xx)"
+    CLIENT_ERROR = "4xx", "Invalid request (4xx)"
+    AUTH = "auth", "Authentication refused (401/403)"
     RATE_LIMITED = "429", "Rate limited by the provider (429)"
     SERVER_ERROR = "5xx", "Server error (5xx)"
     TIMEOUT = "timeout", "Timed out"
@@ -51,6 +52,9 @@ class ApiCallRollup(models.Model):
     latency_p50_ms = models.PositiveIntegerField(default=0)
     latency_p95_ms = models.PositiveIntegerField(default=0)
     latency_max_ms = models.PositiveIntegerField(default=0)
+    units = models.BigIntegerField(default=0, help_text="Rate-budget units taken (e.g. complexity points)")
+    queued = models.PositiveIntegerField(default=0, help_text="Attempts that waited on our rate limiter")
+    queued_ms_sum = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -82,9 +86,40 @@ class ApiCallRollup(models.Model):
 
 class ApiCallRollupCursor(models.Model):
     """One row: every whole hour of call records before ``rolled_up_until`` is rolled up (in
-    minutes and in hours); pruning the call records never passes it."""
+    minutes and in hours); pruning the call records never passes it. Minutes before
+    ``minutes_rolled_up_until`` are rolled up too (the beat's recent pass, every minute)."""
 
     rolled_up_until = models.DateTimeField()
+    minutes_rolled_up_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"rolled up until {self.rolled_up_until:%Y-%m-%d %H:%M}"
+
+
+class WebhookRollup(models.Model):
+    """Webhook deliveries of one connection in one minute or hour (crm_integrations/webhook_rollups.py):
+    how many came, how many were refused, duplicate events, and the intake lag (the event's time
+    in the CRM → taken in), recomputed from the raw rows like ``ApiCallRollup``."""
+
+    connection = models.ForeignKey(OrganizationIntegration, on_delete=models.CASCADE, related_name="+")
+    bucket_size = models.CharField(max_length=10, choices=BucketSize.choices)
+    bucket_start = models.DateTimeField()
+    deliveries = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0, help_text="Deliveries rejected (signature, format)")
+    events = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    lag_count = models.PositiveIntegerField(default=0, help_text="Events with a time from the CRM")
+    lag_p50_ms = models.BigIntegerField(default=0)
+    lag_p95_ms = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "bucket_size", "bucket_start"], name="one_webhook_rollup_per_bucket"
+            ),
+        ]
+        indexes = [models.Index(fields=["bucket_size", "-bucket_start"], name="webhook_rollup_recent")]
+
+    def __str__(self) -> str:
+        start = f"{self.bucket_start:%Y-%m-%d %H:%M}"
+        return f"{self.connection_id} {self.bucket_size} {start}: {self.deliveries}"

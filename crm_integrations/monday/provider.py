@@ -48,6 +48,7 @@ class MondayProvider(CrmProvider):
     lead_object_types = ("items",)
     default_mappings = (ITEMS_DEFAULT,)
     sandbox = "devtools.sandboxes.monday"
+    budget_label = "complexity points per minute"
 
     def rate_limits(self) -> dict[str, list[list[int]]]:
         return config.rate_limits()

@@ -1,2 +1,3 @@
-"""Salesforce: a later provider. Listed in the catalogue but not available yet (no client, no OAuth
-app): the selection screen shows it as "not yet available" (crm_integrations/salesforce/provider.py)."""
+"""Salesforce, the third CRM: OAuth (web server flow with PKCE), the client over the REST API (SOQL,
+sObject Collections), polling on ``SystemModstamp`` and Outbound Messages as a nudge. The provider
+class (crm_integrations/salesforce/provider.py) describes it; setup: crm_integrations/salesforce/SETUP.md."""

@@ -107,6 +107,7 @@ def _keep_or_revoke(
             tokens=tokens,
             account_id=account.account_id,
             scopes=account.scopes,
+            settings=account.settings,
         )
     except Exception:
         oauth.revoke_best_effort(app, refresh_token=tokens.refresh_token)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from crm_integrations.admin_scoping import OrganizationScopedAdmin
+from crm_integrations.core.tracing.waterfall import lead_waterfall
 from field_mapping.models import Lead
 
 from ..models import Decision, DecisionOutcome, LeadJourney, OwnerWrite, WriteStatus
@@ -174,6 +175,7 @@ class LeadJourneyAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
         lead = self.get_object(request, object_id)
         extra = {
             "timeline": timeline(lead) if lead is not None else None,
+            "waterfall": lead_waterfall(lead.pk) if lead is not None else None,
             "can_reprocess": lead is not None and self.has_reprocess_permission(request, lead),
             **(extra_context or {}),
         }

@@ -8,6 +8,7 @@ from .journey_proxy import LeadJourney
 from .policy import RoutingPolicy, RoutingState
 from .reps import OutOfOffice, Rep, RepIdentity, Team
 from .rules import Condition, Rule, RuleSet, RuleSetVersion
+from .timings import LeadTimingRollup
 
 __all__ = [
     "Condition",
@@ -18,6 +19,7 @@ __all__ = [
     "JourneyEvent",
     "JourneyKind",
     "LeadJourney",
+    "LeadTimingRollup",
     "OutOfOffice",
     "OwnerWrite",
     "Rep",

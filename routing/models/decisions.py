@@ -108,6 +108,9 @@ class OwnerWrite(models.Model):
     )
     task_id = models.CharField(max_length=100, blank=True)
     task_error = models.TextField(blank=True)
+    #: The W3C traceparent of the lead's trace, so the write-back batch links to it and marks the
+    #: owner written there (crm_integrations/core/tracing/).
+    trace_context = models.CharField(max_length=55, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

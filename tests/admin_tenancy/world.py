@@ -1,7 +1,7 @@
 """One organization's rows in every organization-scoped admin, built without a CRM: a connection
 with its default mapping and polling cursor, a rep in a team, a published rule, a routed lead (its
 decision and queued owner write-back), a routing policy, a webhook delivery carrying a lead's
-personal data, a contract with a stored file and a deal-stage status."""
+personal data, a contract with a stored file and a deal-stage status, an incident and alert settings."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from django.core.files.base import ContentFile
 
 from contracts.models import Contract, ContractFile, FileState, StageStatus
 from crm_integrations.models import (
+    AlertSettings,
+    Incident,
     Organization,
     OrganizationIntegration,
     SignatureVerdict,
@@ -79,5 +81,9 @@ def build_world(name: str, account: str) -> World:
     )
     stored_file.file.save(f"{name}.pdf", ContentFile(b"%PDF-1.4 " + name.encode()))
     StageStatus.objects.create(connection=connection, stage="closedwon", status="signed")
+    Incident.objects.create(organization=organization, connection=connection, kind="needs_reconnection")
+    AlertSettings.objects.create(
+        organization=organization, slack_webhook_url=f"https://hooks.slack.com/services/T/B/{name}"
+    )
     ruleset = RuleSet.objects.get(organization=organization)
     return World(organization, connection, rep, ruleset, lead, delivery, contract, stored_file)

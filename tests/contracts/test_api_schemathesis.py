@@ -121,4 +121,4 @@ def test_the_schema_served_to_a_staff_token_is_the_one_fuzzed(client, staff_toke
     response = client.get("/api/v1/schema/?format=json", HTTP_AUTHORIZATION=f"Token {staff_token}")
     assert response.status_code == 200
     assert json.loads(response.content) == served_schema()
-    assert len(list(schema.get_all_operations())) == 3  # list, retrieve, PATCH
+    assert len(list(schema.get_all_operations())) == 4  # list, retrieve, PATCH; provider health

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from crm_integrations.core.client import CrmClient
-from crm_integrations.core.errors import NotFound, Unsupported
+from crm_integrations.core.errors import InvalidRequest, NotFound, Unsupported
 from crm_integrations.core.types import (
     ChangedRecords,
     CrmFile,
@@ -197,6 +197,12 @@ class ProviderContract:
         if not contract_client.supports_deals:
             with pytest.raises(Unsupported):
                 ensure()
+            return
+        if not contract_client.creates_status_property:
+            with pytest.raises(InvalidRequest) as missing:
+                ensure()
+            assert missing.value.code == "status_property_missing"
+            assert "contract_test_status" in missing.value.message
             return
         first, again = ensure(), ensure()
         assert first.type == again.type == FieldType.ENUMERATION

@@ -17,9 +17,10 @@ Mix ``ProviderSetupContract`` into a test class in the provider's test folder an
 * the fixture ``webhook_secret``: the "sandbox" app's webhook secret, configured in settings.
 
 A fixture file is ``{"description": ..., "account_id": ..., "payload": ..., "expected": [...]}``:
-``payload`` is the body as the CRM sends it, ``account_id`` (optional) what the signature vouched
-for (crm_integrations/core/provider.py ``parse_webhook_events``), ``expected`` the events as
-``event_view`` shows them. Every test reaches the provider through the registry only.
+``payload`` is the body as the CRM sends it (JSON, or a string taken as it is: XML), ``account_id``
+(optional) what the signature vouched for (crm_integrations/core/provider.py ``parse_webhook_events``),
+``expected`` the events as ``event_view`` shows them. Every test reaches the provider through the
+registry only.
 """
 
 from __future__ import annotations
@@ -76,7 +77,12 @@ class WebhookFixture:
         return cls(
             name=path.stem,
             description=data["description"],
-            body=json.dumps(data["payload"]).encode(),
+            # A string payload is the body as it is (Salesforce's Outbound Messages are SOAP/XML).
+            body=(
+                data["payload"].encode()
+                if isinstance(data["payload"], str)
+                else json.dumps(data["payload"]).encode()
+            ),
             account_id=data.get("account_id", ""),
             expected=data["expected"],
         )

@@ -41,7 +41,7 @@ def test_every_registered_provider_has_a_row_named_and_switched_as_it_describes_
     assert described[:3] == [
         ("hubspot", "HubSpot", True),
         ("monday", "Monday.com", True),
-        ("salesforce", "Salesforce", False),
+        ("salesforce", "Salesforce", True),
     ]
 
 
@@ -63,7 +63,7 @@ def test_an_unavailable_provider_is_listed_but_cannot_be_chosen(organization, wi
     Integration.objects.filter(provider="later").update(enabled=True)  # a superuser's switch
     available = {choice.provider: choice.available for choice in crm_choices(organization)}
     assert available == {provider.key: provider.available for provider in registry.providers()}
-    assert (available["hubspot"], available["salesforce"], available["later"]) == (True, False, False)
+    assert (available["hubspot"], available["salesforce"], available["later"]) == (True, True, False)
 
 
 def test_the_admin_index_names_the_catalogues_crms(admin_client):

@@ -1,4 +1,6 @@
 """``run_or_trail``: the first request runs at once; the others of a window get one trailing task.
+``run_or_leave``: the first request runs at once; the others are left to it, and it queues a
+follow-up when it is done and something waits (at once, or after a budget's wait, once per wait).
 
 The cache is a local-memory one on a clock the test moves (``Clock``), so a window passes without
 waiting for it.
@@ -12,7 +14,7 @@ import pytest
 from django.core.cache import cache
 from django.core.cache.backends import base, locmem
 
-from crm_integrations.core.coalescing import run_or_trail
+from crm_integrations.core.coalescing import run_or_leave, run_or_trail
 
 WINDOW = 30.0
 
@@ -122,3 +124,48 @@ def test_no_window_runs_every_request_at_once(clock, task):
     for n in range(3):
         assert run_or_trail("work:1", lambda n=n: runs.append(n), task, ("1",), window=0)
     assert (runs, task.queued) == ([0, 1, 2], [])
+
+
+def leave(run, waiting: list[bool], follow_ups: list[float]) -> bool:
+    return run_or_leave(
+        "work:1", run, pending=lambda: bool(waiting), follow_up=follow_ups.append, until_done=120
+    )
+
+
+def test_run_or_leave_runs_a_lone_request_at_once_with_no_follow_up(clock):
+    follow_ups: list[float] = []
+    assert leave(lambda: None, [], follow_ups)
+    assert follow_ups == []
+
+
+def test_a_request_during_a_run_is_left_to_it_and_the_run_follows_up_at_once(clock):
+    follow_ups: list[float] = []
+    waiting: list[bool] = []
+    nested: list[bool] = []
+
+    def run() -> None:  # a second request arrives while this run is under way
+        waiting.append(True)
+        nested.append(leave(lambda: pytest.fail("ran twice at once"), waiting, follow_ups))
+
+    assert leave(run, waiting, follow_ups)
+    assert nested == [False] and follow_ups == [0.0]  # looked again after the run: one task, no timer
+
+
+def test_a_run_that_meets_an_exhausted_budget_asks_for_one_follow_up_per_wait(clock):
+    follow_ups: list[float] = []
+    assert leave(lambda: 7.0, [True], follow_ups)
+    assert leave(lambda: 7.0, [True], follow_ups)  # within the wait: no second delayed task
+    clock.now += 7.5
+    assert leave(lambda: 7.0, [True], follow_ups)
+    assert follow_ups == [7.0, 7.0]
+
+
+def test_a_failing_run_gives_up_the_key_and_queues_nothing(clock):
+    follow_ups: list[float] = []
+
+    def fail() -> None:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        leave(fail, [True], follow_ups)
+    assert follow_ups == [] and leave(lambda: None, [], follow_ups)

@@ -21,7 +21,7 @@ from crm_integrations.services import (
 def test_the_catalogue_is_seeded_by_migration(db):
     seeded = dict(Integration.objects.values_list("provider", "enabled"))
     assert seeded == {provider.key: provider.available for provider in registry.providers()}
-    assert (seeded["hubspot"], seeded["monday"], seeded["salesforce"]) == (True, True, False)
+    assert (seeded["hubspot"], seeded["monday"], seeded["salesforce"]) == (True, True, True)
 
 
 def test_upsert_creates_then_updates_the_same_row(organization):
@@ -56,8 +56,9 @@ def test_environments_are_separate_connections(organization):
 def test_upsert_rejects_unknown_fields_and_disabled_providers(organization):
     with pytest.raises(TypeError, match="password"):
         upsert_organization_integration(organization, "hubspot", "production", password="x")
+    Integration.objects.filter(provider="monday").update(enabled=False)  # a superuser's switch
     with pytest.raises(IntegrationUnavailable):
-        upsert_organization_integration(organization, "salesforce", "production")
+        upsert_organization_integration(organization, "monday", "production")
     with pytest.raises(IntegrationUnavailable):
         upsert_organization_integration(organization, "pipedrive", "production")
     assert not OrganizationIntegration.objects.exists()

@@ -85,8 +85,20 @@ class ModelBreakerStorage(pybreaker.CircuitBreakerStorage):
         values: dict[str, Any] = {"state": state}
         if state != HALF_OPEN:
             values["probe_claimed_at"] = None
-        self._update(**values)
+        previous = self._row.state
+        if self._update(self._rows().exclude(state=state), **values):
+            self._record_transition(previous, state)
+        else:
+            self._update(**values)  # already in that state: clear the probe lease all the same
         self._row.state = state
+
+    def _record_transition(self, previous: str, state: str) -> None:
+        """One ``CircuitBreakerTransition`` per change actually made here (the health page lists them)."""
+        from crm_integrations.models import CircuitBreakerTransition
+
+        CircuitBreakerTransition.objects.create(
+            **self._lookup, from_state=previous if previous != state else CLOSED, to_state=state
+        )
 
     def increment_counter(self) -> None:
         self._update(fail_counter=F("fail_counter") + 1)
@@ -134,6 +146,7 @@ class ModelBreakerStorage(pybreaker.CircuitBreakerStorage):
         cooled_down = Q(state=OPEN) & (
             Q(opened_at__lte=now - timedelta(seconds=reset_timeout)) | Q(opened_at__isnull=True)
         )
+        was_open = self._rows().filter(state=OPEN).exists()
         claimed = PROBE_LEASE.take(
             self._rows().filter(cooled_down | Q(state=HALF_OPEN)),
             timedelta(seconds=lease),
@@ -142,6 +155,8 @@ class ModelBreakerStorage(pybreaker.CircuitBreakerStorage):
             updated_at=now,
         )
         self.refresh()
+        if claimed is not None and was_open:
+            self._record_transition(OPEN, HALF_OPEN)
         return claimed is not None
 
 

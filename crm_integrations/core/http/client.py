@@ -25,7 +25,9 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from opentelemetry.instrumentation.utils import suppress_http_instrumentation
 
+from crm_integrations.core import tracing
 from crm_integrations.core.errors import (
     CrmError,
     OutcomeUnknown,
@@ -36,12 +38,13 @@ from crm_integrations.core.errors import (
 
 from . import limiter_health
 from .breaker import AccountBreaker, ProviderFailure
-from .limiter import SharedRateLimiter
+from .limiter import Admission, SharedRateLimiter
 from .mapping import ErrorDetails, ErrorParser, ResponseHook, error_for_response, parse_error_body, wait_hint
 from .policy import HttpPolicy
 from .recording import CallRecord, error_kind, record_call
 from .retry import RetryableFailure, Sleep, build_retrying
 from .session import TRANSIENT_TRANSPORT_ERRORS, build_session, may_have_been_sent
+from .tracing import call_attributes, end_call_span, traced_wait
 
 logger = logging.getLogger("crm_integrations.http")
 
@@ -196,6 +199,13 @@ class ProviderHttpClient:
 
     def _attempt(self, call: _Call, attempt: int) -> requests.Response:
         record = CallRecord(self.provider, self.account, call.method, call.endpoint, attempt)
+        with tracing.span("crm.call", call_attributes(record)) as span:
+            try:
+                return self._recorded(call, record)
+            finally:
+                end_call_span(span, record)
+
+    def _recorded(self, call: _Call, record: CallRecord) -> requests.Response:
         try:
             return self._run(call, record)
         except RetryableFailure as failure:
@@ -217,7 +227,8 @@ class ProviderHttpClient:
     def _run(self, call: _Call, record: CallRecord) -> requests.Response:
         record.breaker_state = self.breaker.check()
         if call.budget and call.weight:
-            self._take_budget(call)
+            admission = self._take_budget(call)
+            record.units, record.queued_ms = call.weight, int(admission.waited * 1000)
         prepared = self._prepare(call)
         started = time.monotonic()
         try:
@@ -233,15 +244,19 @@ class ProviderHttpClient:
         record.status_code = response.status_code
         return self._check(response, call)
 
-    def _take_budget(self, call: _Call) -> None:
-        """Queue on the shared limiter; a limiter that cannot be reached is reported, not just retried."""
+    @traced_wait
+    def _take_budget(self, call: _Call) -> Admission:
+        """Queue on the shared limiter; a limiter that cannot be reached is reported, not just retried.
+
+        The admission's units and wait go on the call record, for the health page's budget share."""
         try:
-            self.limiter.acquire(call.budget or "", self.account, call.weight)
+            admission = self.limiter.acquire(call.budget or "", self.account, call.weight)
         except RateLimited as error:
             if error.code == "rate_limiter_unavailable":
                 limiter_health.health.failed(self.provider, self.account, error)
             raise
         limiter_health.health.worked(self.provider, self.account)
+        return admission
 
     def _prepare(self, call: _Call) -> requests.PreparedRequest:
         request = requests.Request(
@@ -256,7 +271,8 @@ class ProviderHttpClient:
         """Inside the breaker: only what counts against the provider raises ProviderFailure."""
         environment = self.session.merge_environment_settings(prepared.url, {}, None, None, None)
         try:
-            response = self.session.send(prepared, timeout=timeout, allow_redirects=True, **environment)
+            with suppress_http_instrumentation():  # our span has the call, without its URL or headers
+                response = self.session.send(prepared, timeout=timeout, allow_redirects=True, **environment)
         except TRANSIENT_TRANSPORT_ERRORS as exc:
             raise ProviderFailure(type(exc).__name__) from exc
         if response.status_code >= 500:

@@ -47,6 +47,8 @@ class CallRecord:
     status_code: int | None = None
     error_kind: str = ""
     latency_ms: int = 0
+    units: int = 0
+    queued_ms: int = 0
     breaker_state: str = "closed"
     correlation_id: str = ""
 
@@ -84,6 +86,8 @@ def record_call(record: CallRecord) -> None:
                 status_code=record.status_code,
                 error_kind=record.error_kind,
                 latency_ms=record.latency_ms,
+                units=record.units,
+                queued_ms=record.queued_ms,
                 attempt=record.attempt,
                 breaker_state=record.breaker_state,
                 correlation_id=record.correlation_id,

@@ -76,6 +76,9 @@ class StackCommand(BenchmarkCommand):
     gives, and ``run`` does the work with the dataclass.
     """
 
+    #: ``check`` is the options' check here, not Django's system checks (``BaseCommand.check``),
+    #: which ``execute`` would call with other arguments: a benchmark needs none of them.
+    requires_system_checks: ClassVar[list[str]] = []  # type: ignore[misc]
     options_class: ClassVar[type]
     at_least_one: ClassVar[tuple[str, ...]]
     not_negative: ClassVar[tuple[str, ...]] = ()

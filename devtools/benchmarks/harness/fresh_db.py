@@ -30,3 +30,15 @@ def fresh_sqlite_database(folder: Path) -> Iterator[Path]:
     finally:
         db.close()
         db.settings_dict["NAME"] = previous
+
+
+@contextmanager
+def benchmark_database(folder: Path, *, fresh: bool, keep: bool) -> Iterator[str]:
+    """A fresh SQLite file in ``folder`` (``fresh``) or the configured database, for one benchmark
+    run (the routing latency benchmarks, devtools/benchmarks/routing/); yields what it is, for the
+    report."""
+    if not fresh:
+        yield f"configured database {connections[DEFAULT_DB_ALIAS].settings_dict['NAME']}"
+        return
+    with fresh_sqlite_database(folder) as path:
+        yield f"fresh SQLite file {path}" + (" (kept)" if keep else "")

@@ -43,14 +43,15 @@ def sandbox_app() -> dict[str, str]:
     return conf
 
 
-def start_portal_sandbox(portal_id: int, **config: object) -> RunningSandbox:
-    """A HubSpot sandbox on a free port for ``portal_id``, no leads seeded, whose OAuth app is the
-    app's "sandbox" environment (its client secret: the webhooks it signs verify); ``config``:
-    more ``SandboxConfig`` fields."""
+def start_portal_sandbox(portal_id: int, *more_portals: int, **config: object) -> RunningSandbox:
+    """A HubSpot sandbox on a free port for ``portal_id`` (and ``more_portals``: the fairness
+    benchmark's second organization), no leads seeded, whose OAuth app is the app's "sandbox"
+    environment (its client secret: the webhooks it signs verify); ``config``: more
+    ``SandboxConfig`` fields."""
     app = sandbox_app()
     return start_sandbox(
         port=0,
-        portal_id=portal_id,
+        portal_ids=(portal_id, *more_portals),
         client_id=app["CLIENT_ID"],
         client_secret=app["CLIENT_SECRET"],
         **{"seed_leads": 0, **config},

@@ -18,6 +18,9 @@ from .web_server import child_env, stop_process
 
 #: Gossip, mingle and heartbeats only make the start slower; a lone worker needs none of them.
 QUIET = ("--without-gossip", "--without-mingle", "--without-heartbeat")
+#: As the Procfile's worker: an exhausted API budget is waited for inline at most 1 s, else the task
+#: is queued again with a countdown (it holds no process meanwhile).
+WORKER_ENV = {"CRM_HTTP_MAX_INLINE_WAIT": "1"}
 
 
 @contextmanager
@@ -35,7 +38,7 @@ def run_worker(
         process = subprocess.Popen(  # noqa: S603 (a fixed command: this interpreter's celery)
             command,
             cwd=settings.BASE_DIR,
-            env=child_env(var_dir, **(extra_env or {})),
+            env=child_env(var_dir, **{**WORKER_ENV, **(extra_env or {})}),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

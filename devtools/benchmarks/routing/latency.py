@@ -19,21 +19,19 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import connection as db
 from django.urls import reverse
 from django.utils import timezone
-from tqdm import tqdm
 
 from crm_integrations.models import DeliveryStatus, OrganizationIntegration, WebhookDelivery
-from devtools.benchmarks.harness.fresh_db import fresh_sqlite_database
+from devtools.benchmarks.harness.fresh_db import benchmark_database
 from devtools.benchmarks.harness.load import Batch, send_all
 from devtools.benchmarks.harness.portal import (
     benchmark_connection,
@@ -42,6 +40,7 @@ from devtools.benchmarks.harness.portal import (
     sandbox_app,
     start_portal_sandbox,
 )
+from devtools.benchmarks.harness.waiting import settle, wait_for_count
 from devtools.benchmarks.harness.web_server import serve_app
 from devtools.benchmarks.harness.worker import broker_name, broker_notes, run_worker
 from devtools.demo.rules import starter_rules
@@ -87,18 +86,37 @@ class LatencyOptions:
     stall_seconds: float = 90.0  # ... gives up sooner when no owner was written for this long
     settle_seconds: float = 180.0
     progress: bool = True
+    #: Leads a second, created steadily for ``duration`` seconds instead of ``leads`` at once (0: a burst).
+    rate: float = 0.0
+    duration: float = 15.0
+
+    @property
+    def total_leads(self) -> int:
+        return round(self.rate * self.duration) if self.rate > 0 else self.leads
 
 
-def run_benchmark(options: LatencyOptions) -> LatencyReport:
+class BurstHooks(Protocol):
+    """What another benchmark adds to a run (the worker-scaling one, devtools/benchmarks/routing/
+    scaling.py): ``prepared`` before the app starts, ``drained`` after the figures were read back,
+    while the sandbox and the database still hold the burst."""
+
+    def prepared(self, connection: OrganizationIntegration) -> None: ...
+
+    def drained(
+        self, sandbox: RunningSandbox, connection: OrganizationIntegration, ids: Sequence[str]
+    ) -> None: ...
+
+
+def run_benchmark(options: LatencyOptions, hooks: BurstHooks | None = None) -> LatencyReport:
     folder = Path(tempfile.mkdtemp(prefix="routing-latency-"))
     notes: list[str] = []
     try:
-        with _database(options, folder) as database:
+        with benchmark_database(folder, fresh=options.fresh_db, keep=options.keep) as database:
             sandbox = start_portal_sandbox(
                 PORTAL, webhook_max_concurrent=options.senders, rate_limit_max=options.api_limit
             )
             try:
-                report = _run(sandbox, options, folder, database, notes)
+                report = _run(sandbox, options, folder, database, notes, hooks)
             finally:
                 sandbox.stop()
                 if not options.fresh_db and not options.keep:
@@ -107,16 +125,6 @@ def run_benchmark(options: LatencyOptions) -> LatencyReport:
         if not options.keep:
             shutil.rmtree(folder, ignore_errors=True)
     return report
-
-
-@contextmanager
-def _database(options: LatencyOptions, folder: Path) -> Iterator[str]:
-    """Yields what the run uses, for the report."""
-    if not options.fresh_db:
-        yield f"configured database {db.settings_dict['NAME']}"
-        return
-    with fresh_sqlite_database(folder) as path:
-        yield f"fresh SQLite file {path}" + (" (kept)" if options.keep else "")
 
 
 def own_limit(options: LatencyOptions) -> int:
@@ -148,9 +156,16 @@ def routing_connection(
 
 
 def _run(
-    sandbox: RunningSandbox, options: LatencyOptions, folder: Path, database: str, notes: list[str]
+    sandbox: RunningSandbox,
+    options: LatencyOptions,
+    folder: Path,
+    database: str,
+    notes: list[str],
+    hooks: BurstHooks | None = None,
 ) -> LatencyReport:
     connection = routing_connection(sandbox)
+    if hooks:
+        hooks.prepared(connection)
     notes.append(f"{os.cpu_count()} CPUs shared by the sandbox (in this process), gunicorn and Celery")
     notes.append(
         f"HubSpot API budget {options.api_limit:,} calls / 10 s (the app keeps to {own_limit(options):,}): "
@@ -178,7 +193,9 @@ def _run(
         finally:
             sandbox.control.configure_webhooks(targetUrl=None)
     setup = Setup(
-        leads=options.leads,
+        leads=options.total_leads,
+        rate=options.rate,
+        own_limit=own_limit(options),
         web_workers=options.web_workers,
         workers=options.workers,
         senders=options.senders,
@@ -187,7 +204,10 @@ def _run(
         broker=broker_name(options.broker_url),
         database=database,
     )
-    return collect(sandbox, connection, ids, setup, window, notes)
+    report = collect(sandbox, connection, ids, setup, window, notes)
+    if hooks:
+        hooks.drained(sandbox, connection, ids)
+    return report
 
 
 def warm_up(url: str) -> None:
@@ -208,51 +228,59 @@ def _burst(
 ) -> tuple[list[str], Window]:
     since, since_seq = timezone.now(), sandbox.state.requests.last_seq
     started = time.monotonic()
-    seeded = sandbox.control.seed_leads(options.leads, portal_id=PORTAL, fresh=True, unowned=True)
+    ids = _steadily(sandbox, options) if options.rate > 0 else _create(sandbox, options.leads)
     create_seconds = time.monotonic() - started
-    ids = [str(number) for number in range(int(seeded["firstId"]), int(seeded["lastId"]) + 1)]
-    if len(ids) != seeded["created"]:
-        raise CommandError("The sandbox did not hand out consecutive lead ids.")
     notes.extend(_wait_for_owners(sandbox, connection, ids, options))
     settled = _settle(sandbox, connection, since, options.settle_seconds)
     return ids, Window(since, since_seq, create_seconds, time.monotonic() - started, settled)
 
 
+def _create(sandbox: RunningSandbox, count: int) -> list[str]:
+    """``count`` new unowned leads at once (their creation webhooks follow); their ids."""
+    seeded = sandbox.control.seed_leads(count, portal_id=PORTAL, fresh=True, unowned=True)
+    ids = [str(number) for number in range(int(seeded["firstId"]), int(seeded["lastId"]) + 1)]
+    if len(ids) != seeded["created"]:
+        raise CommandError("The sandbox did not hand out consecutive lead ids.")
+    return ids
+
+
+def _steadily(sandbox: RunningSandbox, options: LatencyOptions) -> list[str]:
+    """``options.rate`` leads a second for ``options.duration`` seconds, on schedule (a late tick
+    catches up); their ids."""
+    ids: list[str] = []
+    started = time.monotonic()
+    while len(ids) < options.total_leads:
+        due = min(options.total_leads, int(options.rate * (time.monotonic() - started)) + 1)
+        if due > len(ids):
+            ids += _create(sandbox, due - len(ids))
+        time.sleep(max(0.01, started + len(ids) / options.rate - time.monotonic()))
+    return ids
+
+
 def _wait_for_owners(
     sandbox: RunningSandbox, connection: OrganizationIntegration, ids: Sequence[str], options: LatencyOptions
 ) -> list[str]:
-    """Until every lead has an owner at the CRM or was decided without a rep; a note when it gave
-    up (the timeout, or no progress for ``stall_seconds``)."""
-    started = last_change = time.monotonic()
-    with tqdm(total=len(ids), desc="owners written", unit="lead", disable=not options.progress) as bar:
-        while (done := owned_count(sandbox, PORTAL, ids) + unroutable_count(connection)) < len(ids):
-            now = time.monotonic()
-            if done > bar.n:
-                bar.update(done - bar.n)
-                last_change = now
-            if now - last_change > options.stall_seconds or now - started > options.timeout:
-                waited = now - (last_change if now - last_change > options.stall_seconds else started)
-                return [f"gave up waiting after {waited:.0f} s: {len(ids) - done:,} leads without an owner"]
-            time.sleep(0.25)
-        bar.update(done - bar.n)
-    return []
+    """Until every lead has an owner at the CRM or was decided without a rep (harness/waiting.py)."""
+    return wait_for_count(
+        lambda: owned_count(sandbox, PORTAL, ids) + unroutable_count(connection),
+        len(ids),
+        timeout=options.timeout,
+        stall_seconds=options.stall_seconds,
+        progress=options.progress,
+    )
 
 
 def _settle(
     sandbox: RunningSandbox, connection: OrganizationIntegration, since: datetime, seconds: float
 ) -> bool:
     """Until the sandbox has nothing to send, and every delivery and owner write is done (twice in
-    a row): our owner writes come back as webhooks, and their intake costs calls too."""
-    deadline = time.monotonic() + seconds
-    quiet = 0
-    while (left := deadline - time.monotonic()) > 0:
-        idle = sandbox.control.wait_for_deliveries(timeout=min(5.0, left))
-        busy = (
-            WebhookDelivery.objects.filter(received_at__gte=since, status__in=BUSY_DELIVERIES).exists()
-            or OwnerWrite.objects.filter(connection=connection, status__in=BUSY_WRITES).exists()
-        )
-        quiet = quiet + 1 if idle and not busy else 0
-        if quiet >= 2:
-            return True
-        time.sleep(0.25)
-    return False
+    a row, harness/waiting.py)."""
+    return settle(sandbox.control.wait_for_deliveries, lambda: app_busy(connection, since), seconds)
+
+
+def app_busy(connection: OrganizationIntegration, since: datetime) -> bool:
+    """A webhook delivery since ``since`` or an owner write of ``connection`` still to be done."""
+    return (
+        WebhookDelivery.objects.filter(received_at__gte=since, status__in=BUSY_DELIVERIES).exists()
+        or OwnerWrite.objects.filter(connection=connection, status__in=BUSY_WRITES).exists()
+    )

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 from crm_integrations.models import (
     EventOutcome,
@@ -23,9 +24,9 @@ from crm_integrations.models import (
 )
 from devtools.sandboxes.hubspot import RunningSandbox
 from field_mapping.models import Lead
-from routing.models import Decision, DecisionOutcome, OwnerWrite
+from routing.models import Decision, DecisionOutcome, JourneyEvent, JourneyKind, OwnerWrite
 
-from .latency_report import STAGES, LatencyReport, Setup
+from .latency_report import STAGES, STEPS, LatencyReport, Setup
 
 OWNER = "hubspot_owner_id"
 SAMPLE = 5
@@ -162,6 +163,28 @@ def _received(connection: OrganizationIntegration) -> dict[str, int | None]:
     return {lead_id: _ms(received_at) for lead_id, received_at in rows}
 
 
+def _stored(connection: OrganizationIntegration) -> dict[str, int | None]:
+    """When each lead was stored: its journey's first "received" entry (routing/receivers.py)."""
+    rows = (
+        JourneyEvent.objects.filter(lead__connection=connection, kind=JourneyKind.RECEIVED)
+        .order_by("-at")
+        .values_list("lead__external_id", "at")
+    )
+    return {lead_id: _ms(at) for lead_id, at in rows}  # the earliest comes last
+
+
+def _steps(moments: Sequence[Mapping[str, int | None]]) -> dict[str, list[float]]:
+    """Each stage's own seconds per lead: the moment it ended minus the one before (both known)."""
+    steps: dict[str, list[float]] = {}
+    for name, (before, after) in zip(STEPS, pairwise(moments), strict=True):
+        steps[name] = sorted(
+            (end - start) / 1000
+            for lead_id, end in after.items()
+            if end is not None and (start := before.get(lead_id)) is not None
+        )
+    return steps
+
+
 @dataclass(frozen=True)
 class _Decisions:
     outcomes: Counter[str]  # every decision made, by outcome
@@ -228,6 +251,9 @@ def collect(
     )
     events, event_errors = _events(window.since)
     first_created = min((lead.created_ms for lead in crm.values()), default=0)
+    received = _received(connection)
+    created = {lead_id: lead.created_ms for lead_id, lead in crm.items()}
+    timeline = (created, received, _stored(connection), decisions.first_ms, writes.written_ms, at_crm)
     return LatencyReport(
         setup=setup,
         stages=dict(
@@ -235,7 +261,7 @@ def collect(
                 STAGES,
                 [
                     _since_creation(crm, moments)
-                    for moments in (_received(connection), decisions.first_ms, writes.written_ms, at_crm)
+                    for moments in (received, decisions.first_ms, writes.written_ms, at_crm)
                 ],
                 strict=True,
             )
@@ -266,4 +292,5 @@ def collect(
         wall_seconds=window.wall_seconds,
         settled=window.settled,
         notes=tuple(notes),
+        steps=_steps(timeline),
     )

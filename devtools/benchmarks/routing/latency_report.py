@@ -9,6 +9,25 @@ from devtools.benchmarks.harness.load import percentile
 
 P95_GOAL_SECONDS = 2.0
 CALLS_PER_LEAD_GOAL = 0.05
+#: Issue 15: with HubSpot's budget lifted (``--api-limit 100000``) the pipeline is all our own cost;
+#: the 5,000-lead burst drained in at most 6 s, i.e. at least 833 leads a second first created ->
+#: last written. Shown when the app's budget is at least ``LIFTED_OWN_LIMIT`` calls per 10 s.
+DRAIN_GOAL_LEADS, DRAIN_GOAL_SECONDS = 5_000, 6.0
+LIFTED_OWN_LIMIT = 10_000
+#: Issue 15: a burst that fits the API budget (up to 300 leads at once) owned in p95 under 1 s, with
+#: at most 0.055 calls per lead; a single lead, and a steady 20 leads a second, in p95 under 0.5 s.
+FITTING_BURST, FITTING_P95_SECONDS, FITTING_CALLS_PER_LEAD = 300, 1.0, 0.055
+SINGLE_P95_SECONDS = 0.5
+#: A lone lead's floor: read the lead, its contact link, contact, company link, company; write its owner.
+SINGLE_LEAD_CALLS = 6
+#: Per-stage intervals (``LatencyReport.steps``), each from the moment before it, per lead.
+STEPS = (
+    "created -> webhook stored",
+    "webhook stored -> lead stored",
+    "lead stored -> decided",
+    "decided -> owner written (ours)",
+    "owner written (ours) -> at the CRM",
+)
 #: HubSpot API call categories (``latency_measure.call_category``) that routing spends, not the intake.
 ROUTING_CATEGORIES = ("owner write-backs", "tasks", "account lookups")
 CATEGORIES = ("intake reads", *ROUTING_CATEGORIES, "other")
@@ -26,6 +45,26 @@ class Setup:
     subscriptions: str  # "lead events" or "every sandbox default" (contacts, companies, deals too)
     broker: str
     database: str  # what the run used, e.g. "fresh SQLite file /tmp/.../benchmark.sqlite3"
+    rate: float = 0.0  # leads created a second, steadily (0: all at once)
+    own_limit: int = 100  # the app's API calls per 10 s
+
+    @property
+    def p95_goal(self) -> float:
+        """The latency goal for this size: a single lead or a steady rate 0.5 s, a burst that fits
+        the budget 1 s, a larger one the routing issue's 2 s (bound by the API budget, docs/benchmarks.md)."""
+        if self.rate > 0 or self.leads == 1:
+            return SINGLE_P95_SECONDS
+        return FITTING_P95_SECONDS if self.leads <= FITTING_BURST else P95_GOAL_SECONDS
+
+    @property
+    def calls_goal(self) -> float:
+        """Calls per lead: a lone lead's floor; at a steady rate, what the budget allows a second;
+        a fitting burst 0.055; a larger one 0.05."""
+        if self.rate > 0:
+            return self.own_limit / 10 / self.rate
+        if self.leads == 1:
+            return SINGLE_LEAD_CALLS
+        return FITTING_CALLS_PER_LEAD if self.leads <= FITTING_BURST else CALLS_PER_LEAD_GOAL
 
 
 @dataclass(frozen=True)
@@ -54,6 +93,7 @@ class LatencyReport:
     wall_seconds: float  # the burst created -> everything settled (echoes included)
     settled: bool
     notes: Sequence[str] = field(default_factory=tuple)
+    steps: Mapping[str, Sequence[float]] = field(default_factory=dict)  # seconds per stage (``STEPS``)
 
     @property
     def routed(self) -> int:
@@ -90,7 +130,7 @@ class LatencyReport:
 
     @property
     def latency_met(self) -> bool:
-        return self.lost == 0 and percentile(self.crm_latencies, 0.95) < P95_GOAL_SECONDS
+        return self.lost == 0 and percentile(self.crm_latencies, 0.95) < self.setup.p95_goal
 
     @property
     def failures(self) -> int:
@@ -98,7 +138,7 @@ class LatencyReport:
 
     @property
     def calls_met(self) -> bool:
-        return self.per_lead(self.total_calls) <= CALLS_PER_LEAD_GOAL
+        return self.per_lead(self.total_calls) <= self.setup.calls_goal
 
 
 def _verdict(ok: bool) -> str:
@@ -118,17 +158,33 @@ def _stage_rows(report: LatencyReport) -> list[tuple[str, str, str, str]]:
             f"max {max(values, default=0):.2f} s  (n={len(values):,})"
         )
         if name == STAGES[-1]:
-            goal = f"p95 < {P95_GOAL_SECONDS:.0f} s"
+            goal = f"p95 < {report.setup.p95_goal:g} s"
             rows.append((name, figures, goal, _verdict(report.latency_met)))
         else:
             rows.append((name, figures, "", ""))
     return rows
 
 
+def _step_rows(report: LatencyReport) -> list[tuple[str, str, str, str]]:
+    """Where the time goes: each stage's own share, from the records' timestamps (journey)."""
+    rows = [("stage by stage (per lead)", "", "", "")]
+    for name in STEPS:
+        values = report.steps.get(name, ())
+        rows.append(
+            (
+                f"  {name}",
+                f"p50 {percentile(values, 0.5):.3f} s  p95 {percentile(values, 0.95):.3f} s",
+                "",
+                "",
+            )
+        )
+    return rows
+
+
 def _call_rows(report: LatencyReport) -> list[tuple[str, str, str, str]]:
     total, routing = report.total_calls, report.routing_calls
-    goal = f"<= {CALLS_PER_LEAD_GOAL}"
-    routing_ok = report.per_lead(routing) <= CALLS_PER_LEAD_GOAL
+    goal = f"<= {report.setup.calls_goal:.4g}"
+    routing_ok = report.per_lead(routing) <= report.setup.calls_goal
     rows = []
     for name in CATEGORIES:
         rows.append((f"  {name}", _calls(report, report.calls.get(name, 0)), "", ""))
@@ -179,13 +235,32 @@ def _timing_rows(report: LatencyReport) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def _drain_rows(report: LatencyReport) -> list[tuple[str, str, str, str]]:
+    """Leads a second, first created -> last written, against the budget-lifted goal (none when
+    HubSpot's budget bounds the run: then the drain measures the budget, docs/benchmarks.md)."""
+    if report.setup.own_limit < LIFTED_OWN_LIMIT or report.setup.rate > 0:
+        return []
+    rate = report.routed / report.duration_seconds if report.duration_seconds > 0 else 0.0
+    goal_rate = DRAIN_GOAL_LEADS / DRAIN_GOAL_SECONDS
+    goal = f">= {goal_rate:,.0f}/s ({DRAIN_GOAL_LEADS:,} in {DRAIN_GOAL_SECONDS:g} s)"
+    met = report.lost == 0 and rate >= goal_rate
+    return [("drain, budget lifted", f"{rate:,.0f} leads/s", goal, _verdict(met))]
+
+
+def _arrivals(setup: Setup) -> str:
+    if setup.rate > 0:
+        return f"{setup.leads:,} new unowned HubSpot leads, {setup.rate:g} a second"
+    return f"{setup.leads:,} new unowned HubSpot leads at once"
+
+
 def report_lines(report: LatencyReport) -> list[str]:
     """The table: figure, measured, goal, verdict (figures without a goal leave the last two empty)."""
     setup = report.setup
-    rows = [*_stage_rows(report), *_outcome_rows(report), *_call_rows(report), *_timing_rows(report)]
+    rows = [*_stage_rows(report), *_step_rows(report), *_outcome_rows(report), *_call_rows(report)]
+    rows += _timing_rows(report) + _drain_rows(report)
     first, width, goal_width = (max(len(row[n]) for row in rows) + 2 for n in range(3))
     lines = [
-        f"Routing latency: {setup.leads:,} new unowned HubSpot leads at once; webhooks for "
+        f"Routing latency: {_arrivals(setup)}; webhooks for "
         f"{setup.subscriptions}, {setup.senders} senders; gunicorn {setup.web_workers} workers; "
         f"Celery {setup.workers} processes on {setup.broker}; write-back window "
         f"{setup.writeback_window:g} s; {setup.database}",

@@ -54,17 +54,29 @@ class Command(StackCommand):
             help="The sandbox portal's API calls per 10 s (110, HubSpot's for public apps; the app keeps "
             "a tenth below it). A higher one shows what the pipeline does when HubSpot is not the bound.",
         )
+        parser.add_argument(
+            "--rate",
+            type=float,
+            default=0.0,
+            help="Leads a second, created steadily for --duration seconds, instead of --leads at once.",
+        )
+        parser.add_argument("--duration", type=float, default=15.0, help="Seconds of --rate (15).")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
     def check(self, options: Mapping[str, Any]) -> None:
         if options["api_limit"] < 2:
             raise CommandError("--api-limit must allow at least 2 calls per 10 s.")
+        if options["rate"] < 0 or (options["rate"] > 0 and options["rate"] * options["duration"] < 1):
+            raise CommandError("--rate and --duration must make at least one lead.")
 
     def computed(self, options: Mapping[str, Any]) -> dict[str, Any]:
         return {"lead_events_only": not options["all_subscriptions"], "progress": not options["no_progress"]}
 
     def run(self, settings: LatencyOptions) -> None:
-        self.stdout.write(f"Creating {settings.leads:,} new leads in a HubSpot sandbox and routing them ...")
+        pace = f" at {settings.rate:g} a second" if settings.rate > 0 else ""
+        self.stdout.write(
+            f"Creating {settings.total_leads:,} new leads{pace} in a HubSpot sandbox and routing them ..."
+        )
         report = run_benchmark(settings)
         self.write_lines(report_lines(report))
         if report.lost:

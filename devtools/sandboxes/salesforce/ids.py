@@ -20,6 +20,7 @@ PREFIXES = {
     "LeadStatus": "01J",
     "Account": "001",
     "Opportunity": "006",
+    "OpportunityHistory": "008",
     "Task": "00T",
     "ContentDocument": "069",
     "ContentVersion": "068",

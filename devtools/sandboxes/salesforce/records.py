@@ -56,6 +56,7 @@ def create(
     _assign(state, obj, record, auto_assign)
     derive(state, obj, record)
     state.records[obj.name][record["Id"]] = record
+    track_history(state, obj, record, {}, user_id=user_id)
     return Change(obj.name, record["Id"], True)
 
 
@@ -82,6 +83,7 @@ def update(
         record.update(LastModifiedDate=now, LastModifiedById=user_id)
     _assign(state, obj, record, auto_assign)
     derive(state, obj, record)
+    track_history(state, obj, record, before, user_id=user_id)
     return Change(obj.name, record["Id"], False, before)
 
 
@@ -213,6 +215,29 @@ def _assign(state: SandboxState, obj: SObject, record: dict[str, Any], auto_assi
     """The org's active lead assignment rule: it sets the owner unless ``Sforce-Auto-Assign: FALSE``."""
     if obj.name == "Lead" and auto_assign and state.config.assignment_rule:
         record["OwnerId"] = state.config.assignment_rule_owner_id
+
+
+#: The opportunity fields whose change adds an ``OpportunityHistory`` row (Salesforce's stage history).
+HISTORY_FIELDS = ("StageName", "Amount", "CloseDate", "Probability")
+
+
+def track_history(
+    state: SandboxState, obj: SObject, record: dict[str, Any], before: dict[str, Any], *, user_id: str
+) -> None:
+    """An opportunity created, or changed in a tracked field, gets an ``OpportunityHistory`` row, as
+    Salesforce keeps its stage history (by whom and when)."""
+    if obj.name != "Opportunity" or all(before.get(name) == record.get(name) for name in HISTORY_FIELDS):
+        return
+    history_id = state.new_id("OpportunityHistory")
+    state.records["OpportunityHistory"][history_id] = {
+        "Id": history_id,
+        "IsDeleted": False,
+        "OpportunityId": record["Id"],
+        **{name: record.get(name) for name in HISTORY_FIELDS},
+        "CreatedDate": record["SystemModstamp"],
+        "CreatedById": user_id,
+        "SystemModstamp": record["SystemModstamp"],
+    }
 
 
 def derive(state: SandboxState, obj: SObject, record: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ import random
 from typing import Any
 
 from .ids import object_id
-from .records import derive
+from .records import derive, track_history
 from .schema import INDUSTRIES, LEAD_SOURCES, OBJECTS
 from .state import SandboxState, sf_datetime
 
@@ -145,6 +145,7 @@ def populate(state: SandboxState) -> None:
             CloseDate=sf_datetime(start + 60 * DAY_MS)[:10],
             OwnerId=REP_IDS[account % 5],
         )
+        track_history(state, OBJECTS["Opportunity"], opportunity, {}, user_id=ADMIN_ID)
         if with_file:
             attach_file(state, opportunity["Id"], f"{name} contract.pdf", PDF, start + 2 * DAY_MS)
     seed_leads(state, state.config.seed_leads, rng, start + 3 * DAY_MS, step_ms=3_600_000)

@@ -1,7 +1,8 @@
 """Webhook events taken in by batch (``crm_integrations.intake.batches``), against the HubSpot
-sandbox: a lone delivery goes in at once; deliveries arriving while a batch is under way wait for
-one trailing batch that reads them together (fewer calls per lead); claims keep two workers apart;
-a failure leaves the events pending; a lost trailing task is made up for by the beat."""
+sandbox: a lone delivery goes in at once; deliveries arriving while a round is under way are left
+to it, and its next round (a task it queues when done) reads them together (fewer calls per lead);
+a round stops at its bound and queues the next; claims keep two workers apart; a failure leaves the
+events pending; a lost round is made up for by the beat."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from crm_integrations.core.errors import RetryLater
+from crm_integrations.core.errors import RateLimited, RetryLater
 from crm_integrations.intake import batches, processing
 from crm_integrations.intake.tasks import take_in_pending_events
 from crm_integrations.models import WebhookDelivery, WebhookEvent
@@ -22,11 +23,6 @@ from field_mapping.models import Lead
 
 LEAD_READS = "/crm/v3/objects/leads/batch/read"
 LINK_READS = "/crm/v4/associations/leads/contacts/batch/read"
-
-
-@pytest.fixture
-def window(settings):
-    settings.WEBHOOK_INTAKE_WINDOW = 30.0
 
 
 def batch_under_way(connection) -> None:
@@ -77,20 +73,20 @@ def calls(sandbox, path: str) -> int:
 
 
 @pytest.mark.django_db
-def test_deliveries_within_the_window_are_read_together_by_one_trailing_batch(
-    hubspot_connection, hubspot_sandbox, window, trailing
+def test_deliveries_arriving_during_a_round_are_read_together_by_the_next_round(
+    hubspot_connection, hubspot_sandbox, trailing
 ):
     first, *rest = seeded(hubspot_sandbox, 161)
     lone = delivery_of([first])
     later = [delivery_of(rest[:80]), delivery_of(rest[80:])]
 
-    assert processing.process(lone.pk) == {"ingested": 1}  # no batch under way: at once
+    assert processing.process(lone.pk) == {"ingested": 1}  # no round under way: at once
     batch_under_way(hubspot_connection)
     hubspot_sandbox.control.clear_requests()
     for delivery in later:
         assert processing.process(delivery.pk) == {"pending": 80}
 
-    trailing.assert_called_once_with((str(hubspot_connection.pk),), countdown=30.0)
+    trailing.assert_not_called()  # no timer: the round under way looks again when it is done
     assert not calls(hubspot_sandbox, LEAD_READS)
     waiting = WebhookDelivery.objects.get(pk=later[0].pk)
     assert (waiting.status, waiting.status_detail, waiting.processed_at) == (
@@ -99,6 +95,7 @@ def test_deliveries_within_the_window_are_read_together_by_one_trailing_batch(
         None,
     )
 
+    cache.delete(f"intake:running:{hubspot_connection.pk}")  # that round is done: its next one runs
     assert take_in_pending_events.run(str(hubspot_connection.pk)) == {"ingested": 160}
 
     assert Lead.objects.filter(external_id__in=rest).count() == 160
@@ -109,41 +106,71 @@ def test_deliveries_within_the_window_are_read_together_by_one_trailing_batch(
         assert (delivery.status, delivery.status_detail) == ("processed", "80 ingested")
         assert delivery.processed_at is not None
     assert take_in_pending_events.run(str(hubspot_connection.pk)) == {}  # nothing left: idempotent
+    trailing.assert_not_called()
 
 
 @pytest.mark.django_db
-def test_a_batch_takes_in_what_arrived_while_it_ran_in_its_next_round(
-    hubspot_connection, hubspot_sandbox, window, trailing
-):
+def test_a_round_queues_the_next_for_what_arrived_while_it_ran(hubspot_connection, hubspot_sandbox, trailing):
     first, *rest = seeded(hubspot_sandbox, 121)
     recorded = []
 
     def meanwhile(*args, **kwargs):  # while the first round reads, 120 more events are recorded
         if not recorded:  # in two deliveries: HubSpot sends at most 100 events a request
-            with mock.patch.object(batches, "request"):
-                recorded.extend(processing.process(delivery_of(part).pk) for part in (rest[:60], rest[60:]))
+            recorded.extend(processing.process(delivery_of(part).pk) for part in (rest[:60], rest[60:]))
         return original(*args, **kwargs)
 
     original = batches._hand_over
     with mock.patch.object(batches, "_hand_over", side_effect=meanwhile) as rounds:
         assert processing.process(delivery_of([first]).pk) == {"ingested": 1}
 
-    assert rounds.call_count == 2  # the second round took the 120 in at once
-    assert recorded == [{"pending": 60}] * 2 and Lead.objects.filter(external_id__in=rest).count() == 120
-    trailing.assert_not_called()
+    assert rounds.call_count == 1  # one round per task: the rest is the next task's
+    assert recorded == [{"pending": 60}] * 2  # left to the round under way
+    trailing.assert_called_once_with((str(hubspot_connection.pk),), countdown=0.0)
+
+    assert take_in_pending_events.run(str(hubspot_connection.pk)) == {"ingested": 120}  # in one round
+    assert Lead.objects.filter(external_id__in=rest).count() == 120
+    assert calls(hubspot_sandbox, LINK_READS) == 2  # one per round
 
 
 @pytest.mark.django_db
-def test_without_a_window_every_delivery_goes_in_at_once(hubspot_connection, hubspot_sandbox, trailing):
-    ids = seeded(hubspot_sandbox, 2)
-    batch_under_way(hubspot_connection)
-    for lead_id in ids:
-        assert processing.process(delivery_of([lead_id]).pk) == {"ingested": 1}
-    trailing.assert_not_called()
+def test_a_round_stops_at_its_bound_and_queues_the_next(
+    hubspot_connection, hubspot_sandbox, trailing, settings
+):
+    settings.WEBHOOK_INTAKE_BATCH = 40
+    ids = seeded(hubspot_sandbox, 100)
+
+    assert processing.process(delivery_of(ids).pk) == {"ingested": 40, "pending": 60}
+    trailing.assert_called_once_with((str(hubspot_connection.pk),), countdown=0.0)
+
+    assert take_in_pending_events.run(str(hubspot_connection.pk)) == {"ingested": 40}
+    assert take_in_pending_events.run(str(hubspot_connection.pk)) == {"ingested": 20}
+    assert trailing.call_count == 2  # after the second round; the third left nothing waiting
+    assert Lead.objects.filter(external_id__in=ids).count() == 100
 
 
 @pytest.mark.django_db
-def test_a_claim_keeps_other_batches_off_until_it_is_stale(hubspot_connection, hubspot_sandbox, window):
+def test_an_exhausted_budget_queues_the_next_round_after_the_wait_without_sleeping(
+    hubspot_connection, hubspot_sandbox, trailing
+):
+    *ids, third = seeded(hubspot_sandbox, 3)
+    limited = RateLimited("hubspot budget spent", retry_after=7.5)
+    with (
+        mock.patch.object(batches, "_hand_over", side_effect=limited),
+        mock.patch("time.sleep", side_effect=AssertionError("a worker must not wait for the budget")),
+    ):
+        assert processing.process(delivery_of(ids).pk) == {"pending": 2}
+        assert processing.process(delivery_of([third]).pk) == {"pending": 1}  # no second wait queued
+
+    trailing.assert_called_once_with((str(hubspot_connection.pk),), countdown=7.5)
+    assert set(WebhookEvent.objects.filter(duplicate_of=None).values_list("outcome", "claim_token")) == {
+        ("pending", "")
+    }
+    cache.delete(f"intake:running:{hubspot_connection.pk}:later")
+    assert take_in_pending_events.run(str(hubspot_connection.pk)) == {"ingested": 3}  # the wait is over
+
+
+@pytest.mark.django_db
+def test_a_claim_keeps_other_batches_off_until_it_is_stale(hubspot_connection, hubspot_sandbox):
     ids = seeded(hubspot_sandbox, 3)
     with mock.patch.object(batches, "request"):  # record the events only
         processing.process(delivery_of(ids).pk)
@@ -162,7 +189,7 @@ def test_a_claim_keeps_other_batches_off_until_it_is_stale(hubspot_connection, h
 
 @pytest.mark.django_db
 def test_a_crm_that_fails_for_now_leaves_the_events_pending_and_unclaimed(
-    hubspot_connection, hubspot_sandbox, window
+    hubspot_connection, hubspot_sandbox
 ):
     ids = seeded(hubspot_sandbox, 2)
     with mock.patch.object(batches, "request"):
@@ -182,16 +209,14 @@ def test_a_crm_that_fails_for_now_leaves_the_events_pending_and_unclaimed(
 
 
 @pytest.mark.django_db
-def test_the_beat_takes_in_events_a_lost_trailing_task_left_pending(
-    hubspot_connection, hubspot_sandbox, window, trailing
-):
+def test_the_beat_takes_in_events_a_lost_round_left_pending(hubspot_connection, hubspot_sandbox, trailing):
     first, second = seeded(hubspot_sandbox, 2)
     processing.process(delivery_of([first]).pk)
     batch_under_way(hubspot_connection)
     delivery = delivery_of([second])
-    processing.process(delivery.pk)  # its trailing task is never run (lost with its worker)
+    processing.process(delivery.pk)  # the round under way is lost with its worker
 
-    assert batches.take_in_stale() == 0  # not stale yet: the trailing task may still come
+    assert batches.take_in_stale() == 0  # not stale yet: that round may still look again
     WebhookEvent.objects.filter(delivery=delivery).update(
         created_at=timezone.now() - batches.CLAIM_TIMEOUT - timedelta(seconds=1)
     )

@@ -68,7 +68,7 @@ def test_a_signed_batch_is_stored_raw_answered_200_and_queued(
 ):
     body = [event(101), event(102, event_id=2)]
     with (
-        mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.delay") as queued,
+        mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.apply_async") as queued,
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = post(client, body)
@@ -78,7 +78,8 @@ def test_a_signed_batch_is_stored_raw_answered_200_and_queued(
     assert json.loads(delivery.body) == body
     assert (delivery.signature, delivery.status) == ("valid", "queued")
     assert delivery.headers["X-Hubspot-Signature-V3"] == "[redacted]"
-    queued.assert_called_once_with(delivery.pk)
+    # queued with its events' account, for that account's queue (config/task_routing.py)
+    queued.assert_called_once_with((delivery.pk,), headers={"crm_account": f"hubspot:{body[0]['portalId']}"})
 
 
 def test_processing_hands_the_records_to_the_intake_and_records_what_each_became(client, connection, intake):

@@ -1,13 +1,16 @@
 """When the CRM is unavailable or rate-limits the intake, a delivery's events stay pending and the
-task retries later (RetryLater goes up to Celery) instead of being marked failed."""
+next intake round is queued with the CRM's wait as its countdown (no worker waits meanwhile)
+instead of the events being marked failed."""
 
 import json
 import time
+from unittest import mock
 
 import pytest
+from django.core.cache import cache
 
-from crm_integrations.core.errors import RetryLater
 from crm_integrations.intake import processing
+from crm_integrations.intake.tasks import take_in_pending_events
 from crm_integrations.models import WebhookDelivery, WebhookEvent
 from tests.field_mapping.test_receivers_end_to_end import create_lead_as_a_user
 
@@ -36,9 +39,12 @@ def test_an_unavailable_crm_leaves_the_events_pending_for_the_retry(hubspot_conn
         error_share=1.0, error_statuses=[503], path_prefix="/crm/v3/objects/leads"
     )
 
-    with pytest.raises(RetryLater):
-        processing.process(delivery.pk)
+    with mock.patch.object(take_in_pending_events, "apply_async") as next_round:
+        assert processing.process(delivery.pk) == {"pending": 1}
     assert WebhookEvent.objects.get(delivery=delivery).outcome == "pending"
+    ((args,), options) = next_round.call_args
+    assert args == (str(hubspot_connection.pk),) and options["countdown"] >= 0.5
 
     hubspot_sandbox.control.clear_faults()
-    assert processing.process(delivery.pk) == {"ingested": 1}  # the retry
+    cache.delete(f"intake:running:{hubspot_connection.pk}:later")
+    assert take_in_pending_events.run(str(hubspot_connection.pk)) == {"ingested": 1}  # the next round

@@ -30,7 +30,7 @@ def choose_hubspot(page, live_server):
     shoot(page, "1-integrations-empty")
     page.click("#connect-crm")
     page.wait_for_selector("#crm-hubspot")
-    assert "Not yet available" in page.inner_text("#crm-salesforce")
+    assert "Not yet available" not in page.inner_text("#crm-salesforce")
     shoot(page, "2-select-crm")
     page.click("#connect-hubspot-sandbox")
     page.wait_for_selector("#approve")

@@ -35,7 +35,7 @@ def test_the_command_runs_the_chosen_providers_sandbox(monkeypatch, provider, cl
 
 def test_an_unknown_provider_is_refused():
     with pytest.raises(CommandError, match="invalid choice"):
-        call_command("run_sandbox", "salesforce")
+        call_command("run_sandbox", "pipedrive")
 
 
 def test_all_starts_the_sandbox_of_every_registered_provider_that_has_one_as_its_settings_say(
@@ -53,7 +53,7 @@ def test_all_starts_the_sandbox_of_every_registered_provider_that_has_one_as_its
     }
     settings.MONDAY = {"sandbox": {"AUTH_URL": "http://127.0.0.1:9101", "SIGNING_SECRET": "s" * 32}}
     providers = sandboxed_providers()
-    assert [provider.key for provider in providers] == ["hubspot", "monday"]  # salesforce has none
+    assert [provider.key for provider in providers] == ["hubspot", "monday", "salesforce"]
     options = {}
     for provider in providers:
         command = launch_command(provider)
@@ -69,6 +69,10 @@ def test_all_starts_the_sandbox_of_every_registered_provider_that_has_one_as_its
     assert options["hubspot"]["state_file"] == str(settings.VAR_DIR / "hubspot-sandbox.json")
     assert (options["monday"]["port"], options["monday"]["signing_secret"]) == (9101, "s" * 32)
     assert options["monday"]["state_file"] == str(settings.VAR_DIR / "monday-sandbox.json")
+    assert options["salesforce"]["outbound_url"] == (
+        "http://127.0.0.1:8765/api/v1/integrations/salesforce/outbound"
+    )
+    assert options["salesforce"]["state_file"] == str(settings.VAR_DIR / "salesforce-sandbox.json")
 
 
 def test_neither_a_provider_nor_all_is_refused():

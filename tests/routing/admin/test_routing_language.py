@@ -64,9 +64,10 @@ def test_conditions_show_the_crms_labels_and_suggest_the_known_values(setup, sta
     """Values are stored as the engine compares them (PARTNER) and read by the CRM's labels (Partner),
     on the rule set page and the rule's page; the value box suggests the known values by label."""
     mapping, _ = FieldMapping.objects.get_or_create(connection=setup.crm, defaults={"object_type": "leads"})
+    labels = {"PARTNER": "Partner", "WEBSITE": "Website"}
     FieldRule.objects.update_or_create(
         mapping=mapping, canonical_field="source",
-        defaults={"source_path": "hs_lead_source", "value_labels": {"PARTNER": "Partner", "WEBSITE": "Website"}},
+        defaults={"source_path": "hs_lead_source", "value_labels": labels},
     )  # fmt: skip
     Condition.objects.create(rule=setup.rest, field="source", op="in", value="PARTNER, WEBSITE, EVENT")
     Condition.objects.create(rule=setup.rest, field="amount", op="between", value="1000..5000")

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from devtools.benchmarks.routing.latency import LatencyOptions, run_benchmark
 from devtools.benchmarks.routing.latency_measure import call_category, intake_read_of
-from devtools.benchmarks.routing.latency_report import STAGES, LatencyReport, Setup, report_lines
+from devtools.benchmarks.routing.latency_report import STAGES, STEPS, LatencyReport, Setup, report_lines
 
 BURST = 30
 
@@ -53,6 +53,9 @@ def test_a_burst_of_new_leads_is_routed_and_owned_at_the_crm(catalogue):
     assert f"{BURST}/{BURST} assigned" in text
     assert "HubSpot API budget 220 calls / 10 s (the app keeps to 200)" in text
     assert text.count("PASS") + text.count("MISS") == 5
+    for step in STEPS:
+        assert len(report.steps[step]) == BURST
+    assert all(min(report.steps[step]) >= 0 for step in STEPS[:-1])  # the CRM's clock stamps the last
 
 
 def fake_report(**changes) -> LatencyReport:
@@ -106,9 +109,39 @@ def test_the_command_passes_its_options_and_prints_the_verdicts(monkeypatch):
     assert options.lead_events_only and options.broker_url is None
     lines = out.getvalue().splitlines()
     latency = next(line for line in lines if line.startswith("owner written at the CRM"))
-    assert "p95 1.50 s" in latency and latency.endswith("PASS")
+    assert "p95 1.50 s" in latency and "p95 < 1 s" in latency and latency.endswith("MISS")  # fits the budget
     calls = next(line for line in lines if line.startswith("API calls per lead, all"))
-    assert "2.0000/lead (6)" in calls and calls.endswith("MISS")
+    assert "2.0000/lead (6)" in calls and "<= 0.055" in calls and calls.endswith("MISS")
+    assert any(line.startswith("  lead stored -> decided") for line in lines)
+
+
+def test_the_goals_follow_the_size_of_the_run():
+    def setup(leads: int, rate: float = 0.0) -> Setup:
+        return Setup(leads, 2, 2, 10, 0.0, "lead events", "broker", "db", rate=rate, own_limit=100)
+
+    assert (setup(1).p95_goal, setup(1).calls_goal) == (0.5, 6)
+    assert (setup(300).p95_goal, setup(300).calls_goal) == (1.0, 0.055)
+    assert (setup(5000).p95_goal, setup(5000).calls_goal) == (2.0, 0.05)
+    assert (setup(300, rate=20).p95_goal, setup(300, rate=20).calls_goal) == (0.5, 0.5)  # 10 calls/s
+
+
+def test_the_stage_breakdown_is_printed_from_the_steps(monkeypatch):
+    steps = {name: [0.1, 0.2, 0.3] for name in STEPS}
+    lines = report_lines(fake_report(steps=steps))
+    row = next(line for line in lines if line.startswith("  webhook stored -> lead stored"))
+    assert "p50 0.200 s  p95 0.300 s" in row
+
+
+def test_a_steady_rate_is_passed_as_its_total(monkeypatch):
+    seen = []
+    monkeypatch.setattr(
+        "devtools.management.commands.benchmark_routing_latency.run_benchmark",
+        lambda options: seen.append(options) or fake_report(),
+    )
+    out = StringIO()
+    call_command("benchmark_routing_latency", "--rate", "20", "--duration", "15", "--no-progress", stdout=out)
+    assert (seen[0].rate, seen[0].total_leads) == (20.0, 300)
+    assert "300 new leads at 20 a second" in out.getvalue()
 
 
 def test_the_command_fails_when_an_assigned_lead_never_got_its_owner(monkeypatch):
@@ -138,3 +171,18 @@ def test_calls_are_counted_by_what_they_are_for(method, path, category):
 def test_intake_reads_are_told_apart_by_what_they_read():
     assert intake_read_of("/crm/v3/objects/contacts/batch/read") == "contacts"
     assert intake_read_of("/crm/v4/associations/leads/companies/batch/read") == "leads->companies"
+
+
+def test_the_drain_with_the_budget_lifted_is_held_to_833_leads_a_second():
+    def drain_row(own_limit: int, seconds: float) -> list[str]:
+        setup = Setup(5000, 2, 2, 10, 0.0, "lead events", "broker", "db", own_limit=own_limit)
+        report = fake_report(
+            setup=setup, decided_leads=5000, assigned_leads=5000, owned_at_crm=5000, duration_seconds=seconds
+        )
+        return [line for line in report_lines(report) if line.startswith("drain, budget lifted")]
+
+    [met] = drain_row(90_909, 5.0)  # --api-limit 100000
+    assert "1,000 leads/s" in met and ">= 833/s (5,000 in 6 s)" in met and met.endswith("PASS")
+    [missed] = drain_row(90_909, 16.8)
+    assert "298 leads/s" in missed and missed.endswith("MISS")
+    assert drain_row(100, 5.0) == []  # HubSpot's budget bounds the run: no drain goal

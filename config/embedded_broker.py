@@ -1,0 +1,75 @@
+"""The embedded broker (``filesystem://``, `make run`'s default) with whole messages, each taken once.
+
+kombu's filesystem transport writes a message straight into the queue folder and a consumer takes
+it with ``shutil.move`` into the system's temporary folder, which breaks in two ways once several
+worker processes poll several queues (config/task_routing.py spreads work over eight):
+
+* a consumer can take a file while its producer is still writing it (the producer's ``flock`` is
+  advisory and the consumer never asks for it): the worker reads half a JSON document and dies with
+  "Unrecoverable error: JSONDecodeError";
+* where the temporary folder is on another filesystem, ``shutil.move`` is a copy and a delete, so two
+  consumers can both copy one file and run its task twice.
+
+This transport writes each message under a name no consumer looks at and renames it into place, and
+takes a message by renaming it into a ``claimed`` folder beside the queue: a rename within one
+filesystem is atomic, so a consumer sees only whole messages and exactly one consumer wins each.
+``config/celery.py`` registers it for the ``filesystem://`` URL; Redis in production is unaffected.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from queue import Empty
+from time import monotonic
+from typing import Any
+
+from kombu.exceptions import ChannelError
+from kombu.transport import TRANSPORT_ALIASES, filesystem
+from kombu.utils.encoding import bytes_to_str, str_to_bytes
+from kombu.utils.json import dumps, loads
+
+#: Files being written end so; ``_get`` only takes names ending in ``.<queue>.msg``.
+PARTIAL_SUFFIX = ".partial"
+
+
+class Channel(filesystem.Channel):
+    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:
+        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        final = os.path.join(self.data_folder_out, name)
+        partial = final + PARTIAL_SUFFIX
+        try:
+            with open(partial, "wb", buffering=0) as handle:
+                handle.write(str_to_bytes(dumps(payload)))
+            os.replace(partial, final)  # whole, or not there at all
+        except OSError as error:
+            raise ChannelError(f"Cannot add a message to {self.data_folder_out!r}") from error
+
+    def _get(self, queue: str) -> Any:
+        wanted = f"{queue}.msg"
+        claimed = Path(self.data_folder_in).parent / "claimed"
+        claimed.mkdir(parents=True, exist_ok=True)
+        for name in sorted(os.listdir(self.data_folder_in)):
+            if name.partition(".")[2] != wanted:  # another queue's, or a message still being written
+                continue
+            mine = claimed / f"{os.getpid()}-{name}"
+            try:
+                os.rename(os.path.join(self.data_folder_in, name), mine)  # one consumer wins
+            except OSError:
+                continue  # another consumer took it first
+            try:
+                payload = mine.read_bytes()
+            finally:
+                mine.unlink(missing_ok=True)
+            return loads(bytes_to_str(payload))
+        raise Empty()
+
+
+class Transport(filesystem.Transport):
+    Channel = Channel
+
+
+def register() -> None:
+    """Make ``filesystem://`` mean this transport (called by config/celery.py before any connection)."""
+    TRANSPORT_ALIASES["filesystem"] = f"{__name__}:Transport"

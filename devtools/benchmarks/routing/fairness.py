@@ -1,0 +1,245 @@
+"""Fairness benchmark: does one organization's burst make another wait? Two organizations, each
+connected to its own portal of one HubSpot sandbox, share one app (gunicorn and a Celery worker, as
+``make run`` starts them), as a SaaS deployment serves many portals from one worker pool.
+
+Three phases, each settled (our owner writes echoed back and taken in) before the next:
+
+1. **B alone**: organization B creates one new lead every ``interval`` seconds, ``alone_leads`` of them.
+2. **A alone**: organization A creates ``burst`` new leads at once.
+3. **A with B**: B's one lead a ``interval`` again, and A's burst a little later; B stops once A's
+   burst is owned.
+
+Each lead is timed from its creation at the CRM to its owner written there (the sandbox's own
+timestamps, read in this process, ``latency_measure.crm_leads``); A's drain is its first lead
+created to its last owner written. The goals (``fairness_report``): B's p95 under 1 s throughout
+A's burst, and A's drain with B no slower than alone. The setup, the webhooks and the clean-up are
+the routing latency benchmark's (``latency``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from django.urls import reverse
+from django.utils import timezone
+
+from config.task_routing import queue_for_account
+from crm_integrations.models import OrganizationIntegration
+from devtools.benchmarks.harness.fresh_db import benchmark_database
+from devtools.benchmarks.harness.portal import remove_benchmark_data, start_portal_sandbox
+from devtools.benchmarks.harness.waiting import settle, wait_for_count
+from devtools.benchmarks.harness.web_server import serve_app
+from devtools.benchmarks.harness.worker import broker_name, broker_notes, run_worker
+from devtools.sandboxes.hubspot import RunningSandbox
+from devtools.sandboxes.hubspot.client import SandboxControl
+
+from .fairness_report import FairnessReport, Phase
+from .latency import LEAD_SUBSCRIPTIONS, app_busy, own_limit, routing_connection, warm_up
+from .latency_measure import crm_leads, owned_count, unroutable_count
+
+SLUG_A, SLUG_B = "fairness-benchmark-a", "fairness-benchmark-b"
+PORTAL_A, PORTAL_B = 24_900_011, 24_900_012
+
+
+@dataclass(frozen=True)
+class FairnessOptions:
+    burst: int = 3_000  # A's new leads at once
+    interval: float = 1.0  # B: one new lead every this many seconds
+    alone_leads: int = 10  # B's leads in the phase without A
+    web_workers: int = 2
+    workers: int = 2
+    senders: int = 10  # the sandbox's concurrent webhook POSTs
+    api_limit: int = 110  # each portal's API calls per 10 s (the app keeps a tenth below it)
+    broker_url: str | None = None
+    fresh_db: bool = True
+    keep: bool = False
+    timeout: float = 600.0  # waiting for a phase's owners
+    stall_seconds: float = 90.0
+    settle_seconds: float = 120.0
+
+
+class Ticker(threading.Thread):
+    """Organization B's new leads, one every ``interval`` seconds (through a control client of its
+    own: the main thread polls the sandbox meanwhile), until ``stop`` or ``limit`` leads."""
+
+    def __init__(self, sandbox: RunningSandbox, interval: float, limit: int | None = None) -> None:
+        super().__init__(name="fairness-organization-b", daemon=True)
+        self.control = SandboxControl(sandbox.base_url)
+        self.interval, self.limit = interval, limit
+        self.ids: list[str] = []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        next_at = time.monotonic()
+        while not self.stopped.is_set() and (self.limit is None or len(self.ids) < self.limit):
+            seeded = self.control.seed_leads(1, portal_id=PORTAL_B, fresh=True, unowned=True)
+            self.ids.append(str(seeded["firstId"]))
+            next_at += self.interval
+            self.stopped.wait(max(0.0, next_at - time.monotonic()))
+
+    def finish(self) -> list[str]:
+        self.stopped.set()
+        self.join()
+        return self.ids
+
+
+def run_benchmark(options: FairnessOptions) -> FairnessReport:
+    folder = Path(tempfile.mkdtemp(prefix="routing-fairness-"))
+    try:
+        with benchmark_database(folder, fresh=options.fresh_db, keep=options.keep) as database:
+            sandbox = start_portal_sandbox(
+                PORTAL_A, PORTAL_B, webhook_max_concurrent=options.senders, rate_limit_max=options.api_limit
+            )
+            try:
+                return _run(sandbox, options, folder, database)
+            finally:
+                sandbox.stop()
+                if not options.fresh_db and not options.keep:
+                    remove_fairness_benchmark()
+    finally:
+        if not options.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_fairness_benchmark() -> None:
+    remove_benchmark_data(slug=SLUG_A, portal_id=PORTAL_A)
+    remove_benchmark_data(slug=SLUG_B, portal_id=PORTAL_B)
+
+
+def _run(sandbox: RunningSandbox, options: FairnessOptions, folder: Path, database: str) -> FairnessReport:
+    a = routing_connection(sandbox, slug=SLUG_A, portal_id=PORTAL_A, name="Fairness benchmark A")
+    b = routing_connection(sandbox, slug=SLUG_B, portal_id=PORTAL_B, name="Fairness benchmark B")
+    env = {"HUBSPOT_SANDBOX_URL": sandbox.base_url, "HUBSPOT_RATE_LIMIT": f"[[{own_limit(options)}, 10]]"}
+    if options.broker_url:
+        env["CELERY_BROKER_URL"] = options.broker_url
+    var_dir = folder / "var"
+    var_dir.mkdir()
+    path = reverse("crm_integrations:webhook_events", args=["hubspot"])
+    app = {"var_dir": str(var_dir), "extra_env": env}
+    with (
+        serve_app(options.web_workers, ready_path=path, **app) as base_url,
+        run_worker(str(var_dir), options.workers, extra_env=env),
+    ):
+        warm_up(base_url + path)
+        sandbox.control.configure_webhooks(targetUrl=base_url + path, subscriptions=LEAD_SUBSCRIPTIONS)
+        try:
+            phases = [_b_alone(sandbox, a, b, options), _a_burst(sandbox, a, b, options, with_b=False)]
+            phases.append(_a_burst(sandbox, a, b, options, with_b=True))
+        finally:
+            sandbox.control.configure_webhooks(targetUrl=None)
+    notes = [
+        f"{os.cpu_count()} CPUs shared by the sandbox (in this process), gunicorn and Celery",
+        f"each portal's API budget {options.api_limit:,} calls / 10 s "
+        f"(the app keeps to {own_limit(options):,})",
+        *broker_notes(options.broker_url),
+    ]
+    return FairnessReport(
+        options=options,
+        broker=broker_name(options.broker_url),
+        database=database,
+        queues=(_queue(a), _queue(b)),
+        phases=tuple(phases),
+        notes=tuple(notes),
+    )
+
+
+def _queue(connection: OrganizationIntegration) -> str:
+    return queue_for_account(f"{connection.provider}:{connection.external_account_id}")
+
+
+def _b_alone(
+    sandbox: RunningSandbox, a: OrganizationIntegration, b: OrganizationIntegration, options: FairnessOptions
+) -> Phase:
+    since = timezone.now()
+    ticker = Ticker(sandbox, options.interval, limit=options.alone_leads)
+    ticker.start()
+    ticker.join()
+    b_ids = ticker.ids
+    b_missing = _wait_owned(sandbox, PORTAL_B, b, b_ids, options)
+    _settle_both(sandbox, (a, b), since, options)
+    return Phase("B alone", _latencies(sandbox, PORTAL_B, b_ids), b_missing, len(b_ids))
+
+
+def _a_burst(
+    sandbox: RunningSandbox,
+    a: OrganizationIntegration,
+    b: OrganizationIntegration,
+    options: FairnessOptions,
+    *,
+    with_b: bool,
+) -> Phase:
+    since = timezone.now()
+    ticker = Ticker(sandbox, options.interval) if with_b else None
+    if ticker:
+        ticker.start()
+        time.sleep(2 * options.interval)  # B's single leads flow before A's burst starts
+    seeded = sandbox.control.seed_leads(options.burst, portal_id=PORTAL_A, fresh=True, unowned=True)
+    a_ids = [str(number) for number in range(int(seeded["firstId"]), int(seeded["lastId"]) + 1)]
+    a_missing = _wait_owned(sandbox, PORTAL_A, a, a_ids, options)
+    b_ids = ticker.finish() if ticker else []
+    b_missing = _wait_owned(sandbox, PORTAL_B, b, b_ids, options) if b_ids else 0
+    _settle_both(sandbox, (a, b), since, options)
+    a_leads = crm_leads(sandbox, PORTAL_A, a_ids)
+    created = [lead.created_ms for lead in a_leads.values()]
+    written = [lead.owner_written_ms for lead in a_leads.values() if lead.owner_written_ms is not None]
+    drain = (max(written) - min(created)) / 1000 if written else None
+    b_during = _latencies(sandbox, PORTAL_B, b_ids, between=(min(created), max(written, default=0)))
+    return Phase(
+        "A with B" if with_b else "A alone",
+        b_during or _latencies(sandbox, PORTAL_B, b_ids),
+        b_missing,
+        len(b_ids),
+        a_leads=len(a_ids),
+        a_missing=a_missing,
+        a_drain_seconds=drain,
+    )
+
+
+def _latencies(
+    sandbox: RunningSandbox, portal_id: int, ids: Sequence[str], *, between: tuple[int, int] | None = None
+) -> list[float]:
+    """Created -> owner written at the CRM, seconds, of the leads created ``between`` (ms) if given."""
+    leads = crm_leads(sandbox, portal_id, ids).values()
+    return sorted(
+        (lead.owner_written_ms - lead.created_ms) / 1000
+        for lead in leads
+        if lead.owner_written_ms is not None
+        and (between is None or between[0] <= lead.created_ms <= between[1])
+    )
+
+
+def _wait_owned(
+    sandbox: RunningSandbox,
+    portal_id: int,
+    connection: OrganizationIntegration,
+    ids: Sequence[str],
+    options: FairnessOptions,
+) -> int:
+    """Until every lead has an owner at the CRM or was decided without a rep; how many have not."""
+    count = lambda: owned_count(sandbox, portal_id, ids) + unroutable_count(connection)  # noqa: E731
+    wait_for_count(
+        count, len(ids), timeout=options.timeout, stall_seconds=options.stall_seconds, progress=False
+    )
+    return max(0, len(ids) - count())
+
+
+def _settle_both(
+    sandbox: RunningSandbox,
+    connections: Sequence[OrganizationIntegration],
+    since: datetime,
+    options: FairnessOptions,
+) -> None:
+    """Until the sandbox has nothing to send and neither organization's pipeline has work left."""
+    settle(
+        sandbox.control.wait_for_deliveries,
+        lambda: any(app_busy(connection, since) for connection in connections),
+        options.settle_seconds,
+    )

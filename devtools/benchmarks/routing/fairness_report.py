@@ -1,0 +1,120 @@
+"""The fairness benchmark's figures, its goals and the printed table (no Django here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from devtools.benchmarks.harness.load import percentile
+
+#: Organization B's single leads while A's burst drains (issue 15, "No organization waits for another").
+B_DURING_P95_GOAL = 1.0
+#: A single lead on an idle pipeline (issue 15, "Bursts that fit the budget ...").
+B_ALONE_P95_GOAL = 0.5
+#: A's drain with B beside it, against alone: "no slower", with a tenth for run-to-run noise.
+DRAIN_RATIO_GOAL = 1.1
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str  # "B alone", "A alone", "A with B"
+    b_latencies: Sequence[float]  # seconds, created -> owner written at the CRM, B's leads
+    b_missing: int  # B's leads never owned (nor decided without a rep)
+    b_leads: int
+    a_leads: int = 0
+    a_missing: int = 0
+    a_drain_seconds: float | None = None  # A's first lead created -> its last owner written
+
+
+@dataclass(frozen=True)
+class FairnessReport:
+    options: Any  # FairnessOptions (fairness.py)
+    broker: str
+    database: str
+    queues: tuple[str, str]  # the account queues of A and B (config/task_routing.py)
+    phases: Sequence[Phase]
+    notes: Sequence[str] = field(default_factory=tuple)
+
+    def phase(self, name: str) -> Phase:
+        return next(phase for phase in self.phases if phase.name == name)
+
+    @property
+    def lost(self) -> int:
+        return sum(phase.a_missing + phase.b_missing for phase in self.phases)
+
+    @property
+    def drain_ratio(self) -> float | None:
+        alone, beside = self.phase("A alone").a_drain_seconds, self.phase("A with B").a_drain_seconds
+        return beside / alone if alone and beside is not None else None
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def _spread(values: Sequence[float]) -> str:
+    return (
+        f"p50 {percentile(values, 0.5):.2f} s  p95 {percentile(values, 0.95):.2f} s  "
+        f"max {max(values, default=0):.2f} s  (n={len(values):,})"
+    )
+
+
+def _rows(report: FairnessReport) -> list[tuple[str, str, str, str]]:
+    b_alone, a_alone, both = (report.phase(name) for name in ("B alone", "A alone", "A with B"))
+    ratio = report.drain_ratio
+    alone_p95, during_p95 = percentile(b_alone.b_latencies, 0.95), percentile(both.b_latencies, 0.95)
+    return [
+        (
+            "B created -> owner written, alone",
+            _spread(b_alone.b_latencies),
+            f"p95 < {B_ALONE_P95_GOAL:g} s",
+            _verdict(bool(b_alone.b_latencies) and alone_p95 < B_ALONE_P95_GOAL),
+        ),
+        (
+            "B created -> owner written, during A's burst",
+            _spread(both.b_latencies),
+            f"p95 < {B_DURING_P95_GOAL:g} s",
+            _verdict(bool(both.b_latencies) and during_p95 < B_DURING_P95_GOAL),
+        ),
+        ("A's drain alone", _drain(a_alone), "", ""),
+        (
+            "A's drain with B",
+            _drain(both) + (f"  ({ratio:.2f}x alone)" if ratio is not None else ""),
+            f"<= {DRAIN_RATIO_GOAL:g}x alone",
+            _verdict(ratio is not None and ratio <= DRAIN_RATIO_GOAL),
+        ),
+        (
+            "leads never owned (A / B)",
+            f"{sum(p.a_missing for p in report.phases):,} / {sum(p.b_missing for p in report.phases):,}",
+            "0",
+            _verdict(report.lost == 0),
+        ),
+    ]
+
+
+def _drain(phase: Phase) -> str:
+    if phase.a_drain_seconds is None:
+        return "nothing owned"
+    return f"{phase.a_drain_seconds:.1f} s for {phase.a_leads:,} leads"
+
+
+def report_lines(report: FairnessReport) -> list[str]:
+    """The table: figure, measured, goal, verdict."""
+    options = report.options
+    rows = _rows(report)
+    first, width, goal_width = (max(len(row[n]) for row in rows) + 2 for n in range(3))
+    lines = [
+        f"Fairness: organization A's burst of {options.burst:,} new leads, organization B one new lead "
+        f"every {options.interval:g} s; two HubSpot portals; gunicorn {options.web_workers} workers; Celery "
+        f"{options.workers} processes on {report.broker}; {report.database}; account queues: A "
+        f"{report.queues[0]}, B {report.queues[1]}",
+        f"{'figure':<{first}}{'measured':<{width}}{'goal':<{goal_width}}verdict",
+    ]
+    lines += [
+        f"{name:<{first}}{measured:<{width}}{goal:<{goal_width}}{verdict}".rstrip()
+        for name, measured, goal, verdict in rows
+    ]
+    if report.queues[0] == report.queues[1]:
+        lines.append("note: A and B hash onto the same account queue: they share its order")
+    return lines + [f"note: {note}" for note in report.notes]

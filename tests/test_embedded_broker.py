@@ -1,0 +1,69 @@
+"""The embedded broker (config/embedded_broker.py): consumers see only whole messages, and each
+message is taken by exactly one consumer, however many processes poll its queue."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+
+from kombu import Connection
+
+from config.celery import app
+from config.embedded_broker import PARTIAL_SUFFIX, Transport
+
+
+def _connection(folder: Path) -> Connection:
+    queue = folder / "queue"
+    queue.mkdir(parents=True, exist_ok=True)
+    options = {"data_folder_in": str(queue), "data_folder_out": str(queue), "polling_interval": 0.01}
+    return Connection("filesystem://", transport_options=options)
+
+
+def test_filesystem_urls_use_the_embedded_broker():
+    with app.connection_for_write() as connection:
+        if connection.transport_cls == "filesystem":
+            assert isinstance(connection.transport, Transport)
+    assert isinstance(_connection(Path("/tmp")).transport, Transport)
+
+
+def test_a_message_being_written_is_not_taken(tmp_path):
+    connection = _connection(tmp_path)
+    channel = connection.channel()
+    channel._put("work", {"n": 1})
+    [name] = os.listdir(tmp_path / "queue")
+    (tmp_path / "queue" / f"1_half.work.msg{PARTIAL_SUFFIX}").write_bytes(b'{"n": ')  # mid-write
+
+    assert channel._get("work") == {"n": 1}
+    assert not name.endswith(PARTIAL_SUFFIX)
+    assert os.listdir(tmp_path / "queue") == [f"1_half.work.msg{PARTIAL_SUFFIX}"]  # left alone
+
+
+def _drain(folder: str, results) -> None:
+    channel = _connection(Path(folder)).channel()
+    taken = []
+    misses = 0
+    while misses < 50:
+        try:
+            taken.append(channel._get("work")["n"])
+            misses = 0
+        except Exception:  # queue.Empty
+            misses += 1
+    results.put(taken)
+
+
+def test_four_processes_take_each_of_2000_messages_exactly_once(tmp_path):
+    producer = _connection(tmp_path).channel()
+    for n in range(2000):
+        producer._put("work", {"n": n})
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    workers = [context.Process(target=_drain, args=(str(tmp_path), results)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    taken = [n for _ in workers for n in results.get(timeout=120)]
+    for worker in workers:
+        worker.join(timeout=30)
+
+    assert sorted(taken) == list(range(2000))  # none lost, none twice
+    assert not os.listdir(tmp_path / "claimed")
