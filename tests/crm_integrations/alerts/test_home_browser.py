@@ -59,6 +59,7 @@ def test_the_home_shows_open_incidents_with_what_to_do_and_the_fix(admin_page, l
     shoot(page, "home")
 
     page.click("#open-incidents a.home-more")
+    page.wait_for_selector("#result_list tbody tr")  # the click commits the navigation, not the load
     assert page.locator("#result_list tbody tr").count() == 2
     assert "Connection needs reconnecting" in page.inner_text("#result_list")
     shoot(page, "incident-list")

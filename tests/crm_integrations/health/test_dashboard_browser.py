@@ -72,6 +72,7 @@ def test_the_home_and_the_integrations_page_lead_to_the_health_page(admin_page, 
     page.wait_for_selector(f"#health-{faulty_run.pk}")
     page.goto(f"{live_server.url}/admin/?organization={faulty_run.organization_id}")
     page.click("#home-health")
+    page.wait_for_selector(".health-connection")
     assert page.locator(".health-connection").count() == 1
     page.goto(f"{live_server.url}/integrations/health/")  # a superuser: every organization
     assert page.locator(f"#health-{faulty_run.pk} .verdict").inner_text().startswith(("Failing", "Degraded"))

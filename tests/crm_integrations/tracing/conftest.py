@@ -1,6 +1,7 @@
 """Tracing under test: one provider per test session (OpenTelemetry sets it once per process),
 its spans kept by the in-memory exporter; the libraries instrumented only while a test runs."""
 
+import logging
 import time
 
 import pytest
@@ -43,8 +44,12 @@ def routed(hubspot_connection, monkeypatch):
 def worker(transactional_db, settings):
     assert not celery_app.conf.task_always_eager
     celery_app.control.purge()
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-        yield
+    root_level = logging.getLogger().level  # the test worker sets the root logger to its "error" level
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+            yield
+    finally:
+        logging.getLogger().setLevel(root_level)  # later tests read the console log
 
 
 def wait_for_owner_written(record_id: str, seconds: float = 60.0) -> OwnerWrite:
