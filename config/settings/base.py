@@ -329,6 +329,10 @@ WEBHOOK_REFUSED_PER_MINUTE = env.int("WEBHOOK_REFUSED_PER_MINUTE", default=60)
 # of their connection is under way, else by the next round, which the round under way queues as a task
 # when it is done (crm_integrations/intake/batches.py).
 WEBHOOK_INTAKE_BATCH = env.int("WEBHOOK_INTAKE_BATCH", default=1000)
+# The share of a CRM account's API budget the intake's rounds keep to: after a round, the next starts
+# no sooner than the round's calls take to refill at that share of the budget's pace (a round of six
+# HubSpot calls at 100 per 10 s: 0.75 s), so a steady trickle is taken in by rounds that fit the budget.
+WEBHOOK_INTAKE_BUDGET_SHARE = env.float("WEBHOOK_INTAKE_BUDGET_SHARE", default=0.8)
 # A write whose answer never came and that a read back did not find is sent again no sooner than
 # this (seconds): a request the CRM held may still land meanwhile (crm_integrations/core/write_once.py).
 CRM_WRITE_SETTLE_SECONDS = env.float("CRM_WRITE_SETTLE_SECONDS", default=60.0)

@@ -15,6 +15,7 @@ window and its own task.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -59,6 +60,10 @@ def run_or_trail(
     return False
 
 
+#: A follow-up due this soon runs now rather than being put off again (tasks are never early by more).
+SPACING_SLACK = 0.1
+
+
 def run_or_leave(
     key: str,
     run: Callable[[], float | None],
@@ -66,6 +71,7 @@ def run_or_leave(
     pending: Callable[[], bool],
     follow_up: Callable[[float], object],
     until_done: float,
+    spacing: Callable[[float], float] | None = None,
 ) -> bool:
     """Run ``run`` now unless a run of ``key`` is under way, then leave the rest to a task: no timer
     in between, so a lone request waits for nothing and a burst batches only what piled up.
@@ -78,18 +84,39 @@ def run_or_leave(
     for it and ``follow_up`` is asked for once per such wait, key ``<key>:later``). ``until_done``
     bounds the key should the process die. Exceptions of ``run`` propagate, with no follow-up (the
     caller's retries and the beat take over).
+
+    ``spacing(started)``, asked after a run, says how long after that run's start the next may start
+    (the intake: what the round took from the CRM's rate budget, at the pace the budget refills).
+    Until then a request runs nothing and one follow-up is queued for that moment: a steady trickle
+    is taken in by rounds that keep within the budget, never by one-lead rounds that spend it and then
+    wait for it, while a lone request after a quiet spell still runs at once.
     """
+    not_before = cache.get(f"{key}:next")
+    if not_before is not None and not_before - time.time() > SPACING_SLACK:
+        _follow_up_once(key, follow_up, not_before - time.time())
+        return False
     if not cache.add(key, 1, timeout=until_done):
         return False
+    started = time.time()
     try:
         later = run()
     finally:
         cache.delete(key)
-    if later is None:
-        if pending():
+    gap = spacing(started) if spacing is not None else 0.0
+    if gap > 0:
+        cache.set(f"{key}:next", started + gap, timeout=gap)
+    due = max(0.0, started + gap - time.time())
+    if later is not None and later > 0:
+        _follow_up_once(key, follow_up, max(later, due))
+    elif later is not None or pending():
+        if due > SPACING_SLACK:
+            _follow_up_once(key, follow_up, due)
+        else:
             follow_up(0.0)
-    elif later <= 0:
-        follow_up(0.0)
-    elif cache.add(f"{key}:later", 1, timeout=later):
-        follow_up(later)
     return True
+
+
+def _follow_up_once(key: str, follow_up: Callable[[float], object], wait: float) -> None:
+    """One delayed follow-up per wait (key ``<key>:later``): later requests within it queue nothing."""
+    if cache.add(f"{key}:later", 1, timeout=wait):
+        follow_up(wait)

@@ -14,6 +14,7 @@ import pytest
 from django.core.cache import cache
 from django.core.cache.backends import base, locmem
 
+from crm_integrations.core import coalescing
 from crm_integrations.core.coalescing import run_or_leave, run_or_trail
 
 WINDOW = 30.0
@@ -45,6 +46,7 @@ def clock(settings, monkeypatch) -> Clock:
     clock = Clock()
     monkeypatch.setattr(base, "time", clock)
     monkeypatch.setattr(locmem, "time", clock)
+    monkeypatch.setattr(coalescing, "time", clock)
     cache.clear()
     return clock
 
@@ -169,3 +171,41 @@ def test_a_failing_run_gives_up_the_key_and_queues_nothing(clock):
     with pytest.raises(RuntimeError):
         leave(fail, [True], follow_ups)
     assert follow_ups == [] and leave(lambda: None, [], follow_ups)
+
+
+def spaced(run, waiting: list[bool], follow_ups: list[float], gap: float = 0.75) -> bool:
+    return run_or_leave(
+        "work:1",
+        run,
+        pending=lambda: bool(waiting),
+        follow_up=follow_ups.append,
+        until_done=120,
+        spacing=lambda started: gap,
+    )
+
+
+def test_spaced_runs_keep_their_distance_and_a_request_between_them_queues_one_follow_up(clock):
+    follow_ups: list[float] = []
+    runs: list[float] = []
+    assert spaced(lambda: runs.append(clock.now), [], follow_ups)  # after a quiet spell: at once
+    clock.now += 0.25
+    assert not spaced(lambda: runs.append(clock.now), [True], follow_ups)  # too soon: put off
+    assert not spaced(lambda: runs.append(clock.now), [True], follow_ups)  # one follow-up, not two
+    assert follow_ups == [pytest.approx(0.5)] and len(runs) == 1
+    clock.now += 0.5  # the follow-up's time: it runs
+    assert spaced(lambda: runs.append(clock.now), [], follow_ups)
+    assert runs == [pytest.approx(1_000_000.0), pytest.approx(1_000_000.75)]
+
+
+def test_a_spaced_run_with_more_waiting_asks_for_its_follow_up_when_the_gap_ends(clock):
+    follow_ups: list[float] = []
+
+    def run() -> None:
+        clock.now += 0.25  # the round itself takes a quarter of a second
+
+    assert spaced(run, [True], follow_ups)
+    assert follow_ups == [pytest.approx(0.5)]  # 0.75 s after the run's start, not after its end
+    follow_ups.clear()
+    clock.now += 10
+    assert spaced(lambda: None, [True], follow_ups, gap=0.05)  # a gap within the slack: at once
+    assert follow_ups == [0.0]

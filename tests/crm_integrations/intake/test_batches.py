@@ -15,6 +15,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from crm_integrations.core import registry
 from crm_integrations.core.errors import RateLimited, RetryLater
 from crm_integrations.intake import batches, processing
 from crm_integrations.intake.tasks import take_in_pending_events
@@ -222,3 +223,30 @@ def test_the_beat_takes_in_events_a_lost_round_left_pending(hubspot_connection, 
     )
     assert batches.take_in_stale() == 1
     assert WebhookDelivery.objects.get(pk=delivery.pk).status == "processed"
+
+
+@pytest.mark.django_db
+def test_the_next_round_waits_until_this_rounds_calls_have_refilled_the_budget(
+    hubspot_connection, hubspot_sandbox, trailing, settings
+):
+    """With the pacing on, a round's calls decide when the next may start (their refill at 0.8 of the
+    budget's pace); a delivery within that gap leaves its events to one follow-up at the gap's end,
+    which takes them in."""
+    settings.WEBHOOK_INTAKE_BUDGET_SHARE = 0.8
+    first, second = seeded(hubspot_sandbox, 2)
+    started = time.time()
+    processing.process(delivery_of([first]).pk)
+    calls = batches.ProviderApiCall.objects.filter(account=hubspot_connection.external_account_id).count()
+    assert calls >= 5  # the lead, its contact and company, and their links
+    per_second = registry.get_provider("hubspot").budget_capacity(1.0)  # 100 calls a 10 s
+    gap = batches.budget_spacing(hubspot_connection.pk, started)
+    assert gap == pytest.approx(calls / (per_second * 0.8), rel=0.01)
+    settings.WEBHOOK_INTAKE_BUDGET_SHARE = 0.0
+    assert batches.budget_spacing(hubspot_connection.pk, started) == 0.0  # pacing off
+
+    processing.process(delivery_of([second]).pk)  # within the gap: put off, not taken in now
+    assert Lead.objects.filter(external_id=second).count() == 0
+    [(args, kwargs)] = [(c.args, c.kwargs) for c in trailing.call_args_list]
+    assert args == ((str(hubspot_connection.pk),),) and 0 < kwargs["countdown"] <= gap
+    cache.delete(f"intake:running:{hubspot_connection.pk}:next")  # the follow-up's time has come
+    assert take_in_pending_events.run(str(hubspot_connection.pk)) == {"ingested": 1}
