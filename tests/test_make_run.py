@@ -1,5 +1,6 @@
 """`make run` starts web, worker, beat and the HubSpot sandbox on embedded defaults; Ctrl-C stops them all."""
 
+import contextlib
 import json
 import os
 import signal
@@ -42,7 +43,7 @@ def _wait_for(url: str, deadline: float, process: subprocess.Popen) -> bytes:
 @pytest.fixture
 def make_run(tmp_path):
     """Start `make run` (call again for a second start on the same var/ folder); all are killed at the end."""
-    port, sandbox_port, monday_port = _free_port(), _free_port(), _free_port()
+    port, sandbox_port, monday_port, salesforce_port = _free_port(), _free_port(), _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if k not in SERVER_VARIABLES and not k.startswith("DJANGO_")}
     env.update(
         VAR_DIR=str(tmp_path / "var"),
@@ -52,6 +53,7 @@ def make_run(tmp_path):
         HUBSPOT_SANDBOX_URL=f"http://127.0.0.1:{sandbox_port}",
         MONDAY_SANDBOX_PORT=str(monday_port),
         MONDAY_SANDBOX_URL=f"http://127.0.0.1:{monday_port}",
+        SALESFORCE_SANDBOX_URL=f"http://127.0.0.1:{salesforce_port}",  # its port follows its URL
     )
     started: list[subprocess.Popen] = []
 
@@ -69,8 +71,12 @@ def make_run(tmp_path):
         return process
 
     yield start, port, (sandbox_port, monday_port), tmp_path / "var"
-    for process in started:
-        if process.poll() is None:
+    for process in started:  # every descendant: honcho starts each process in a session of its own
+        with contextlib.suppress(psutil.NoSuchProcess):
+            for child in psutil.Process(process.pid).children(recursive=True):
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    child.kill()
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
 
 
