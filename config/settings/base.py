@@ -234,7 +234,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(BROKER_DIR / "control"),
         # A worker whose prefetch is full waits this long before looking again (kombu's default is
         # 1 s): each task hop of an otherwise idle pipeline, and every task of a busy one, waited that.
-        "polling_interval": 0.1,
+        # A lead's path has three hops (delivery, intake round, write-back): at 0.1 s they cost a
+        # 300-lead burst's p95 about 0.15 s; an empty look at the ten queues costs ~0.3 ms of CPU.
+        "polling_interval": env.float("CELERY_FILESYSTEM_POLLING_INTERVAL", default=0.02),
     }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
@@ -333,6 +335,13 @@ WEBHOOK_INTAKE_BATCH = env.int("WEBHOOK_INTAKE_BATCH", default=1000)
 # no sooner than the round's calls take to refill at that share of the budget's pace (a round of six
 # HubSpot calls at 100 per 10 s: 0.75 s), so a steady trickle is taken in by rounds that fit the budget.
 WEBHOOK_INTAKE_BUDGET_SHARE = env.float("WEBHOOK_INTAKE_BUDGET_SHARE", default=0.8)
+# ... and the share of that budget its rounds may spend at once after a quiet spell (a token bucket:
+# a burst's first rounds go back to back, a trickle is paced once the allowance is spent). Share and
+# burst together are kept within the whole budget.
+WEBHOOK_INTAKE_BUDGET_BURST = env.float("WEBHOOK_INTAKE_BUDGET_BURST", default=0.15)
+# How many intake rounds of one connection may run at once: a further round starts only when a whole
+# WEBHOOK_INTAKE_BATCH waits, so a backlog uses several worker processes and rounds stay full.
+WEBHOOK_INTAKE_PARALLEL_ROUNDS = env.int("WEBHOOK_INTAKE_PARALLEL_ROUNDS", default=2)
 # A write whose answer never came and that a read back did not find is sent again no sooner than
 # this (seconds): a request the CRM held may still land meanwhile (crm_integrations/core/write_once.py).
 CRM_WRITE_SETTLE_SECONDS = env.float("CRM_WRITE_SETTLE_SECONDS", default=60.0)

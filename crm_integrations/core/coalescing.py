@@ -72,6 +72,8 @@ def run_or_leave(
     follow_up: Callable[[float], object],
     until_done: float,
     spacing: Callable[[float], float] | None = None,
+    slots: int = 1,
+    overlap: Callable[[], bool] | None = None,
 ) -> bool:
     """Run ``run`` now unless a run of ``key`` is under way, then leave the rest to a task: no timer
     in between, so a lone request waits for nothing and a burst batches only what piled up.
@@ -90,18 +92,23 @@ def run_or_leave(
     Until then a request runs nothing and one follow-up is queued for that moment: a steady trickle
     is taken in by rounds that keep within the budget, never by one-lead rounds that spend it and then
     wait for it, while a lone request after a quiet spell still runs at once.
+
+    ``slots`` > 1 lets that many runs of ``key`` go at once (keys ``key``, ``<key>:slot1``, …), but a
+    further one only when ``overlap()`` says so (the intake: a full batch waits). A deep backlog is then
+    worked on by several processes while a trickle still runs one at a time, in batches as large.
     """
     not_before = cache.get(f"{key}:next")
     if not_before is not None and not_before - time.time() > SPACING_SLACK:
         _follow_up_once(key, follow_up, not_before - time.time())
         return False
-    if not cache.add(key, 1, timeout=until_done):
+    held = _take_slot(key, until_done, slots, overlap)
+    if held is None:
         return False
     started = time.time()
     try:
         later = run()
     finally:
-        cache.delete(key)
+        cache.delete(held)
     gap = spacing(started) if spacing is not None else 0.0
     if gap > 0:
         cache.set(f"{key}:next", started + gap, timeout=gap)
@@ -114,6 +121,18 @@ def run_or_leave(
         else:
             follow_up(0.0)
     return True
+
+
+def _take_slot(key: str, until_done: float, slots: int, overlap: Callable[[], bool] | None) -> str | None:
+    """The run key taken (``key`` first; a further slot only when ``overlap()``), None when none is."""
+    if cache.add(key, 1, timeout=until_done):
+        return key
+    if slots <= 1 or overlap is None or not overlap():
+        return None
+    for n in range(1, slots):
+        if cache.add(f"{key}:slot{n}", 1, timeout=until_done):
+            return f"{key}:slot{n}"
+    return None
 
 
 def _follow_up_once(key: str, follow_up: Callable[[float], object], wait: float) -> None:

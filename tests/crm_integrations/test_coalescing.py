@@ -209,3 +209,34 @@ def test_a_spaced_run_with_more_waiting_asks_for_its_follow_up_when_the_gap_ends
     clock.now += 10
     assert spaced(lambda: None, [True], follow_ups, gap=0.05)  # a gap within the slack: at once
     assert follow_ups == [0.0]
+
+
+def slotted(run, follow_ups: list[float], *, backlog: bool) -> bool:
+    return run_or_leave(
+        "work:1",
+        run,
+        pending=lambda: backlog,
+        follow_up=follow_ups.append,
+        until_done=120,
+        slots=2,
+        overlap=lambda: backlog,
+    )
+
+
+def test_a_second_slot_runs_beside_the_first_only_for_a_backlog_and_never_a_third(clock):
+    """With two slots, a request during a run takes the second slot when ``overlap()`` says a whole
+    batch waits; with none waiting it is left to the run under way; a third never runs at once."""
+    follow_ups: list[float] = []
+    inside: list[bool] = []
+
+    def second() -> None:  # runs in the second slot: a third request finds both taken
+        inside.append(slotted(lambda: pytest.fail("three at once"), follow_ups, backlog=True))
+
+    def first() -> None:
+        inside.append(slotted(lambda: pytest.fail("no backlog, yet ran"), follow_ups, backlog=False))
+        inside.append(slotted(second, follow_ups, backlog=True))
+
+    assert slotted(first, follow_ups, backlog=True)
+    assert inside == [False, False, True]  # no backlog: left; backlog: ran beside; third: left
+    assert follow_ups == [0.0, 0.0]  # each run looked again when done and found the backlog
+    assert slotted(lambda: None, [], backlog=False)  # both slots were given back
