@@ -279,10 +279,23 @@ class _Batch:
         self.state.save(update_fields=["rotation_last", "rotation_credits", "updated_at"])
 
 
+#: Types ``_plain`` returns as they are (most of a trace's leaves).
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+#: A dataclass's field names, looked up once per class (``dataclasses.fields`` builds a tuple per
+#: call: 14 calls per routed lead, a tenth of a burst's routing CPU).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _plain(value: Any) -> Any:
     """A dataclass tree as dicts and lists (tuples become lists: JSON has no tuples)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: _plain(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    names = _FIELD_NAMES.get(kind)
+    if names is None and dataclasses.is_dataclass(kind):
+        names = _FIELD_NAMES.setdefault(kind, tuple(field.name for field in dataclasses.fields(kind)))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     if isinstance(value, dict):
