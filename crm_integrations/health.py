@@ -11,7 +11,9 @@ Rules, first match wins:
 * failing: the connection needs reconnecting or is in error; its circuit breaker is open; our rate
   limiter for it is failing; or at least half of its calls in the last 15 minutes failed.
 * degraded: the breaker is probing (half-open); over 5 % of the last hour's calls failed (429s
-  included); the rate budget peaked at 90 % or more in a minute; write-backs failed in the hour.
+  included); 90 % or more of the CRM's daily API allocation is used (its last reading within the
+  hour, ``CrmProvider.daily_allocation``); the rate budget peaked at 90 % or more in a minute; write-backs
+  failed in the hour.
 * healthy otherwise.
 """
 
@@ -26,6 +28,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from .core import registry
+from .core.allocation import AllocationReading
 from .core.registry import UnknownProvider
 from .models import (
     ApiCallRollup,
@@ -44,6 +47,7 @@ HOUR = timedelta(hours=1)
 FAILING_SHARE = 0.5
 DEGRADED_SHARE = 0.05
 BUDGET_WARNING = 0.9
+ALLOCATION_WARNING = 0.9
 #: Fewer calls than this in 15 minutes say too little to call a connection failing.
 MIN_CALLS = 5
 #: What each kind of failed call is called on the page (labels, not codes).
@@ -89,6 +93,7 @@ class Facts:
     hour_errors: Counter[str] = field(default_factory=Counter)  # error kind label -> attempts
     budget_peak: float | None = None
     writes_failed: int = 0
+    allocation: AllocationReading | None = None
 
 
 def judge(facts: Facts) -> Verdict:
@@ -119,6 +124,9 @@ def judge(facts: Facts) -> Verdict:
         return Verdict(
             DEGRADED, f"{errors / facts.hour_calls:.0%} of calls failed in the last hour ({detail})"
         )
+    allocation = facts.allocation
+    if allocation is not None and allocation.share >= ALLOCATION_WARNING and not allocation.stale:
+        return Verdict(DEGRADED, f"{facts.allocation.share:.0%} of the daily API allocation used")
     if facts.budget_peak is not None and facts.budget_peak >= BUDGET_WARNING:
         return Verdict(DEGRADED, f"Rate budget nearly spent: {facts.budget_peak:.0%} used at the peak minute")
     if facts.writes_failed:
@@ -160,6 +168,7 @@ def facts_for(
             status_reason=connection.status_reason,
             limiter_failing_since=connection.rate_limiter_failing_since,
             writes_failed=(writes_failed or {}).get(connection.pk, 0),
+            allocation=_allocation(connection),
         )
         for connection in connections
     }
@@ -209,6 +218,14 @@ def budget_capacity(provider: str, seconds: float) -> float | None:
     """``CrmProvider.budget_capacity``; None for a provider not registered or without a budget."""
     try:
         return registry.get_provider(provider).budget_capacity(seconds)
+    except UnknownProvider:
+        return None
+
+
+def _allocation(connection: OrganizationIntegration) -> AllocationReading | None:
+    """``CrmProvider.daily_allocation``: the CRM's last reading (from the cache, no API call)."""
+    try:
+        return registry.get_provider(connection.integration.provider).daily_allocation(connection)
     except UnknownProvider:
         return None
 

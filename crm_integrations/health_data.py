@@ -317,6 +317,7 @@ def _connection_row(
             "queued": calls.get("queued", 0),
             "queued_share": round(calls.get("queued", 0) / total_calls, 4) if total_calls else 0.0,
         },
+        "allocation": facts.allocation.as_dict() if facts.allocation else None,
         "breaker": {
             "state": dict(BreakerState.choices)[facts.breaker_state],
             "opened_at": facts.breaker_opened_at.isoformat() if facts.breaker_opened_at else None,

@@ -11,6 +11,12 @@ command line (``manage.py backfill_leads`` does the intake part from a terminal)
    left): ``assign.route_leads`` on ``BATCH_SIZE`` leads at a time, which writes the owners back in
    the usual batched write-back. ``cancel`` stops it between batches; routing again resumes it,
    since only leads without a decision are taken (re-running a batch routes nobody twice).
+
+Both steps can wait: before each page of the count (crm_integrations/intake/polling.py) and before
+each batch of routing, the CRM's provider is asked whether work that can wait must stop
+(``registry.non_urgent_paused``: e.g. Salesforce past ``SALESFORCE_NON_URGENT_SHARE`` of its daily
+API allocation). Then no call is spent: the run keeps its status, says why (``paused_reason``) and
+its task is queued again ``PAUSE_SECONDS`` later (``_wait``); it goes on by itself once the CRM allows.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from crm_integrations import selectors as crm_selectors
+from crm_integrations.core import registry
 from crm_integrations.intake import polling
 from crm_integrations.models import OrganizationIntegration
 from field_mapping.models import Lead, LeadState
@@ -38,6 +45,8 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 365
 BATCH_SIZE = 50
 MAX_PAGES = 10_000
+#: How long a paused run waits before it asks the CRM's provider again.
+PAUSE_SECONDS = 15 * 60
 
 _holding = contextvars.ContextVar("routing_held_back", default=False)
 
@@ -103,6 +112,7 @@ def count(run_id: int) -> ExistingLeadsRun:
         if ExistingLeadsRun.objects.filter(pk=run.pk, cancel_requested=True).exists():
             raise Cancelled
 
+    _go_on(run)
     try:
         with holding_routing():
             polling.poll(
@@ -115,6 +125,8 @@ def count(run_id: int) -> ExistingLeadsRun:
             )
     except Cancelled:
         return _finish(run, RunStatus.CANCELLED)
+    except polling.NonUrgentPaused as paused:
+        return _wait(run, paused.reason)
     except Exception as error:  # a CRM failure, shown on the page; the task does not retry it
         run.error = _message(error)
         return _finish(run, RunStatus.FAILED)
@@ -135,7 +147,10 @@ def begin_routing(run: ExistingLeadsRun) -> ExistingLeadsRun:
 
 
 def cancel(run: ExistingLeadsRun) -> ExistingLeadsRun:
-    """Stop between batches (a counting run stops after the page being read)."""
+    """Stop between batches (a counting run stops after the page being read); a waiting run stops
+    at once (its queued task then finds it stopped)."""
+    if run.active and run.paused_reason:
+        return _finish(run, RunStatus.CANCELLED)
     if run.active:
         ExistingLeadsRun.objects.filter(pk=run.pk).update(cancel_requested=True)
         run.cancel_requested = True
@@ -156,6 +171,11 @@ def route_batch(run_id: int) -> bool:
         if not batch:
             _finish(run, RunStatus.DONE)
             return False
+        reason = registry.non_urgent_paused(run.connection)
+        if reason:
+            _wait(run, reason)
+            return False
+        _go_on(run)
         decisions = route_leads(
             run.connection, batch, trigger=DecisionTrigger.INTAKE, reason="existing lead routed by staff"
         )
@@ -172,8 +192,39 @@ def route_batch(run_id: int) -> bool:
 
 def _finish(run: ExistingLeadsRun, status: str) -> ExistingLeadsRun:
     run.status, run.finished_at, run.cancel_requested = status, timezone.now(), False
-    run.save(update_fields=["status", "finished_at", "cancel_requested", "error", "updated_at"])
+    run.paused_reason, run.paused_until = "", None
+    run.save(
+        update_fields=[
+            "status",
+            "finished_at",
+            "cancel_requested",
+            "error",
+            "paused_reason",
+            "paused_until",
+            "updated_at",
+        ]
+    )
     return run
+
+
+def _wait(run: ExistingLeadsRun, reason: str) -> ExistingLeadsRun:
+    """Spend no call now: say why on the run and queue its task again in ``PAUSE_SECONDS`` (the run
+    keeps its status, so the task carries on from where it stopped; running it twice is harmless)."""
+    from .tasks import count_existing_leads, route_existing_leads
+
+    run.paused_reason, run.paused_until = reason, timezone.now() + timedelta(seconds=PAUSE_SECONDS)
+    run.save(update_fields=["paused_reason", "paused_until", "updated_at"])
+    task = count_existing_leads if run.status == RunStatus.COUNTING else route_existing_leads
+    run_id = run.pk
+    transaction.on_commit(lambda: task.apply_async((run_id,), countdown=PAUSE_SECONDS))
+    return run
+
+
+def _go_on(run: ExistingLeadsRun) -> None:
+    """The CRM allows work again: clear what the page said about waiting."""
+    if run.paused_reason or run.paused_until:
+        run.paused_reason, run.paused_until = "", None
+        run.save(update_fields=["paused_reason", "paused_until", "updated_at"])
 
 
 def _message(error: Exception) -> str:

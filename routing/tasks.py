@@ -1,9 +1,10 @@
 """Celery tasks for routing: thin, take ids, idempotent.
 
 Tasks call services, and import them at the top of this module. A service that queues a task
-imports it inside the function that queues it (``routing/writeback.py``'s ``request_flush``): the
-house rule that keeps services and their tasks free of import cycles (docs/routing.md, "House
-rules"), and the one import ``pyproject.toml``'s acyclic contract for ``routing`` lets through.
+imports it inside the function that queues it (``routing/writeback.py``'s ``request_flush``,
+``routing/existing_leads.py``'s ``_wait``): the house rule that keeps services and their tasks free of
+import cycles (docs/routing.md, "House rules"), and the imports ``pyproject.toml``'s acyclic contract
+for ``routing`` lets through.
 """
 
 from __future__ import annotations

@@ -71,6 +71,14 @@ CONNECTION_FIELDS = {
         help_text="method, endpoint template, calls, errors, p50_ms, p95_ms, max_ms",
     ),
     "budget": serializers.DictField(help_text="label, share per label (1 = all), peak, queued, queued_share"),
+    "allocation": serializers.DictField(
+        allow_null=True,
+        help_text=(
+            "The CRM's daily API allocation as it last reported it (null for CRMs that meter no day): "
+            "used, allocation, share (1 = all), seen_at, pause_share (backfills stop there), "
+            "non_urgent_paused, summary and pause_note (in words)"
+        ),
+    ),
     "breaker": serializers.DictField(help_text="state, opened_at, transitions (at, from, to)"),
     "token": serializers.DictField(
         help_text="expires_at, last_refreshed_at, auth_failures, needs_reconnection, reason"
@@ -104,8 +112,8 @@ class ProviderHealthView(APIView):
         description=(
             "Per connection of your organizations (a superuser: all) over the last hour (per minute), "
             "day or week (per hour): API calls, failed calls by kind, latency per endpoint template, "
-            "rate budget used, circuit breaker, token, webhook deliveries, intake lag, write-backs and "
-            "a verdict. Staff only. Read from rollups, so at most a minute behind."
+            "rate budget used, daily API allocation, circuit breaker, token, webhook deliveries, intake "
+            "lag, write-backs and a verdict. Staff only. Read from rollups, so at most a minute behind."
         ),
         parameters=[HealthParameters],
         responses={

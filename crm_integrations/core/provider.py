@@ -7,9 +7,11 @@ import importlib.util
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .allocation import AllocationReading
 from .client import CrmClient
 from .default_mapping import DefaultMapping
 
@@ -75,6 +77,11 @@ class CrmProvider:
     #: The local fake CRM that ``make run`` starts (``manage.py run_sandbox --all``): a package under
     #: devtools/ run with ``python -m``. Named by string: product code never imports devtools.
     sandbox: ClassVar[str] = ""
+    #: The fewest records an intake round takes at no more calls per record than a larger round (a
+    #: full read call's worth, or several where reads of related objects take more at once): once that
+    #: many of a connection's events wait, a second round may run beside the one under way
+    #: (crm_integrations/intake/batches.py). None: ``WEBHOOK_INTAKE_BATCH``.
+    full_intake_round: ClassVar[int | None] = None
 
     def get_client(self, connection: OrganizationIntegration) -> CrmClient:
         return self.client_class(connection)
@@ -109,6 +116,18 @@ class CrmProvider:
             return self.budget_label
         budget = rate_budgets().get(self.key) or []
         return ", ".join(f"{int(limit):,} units per {float(window):g} s" for limit, window in budget)
+
+    def daily_allocation(self, connection: OrganizationIntegration) -> AllocationReading | None:
+        """The account's daily API allocation as the CRM last reported it (crm_integrations/core/
+        allocation.py), for the health page and the pause below; None for CRMs that meter no day."""
+        return None
+
+    def non_urgent_paused(self, connection: OrganizationIntegration) -> str | None:
+        """Why work that can wait (backfills) must not spend API calls now, in words; None: go on.
+        Asked through the registry before each batch; new leads (webhooks, polls) never ask. By
+        default the daily allocation's reading past its pause share."""
+        reading = self.daily_allocation(connection)
+        return reading.pause_reason() if reading else None
 
     def template_dir(self) -> Path:
         """``<its folder>/templates``: its staff pages' templates (crm_integrations/core/templates.py)."""
@@ -153,6 +172,14 @@ class CrmProvider:
     def identify_account(self, environment: str, tokens: TokenSet) -> ConnectedAccount:
         """The CRM account (HubSpot portal, monday account) a fresh grant belongs to."""
         raise NotImplementedError(f"{self.name} does not connect with OAuth.")
+
+    def expiry_from_grant(self, environment: str, tokens: TokenSet) -> datetime | None:
+        """When the access token of a fresh grant or refresh expires; None when nobody knows (then
+        only a 401 refreshes it). By default what the token answer's ``expires_in`` said
+        (crm_integrations/core/oauth.py); a CRM whose answers carry none may ask elsewhere (token
+        introspection). Called after connecting (crm_integrations/views/oauth.py) and after each
+        refresh (crm_integrations/core/tokens.py); it must not raise for a CRM that will not say."""
+        return tokens.expires_at
 
     def verify_webhook(
         self, *, method: str, url: str, headers: dict[str, str], body: bytes

@@ -55,6 +55,13 @@ def get_client(connection: OrganizationIntegration) -> CrmClient:
     return get_provider(connection.provider).get_client(connection)
 
 
+def non_urgent_paused(connection: OrganizationIntegration) -> str | None:
+    """Why backfills of this connection must wait, in words (``CrmProvider.non_urgent_paused``); None:
+    go on, or a provider no longer registered (nothing to ask)."""
+    provider = _providers.get(connection.provider)
+    return provider.non_urgent_paused(connection) if provider else None
+
+
 def registered_keys() -> list[str]:
     return sorted(_providers)
 

@@ -109,7 +109,7 @@ def _refresh(connection: OrganizationIntegration) -> OrganizationIntegration:
         mark_needs_reauth(connection, reason=f"The CRM rejected the refresh token ({error.code}).")
         raise
     logger.info("Refreshed tokens of connection %s (%s)", connection.pk, connection.provider)
-    return upsert_organization_integration(
+    stored = upsert_organization_integration(
         connection.organization,
         connection.provider,
         connection.environment,
@@ -119,6 +119,23 @@ def _refresh(connection: OrganizationIntegration) -> OrganizationIntegration:
         last_refreshed_at=timezone.now(),
         status=ConnectionStatus.CONNECTED,
         status_reason="",
+    )
+    return _store_learned_expiry(stored, tokens)
+
+
+def _store_learned_expiry(
+    connection: OrganizationIntegration, tokens: oauth.TokenSet
+) -> OrganizationIntegration:
+    """Ask the provider when the new access token expires (``CrmProvider.expiry_from_grant``: a CRM
+    without ``expires_in`` may introspect) once the tokens are stored, so a slow answer can never
+    leave a rotated refresh token unstored while the lease runs out."""
+    from crm_integrations.services import upsert_organization_integration
+
+    expires_at = registry.get_provider(connection.provider).expiry_from_grant(connection.environment, tokens)
+    if expires_at == connection.expires_at:
+        return connection
+    return upsert_organization_integration(
+        connection.organization, connection.provider, connection.environment, expires_at=expires_at
     )
 
 

@@ -27,7 +27,7 @@ from django.core.cache import cache
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from crm_integrations.core import coalescing, tracing
+from crm_integrations.core import coalescing, registry, tracing
 from crm_integrations.core.claims import TokenClaims
 from crm_integrations.core.errors import RetryLater
 from crm_integrations.core.http.budgets import rate_budgets
@@ -132,10 +132,17 @@ def _budget_pace(connection_id: object) -> tuple[str, str, float, float] | None:
 
 
 def full_batch_pending(connection_id: object) -> bool:
-    """A whole batch of the connection's events waits unclaimed: a further round may overlap the one
-    under way (``WEBHOOK_INTAKE_PARALLEL_ROUNDS``) without making rounds smaller, so a backlog is taken
-    in by several processes and a trickle by one round at a time."""
-    batch = int(settings.WEBHOOK_INTAKE_BATCH)
+    """A full round of the connection's events waits unclaimed (the provider's ``full_intake_round``,
+    else ``WEBHOOK_INTAKE_BATCH``): a further round may overlap the one under way
+    (``WEBHOOK_INTAKE_PARALLEL_ROUNDS``) at no more calls per lead, so a backlog is taken in by
+    several processes and a trickle by one round at a time."""
+    provider = (
+        OrganizationIntegration.objects.filter(pk=connection_id)
+        .values_list("integration__provider", flat=True)
+        .first()
+    )
+    full = registry.get_provider(provider).full_intake_round if provider else None
+    batch = min(int(settings.WEBHOOK_INTAKE_BATCH), full or int(settings.WEBHOOK_INTAKE_BATCH))
     pending = WebhookEvent.objects.filter(connection_id=connection_id, outcome=EventOutcome.PENDING)
     return pending.filter(EVENT_CLAIMS.free(timezone.now()))[:batch].count() >= batch
 

@@ -7,6 +7,11 @@ the apps above which properties they read (``feed_properties_requested``), has t
 and hands the records over with their ids, so the intake does not read them again by id; records
 whose only change is our own write (the owner write-back, read back by the next poll) are skipped
 (``echoes.own_echoes``).
+
+A backfill (``source="backfill"``: ``manage.py backfill_leads``, routing's "Existing leads" count) can
+wait: before each page it asks the provider whether work that can wait must stop
+(``registry.non_urgent_paused``, e.g. a daily API allocation nearly spent) and, if so, raises
+``NonUrgentPaused`` without spending the call. Polls of new changes are urgent and never ask.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from crm_integrations.models import EventOutcome, OrganizationIntegration, SyncC
 from crm_integrations.signals import feed_properties_requested
 
 INITIAL_LOOKBACK = timedelta(hours=24)
+#: Sources that can wait for the CRM's API allocation (new leads never do).
+NON_URGENT_SOURCES = frozenset({"backfill"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,15 @@ class PollResult:
 
 class IntakeFailed(Exception):
     """The intake could not store a page: the cursor was left where it was."""
+
+
+class NonUrgentPaused(Exception):
+    """A backfill stopped before a page because the provider said work that can wait must stop."""
+
+    def __init__(self, reason: str, *, records: int = 0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.records = records
 
 
 def poll(
@@ -56,6 +72,8 @@ def poll(
     properties = feed_properties(connection, object_type) if whole else ()
     records = pages = echoed = 0
     while pages < max_pages:
+        if source in NON_URGENT_SOURCES and (reason := registry.non_urgent_paused(connection)):
+            raise NonUrgentPaused(reason, records=records)
         page = client.changed_since(object_type, cursor, properties=properties, limit=client.poll_page_size)
         pages += 1
         taken = _without_own_echoes(connection, client, page.records) if whole else list(page.records)

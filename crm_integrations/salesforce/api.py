@@ -3,8 +3,9 @@
 
 Every call goes through ``ProviderHttpClient`` (breaker, limiter, retries, call records) and
 ``ConnectionAuth`` (bearer token; a ``401 INVALID_SESSION_ID`` refreshes once, through the
-single-refresher lease, and tries again: Salesforce's tokens carry no ``expires_in``). Every write
-sends ``Sforce-Auto-Assign: FALSE``, so the org's assignment rules cannot overwrite the owner we chose.
+single-refresher lease, and tries again: the fallback when introspection gave no expiry,
+crm_integrations/salesforce/introspection.py). Every write sends ``Sforce-Auto-Assign: FALSE``, so the
+org's assignment rules cannot overwrite the owner we chose.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ import requests
 from django.core.cache import cache
 from django.utils import timezone
 
+from crm_integrations.core.allocation import AllocationReading
 from crm_integrations.core.errors import CrmError, RateLimited
 from crm_integrations.core.http import ResponseHook
 
@@ -69,10 +70,24 @@ def usage(account: str) -> ApiUsage | None:
     return cache.get(_key(account))
 
 
+def reading(account: str) -> AllocationReading | None:
+    """The last reading with the share at which backfills stop, as every provider describes it
+    (``CrmProvider.daily_allocation``, crm_integrations/core/allocation.py)."""
+    last = usage(account)
+    if last is None:
+        return None
+    return AllocationReading(
+        used=last.used,
+        allocation=last.allocation,
+        seen_at=last.seen_at,
+        pause_share=non_urgent_allocation_share(),
+    )
+
+
 def non_urgent_paused(account: str) -> bool:
     """Whether backfills and other work that can wait should stop for now."""
-    reading = usage(account)
-    return reading is not None and reading.share >= non_urgent_allocation_share()
+    last = reading(account)
+    return last is not None and last.pauses_non_urgent
 
 
 def hook_for(account: str) -> ResponseHook:

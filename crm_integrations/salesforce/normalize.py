@@ -24,9 +24,10 @@ SOBJECTS = {
 LEADS = "leads"
 #: What every record read carries besides the fields asked for (the change feed orders on them).
 BASE_FIELDS = ("Id", "SystemModstamp")
-#: What every lead read carries: its owner and whether that owner is a queue, its conversion, and
-#: who changed it last (a poll skips our own owner writes: ``SalesforceClient.changed_by_us``).
-LEAD_FIELDS = ("OwnerId", "Owner.Type", "IsConverted", "Status", "LastModifiedById")
+#: What every lead read carries: its owner and whether that owner is a queue, its conversion, who
+#: changed it last (a poll skips our own owner writes: ``SalesforceClient.changed_by_us``) and when it
+#: was created in Salesforce (the lead's ``crm_created_at``, field_mapping/models.py).
+LEAD_FIELDS = ("OwnerId", "Owner.Type", "IsConverted", "Status", "LastModifiedById", "CreatedDate")
 QUEUE = "Queue"
 
 
@@ -65,6 +66,7 @@ def record(kind: str, body: Mapping[str, Any]) -> CrmRecord:
         id=str(properties.get("Id") or ""),
         properties=properties,
         updated_at=parse_moment(properties.get("SystemModstamp") or properties.get("LastModifiedDate")),
+        created_at=parse_moment(properties.get("CreatedDate"), epoch_ms=False),
     )
 
 

@@ -2,8 +2,10 @@
 Outbound Messages, and the client.
 
 OAuth is the web server flow with PKCE and ``state`` (crm_integrations/core/oauth.py) at the
-environment's login host; the token answer has no ``expires_in`` (tokens are refreshed on a 401,
-crm_integrations/salesforce/api.py) and names the ``instance_url`` every API call goes to and the
+environment's login host; the token answer has no ``expires_in``, so the access token's expiry comes
+from token introspection where the app may introspect (crm_integrations/salesforce/introspection.py:
+refreshed ahead of it as for the other CRMs), else stays unknown and a 401 refreshes it
+(crm_integrations/salesforce/api.py). The answer names the ``instance_url`` every API call goes to and the
 identity URL ``https://login.salesforce.com/id/<org id>/<user id>``: the org id is the connection's
 account (one org, one organization). A refresh answer holds no new refresh token unless the app
 rotates them; crm_integrations/core/tokens.py keeps the old one then, and stores a rotated one at once.
@@ -11,25 +13,26 @@ rotates them; crm_integrations/core/tokens.py keeps the old one then, and stores
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.urls import reverse
 
-from crm_integrations.core.errors import AuthRevoked, CrmError
-from crm_integrations.core.http import ProviderHttpClient
+from crm_integrations.core.errors import CrmError
 from crm_integrations.core.oauth import OAuthApp, TokenSet
 from crm_integrations.core.provider import ConnectedAccount, CrmProvider, ProviderAction
 from crm_integrations.core.webhooks import InboundEvent, SignatureCheck
 
-from . import config, inbound, outbound, soql
+from . import config, inbound, introspection, limits, outbound, soql
 from .client import SalesforceClient
 from .config import CONTRACT_STAGES_SETTING, INSTANCE_URL_SETTING, USER_ID_SETTING, salesforce_settings
-from .errors import parse_salesforce_error
 from .mapping import LEADS_DEFAULT
+from .objects import BATCH_LIMIT
 
 if TYPE_CHECKING:
+    from crm_integrations.core.allocation import AllocationReading
     from crm_integrations.models import OrganizationIntegration
 
 #: ``api`` for the REST API, ``refresh_token`` for a refresh token (without it none is issued).
@@ -51,6 +54,9 @@ class SalesforceProvider(CrmProvider):
     lead_object_types = ("leads",)
     default_mappings = (LEADS_DEFAULT,)
     sandbox = "devtools.sandboxes.salesforce"
+    #: One SOQL query reads 200 leads by id (owner and account fields in the same query) and one
+    #: Collections call writes 200 owners: a round of 200 costs what a larger one does per lead.
+    full_intake_round = BATCH_LIMIT
 
     def setup_actions(self, connection: OrganizationIntegration) -> list[ProviderAction]:
         """The contract stages page (crm_integrations/salesforce/stage_views.py), once connected."""
@@ -64,6 +70,11 @@ class SalesforceProvider(CrmProvider):
     def rate_limits(self) -> dict[str, list[list[int]]]:
         """Requests per second per org (``SALESFORCE_RATE_LIMIT``, crm_integrations/salesforce/SETUP.md)."""
         return config.rate_limits()
+
+    def daily_allocation(self, connection: OrganizationIntegration) -> AllocationReading | None:
+        """The org's last ``Sforce-Limit-Info`` reading; backfills pause at ``SALESFORCE_NON_URGENT_SHARE``
+        of it (the inherited ``non_urgent_paused``; crm_integrations/salesforce/limits.py)."""
+        return limits.reading(connection.external_account_id)
 
     def sandbox_arguments(self, *, web_url: str, state_dir: Path) -> list[str]:
         """40 seeded leads, state kept across runs, Outbound Messages sent to the local web server."""
@@ -90,37 +101,24 @@ class SalesforceProvider(CrmProvider):
         )
 
     def identify_account(self, environment: str, tokens: TokenSet) -> ConnectedAccount:
-        """The org and user from the identity URL, the token checked active by introspection."""
+        """The org and user from the identity URL of the token answer, which came straight from the
+        token endpoint; the scopes it names. Introspection is not asked here: an app may not be
+        allowed to introspect, and connecting must work without it (``expiry_from_grant``)."""
         org_id, user_id = identity(tokens)
         instance = str(tokens.raw.get("instance_url") or "").rstrip("/")
         if not instance.startswith(("https://", "http://")):
             raise CrmError("Salesforce did not say where the org's API lives (no instance_url).")
-        app = self.oauth_app(environment)
-        http = ProviderHttpClient(
-            config.KEY,
-            "oauth",
-            salesforce_settings(environment)["LOGIN_URL"],
-            error_parser=parse_salesforce_error,
-        )
-        info = http.request(
-            "POST",
-            "/services/oauth2/introspect",
-            data={
-                "token": tokens.access_token,
-                "token_type_hint": "access_token",
-                "client_id": app.client_id,
-                "client_secret": app.client_secret,
-            },
-            idempotent=True,
-        ).json()
-        if not isinstance(info, dict) or not info.get("active"):
-            raise AuthRevoked("Salesforce says the new access token is not active.")
-        scope = info.get("scope") or " ".join(tokens.scopes)
         return ConnectedAccount(
             account_id=org_id,
-            scopes=tuple(str(scope).split()),
+            scopes=tokens.scopes,
             settings={INSTANCE_URL_SETTING: instance, USER_ID_SETTING: user_id},
         )
+
+    def expiry_from_grant(self, environment: str, tokens: TokenSet) -> datetime | None:
+        """``exp`` from token introspection; None when the app may not introspect (then a 401 refreshes)."""
+        login = salesforce_settings(environment)["LOGIN_URL"]
+        answer = introspection.introspect(self.oauth_app(environment), login, tokens.access_token)
+        return introspection.expiry(answer)
 
     def verify_webhook(
         self, *, method: str, url: str, headers: dict[str, str], body: bytes

@@ -78,6 +78,16 @@ class HealthCollector(Collector):
             "writes": GaugeMetricFamily(
                 "lead_routing_writebacks", "Owner write-backs now pending or failed", labels=[*BASE, "state"]
             ),
+            "allocation": GaugeMetricFamily(
+                "lead_routing_daily_api_allocation",
+                "The CRM's daily API allocation, as it last reported it",
+                labels=BASE,
+            ),
+            "allocation_used": GaugeMetricFamily(
+                "lead_routing_daily_api_allocation_used",
+                "Calls used of the CRM's daily API allocation, as it last reported it",
+                labels=BASE,
+            ),
         }
         for row in self.data["connections"]:
             base = [row["provider"], self.slugs.get(row["organization"]["id"], ""), row["id"]]
@@ -98,6 +108,9 @@ class HealthCollector(Collector):
             gauges["lag"].add_metric(base, webhooks["intake_lag_p95_ms"] or 0)
             gauges["writes"].add_metric([*base, "pending"], row["leads"]["writes_pending"])
             gauges["writes"].add_metric([*base, "failed"], row["leads"]["writes_failed"])
+            if row["allocation"]:  # only CRMs that meter a day, once they have answered
+                gauges["allocation"].add_metric(base, row["allocation"]["allocation"])
+                gauges["allocation_used"].add_metric(base, row["allocation"]["used"])
         yield from gauges.values()
 
 

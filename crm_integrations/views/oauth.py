@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -93,18 +94,20 @@ def _keep_or_revoke(
     organization: Organization,
     tokens: oauth.TokenSet,
 ) -> OrganizationIntegration:
-    """Identify the account behind fresh tokens and store the connection.
+    """Identify the account behind fresh tokens, learn when the access token expires (the
+    provider's ``expiry_from_grant``) and store the connection.
 
     Whatever refuses it (an account another organization holds, an inactive token, any error)
     revokes the grant at the CRM first, best effort: tokens we do not keep must not stay live.
     """
     try:
         account = provider_impl.identify_account(pending.environment, tokens)
+        expires_at = provider_impl.expiry_from_grant(pending.environment, tokens)
         return services.connect_organization(
             organization=organization,
             provider=pending.provider,
             environment=pending.environment,
-            tokens=tokens,
+            tokens=replace(tokens, expires_at=expires_at),
             account_id=account.account_id,
             scopes=account.scopes,
             settings=account.settings,

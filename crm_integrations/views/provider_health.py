@@ -1,7 +1,8 @@
 """The provider health page (``/integrations/health/``): per connection, calls, errors by kind,
-latency per endpoint, rate budget, breaker, token, webhooks, lead timings and a verdict, read from
-rollups by crm_integrations/health_data.py. Charts are drawn by static/crm_integrations/health.js
-(the vendored Chart.js), which polls the JSON endpoint (crm_integrations/api/health.py) every 15 s.
+latency per endpoint, rate budget, daily API allocation (CRMs that meter one), breaker, token,
+webhooks, lead timings and a verdict, read from rollups by crm_integrations/health_data.py. Charts
+are drawn by static/crm_integrations/health.js (the vendored Chart.js), which polls the JSON endpoint
+(crm_integrations/api/health.py) every 15 s.
 
 A member sees the organization chosen (the switch, as on the integrations page); a superuser first
 sees every organization, one section each with a line per connection (verdict and last hour), and
@@ -15,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from crm_integrations import health_data
+from crm_integrations import health, health_data
 
 from .context import current_organization, page_context
 
@@ -45,6 +46,7 @@ def provider_health(request: HttpRequest) -> HttpResponse:
             data=data,
             data_url=reverse("crm_integrations:health_api") + query,
             poll_seconds=POLL_SECONDS,
+            allocation_warning=health.ALLOCATION_WARNING,
         ),
     )
 

@@ -27,6 +27,7 @@ from ..models import ExistingLeadsRun, RunStatus
 from ..tasks import count_existing_leads, route_existing_leads
 
 REFRESH_SECONDS = 2
+PAUSED_REFRESH_SECONDS = 60
 
 
 def existing_leads_view(request: HttpRequest) -> HttpResponse:
@@ -52,9 +53,18 @@ def existing_leads_view(request: HttpRequest) -> HttpResponse:
             rows=rows,
             can_manage=administers(request, organization),
             default_days=existing_leads.DEFAULT_DAYS,
-            refresh=REFRESH_SECONDS if any(row["run"] and row["run"].active for row in rows) else 0,
+            refresh=_refresh([row["run"] for row in rows]),
         ),
     )
+
+
+def _refresh(runs: list[ExistingLeadsRun | None]) -> int:
+    """Seconds between reloads: often while a run works, rarely while every active one waits for the
+    CRM's API allocation (routing/existing_leads.py), never when none is active."""
+    active = [run for run in runs if run and run.active]
+    if not active:
+        return 0
+    return PAUSED_REFRESH_SECONDS if all(run.paused_reason for run in active) else REFRESH_SECONDS
 
 
 def _act(request: HttpRequest) -> HttpResponse:

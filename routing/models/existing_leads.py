@@ -37,6 +37,10 @@ class ExistingLeadsRun(models.Model):
     routed = models.PositiveIntegerField(default=0, help_text="Leads given to a rep")
     not_assigned = models.PositiveIntegerField(default=0, help_text="Leads decided without a rep")
     error = models.TextField(blank=True)
+    paused_reason = models.TextField(
+        blank=True, help_text="Why the run waits (the CRM's API allocation), in words; empty while it goes on"
+    )
+    paused_until = models.DateTimeField(null=True, blank=True, help_text="When the run looks again")
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -64,12 +64,23 @@
     var peak = row.budget.peak === null ? "—" : Math.round(row.budget.peak * 100) + " %";
     text(article, ".budget", "Peak " + peak + "; " + row.budget.queued + " calls queued for the budget");
     text(article, ".breaker", row.breaker.state + (row.breaker.transitions.length ? " (" + row.breaker.transitions.length + " changes)" : ""));
+    describeAllocation(article, row.allocation);
     var w = row.webhooks;
     text(article, ".webhooks", w.deliveries + " received, " + w.refused + " refused, " + w.duplicates +
       " duplicates; intake lag p50 " + ms(w.intake_lag_p50_ms) + ", p95 " + ms(w.intake_lag_p95_ms));
     var l = row.leads;
     text(article, ".leads", l.owners_written + " owners written; created → owner written p50 " + ms(l.to_owner_p50_ms) +
       ", p95 " + ms(l.to_owner_p95_ms) + "; write-backs " + l.writes_pending + " pending, " + l.writes_failed + " failed");
+  }
+  function describeAllocation(article, allocation) {
+    var line = article.querySelector(".allocation");
+    if (!line) { return; }
+    line.hidden = !allocation;
+    if (!allocation) { return; }
+    article.querySelector(".allocation-bar").value = allocation.share;
+    text(article, ".allocation-summary", allocation.summary);
+    text(article, ".allocation-seen", allocation.seen_at.slice(11, 16));
+    text(article, ".allocation-pause", allocation.pause_note);
   }
   function draw(data) {
     var labels = data.labels.map(function (label) { return tick(label, data.period); });

@@ -28,9 +28,18 @@ class Command(BaseCommand):
         object_type = object_type or selectors.lead_object_type(row)
         since = timezone.now() - timedelta(days=days)
         with tqdm(unit="record", desc=f"{row} {object_type}", disable=options["verbosity"] == 0) as progress:
-            result = polling.poll(
-                row, object_type, since=since, source="backfill", max_pages=10_000, on_page=progress.update
-            )
+            try:
+                result = polling.poll(
+                    row,
+                    object_type,
+                    since=since,
+                    source="backfill",
+                    max_pages=10_000,
+                    on_page=progress.update,
+                )
+            except polling.NonUrgentPaused as paused:  # a backfill can wait; new leads keep the calls
+                stopped = f"Stopped after {paused.records} record(s): {paused.reason}"
+                raise CommandError(f"{stopped} Run it again once usage falls.") from None
         self.stdout.write(
             self.style.SUCCESS(f"Took in {result.records} record(s) in {result.pages} page(s).")
         )

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..common import add_server_arguments, add_state_file_argument, stop_on_signals
-from .config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxConfig
+from .config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, INTROSPECTION_MODES, SandboxConfig
 from .server import serve_forever
 
 DEFAULT_PORT = 8102
@@ -35,6 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--refresh-token-rotation", action="store_true", help="each refresh returns a new refresh token"
     )
+    parser.add_argument(
+        "--introspection",
+        choices=INTROSPECTION_MODES,
+        default=INTROSPECTION_MODES[0],
+        help="token introspection answers (allowed), says every token is inactive, or refuses with 403",
+    )
     parser.add_argument("--daily-api-limit", type=int, default=100_000, help="rolling 24-hour API allocation")
     parser.add_argument(
         "--no-assignment-rule", action="store_true", help="no active lead assignment rule (default: one is)"
@@ -52,6 +58,7 @@ def config_from_options(options: dict[str, Any]) -> SandboxConfig:
         outbound_url=options.get("outbound_url") or None,
         access_token_ttl=options["access_token_ttl"],
         refresh_token_rotation=bool(options.get("refresh_token_rotation")),
+        introspection=options.get("introspection") or INTROSPECTION_MODES[0],
         daily_api_limit=options["daily_api_limit"],
         assignment_rule=not options.get("no_assignment_rule"),
         state_file=options.get("state_file") or None,

@@ -17,6 +17,10 @@ INBOUND_QUEUE_ID = object_id("Group", 1)
 #: The versions ``GET /services/data/`` lists (Winter '21 .. Winter '27); any of them is accepted.
 API_VERSIONS = tuple(f"{number}.0" for number in range(50, 69))
 LEAD_EVENTS = ("off", "create", "create_and_edit")
+#: What ``POST /services/oauth2/introspect`` does: answer (RFC 7662, with ``exp``), or refuse as an app
+#: not allowed to introspect might ("not re-verified" in the reference notes, so both ways): every
+#: token ``{"active": false}``, or ``403`` with an OAuth error body.
+INTROSPECTION_MODES = ("allowed", "inactive", "forbidden")
 
 
 @dataclass
@@ -35,6 +39,8 @@ class SandboxConfig(RuntimeSettings):
     auth_code_ttl: int = 900  # runtime; authorization codes are single-use and short-lived
     #: The app's refresh token rotation: each refresh returns a new refresh token, the old one dies.
     refresh_token_rotation: bool = False  # runtime
+    #: Whether the app may introspect tokens (one of INTROSPECTION_MODES).
+    introspection: str = "allowed"  # runtime
     #: Behaviours the reference notes mark "not re-verified", each switchable:
     #: ``issued_at`` in milliseconds ("ms", what real answers show) or seconds ("s", what some docs say);
     issued_at_unit: str = "ms"  # runtime
@@ -69,6 +75,7 @@ class SandboxConfig(RuntimeSettings):
         "access_token_ttl",
         "auth_code_ttl",
         "refresh_token_rotation",
+        "introspection",
         "issued_at_unit",
         "refresh_token_ttl",
         "converted_leads_read_only",

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from ..clock import add_clock_routes
 from . import oauth, records, seed
-from .config import LEAD_EVENTS
+from .config import INTROSPECTION_MODES, LEAD_EVENTS
 from .errors import SfError
 from .outbound import Outbound
 from .records import object_or_404
@@ -84,8 +84,11 @@ def get_config() -> Response:
 
 @blueprint.patch("/config")
 def patch_config() -> Response | tuple[Response, int]:
+    body = _body()
+    if body.get("introspection", INTROSPECTION_MODES[0]) not in INTROSPECTION_MODES:
+        return _bad(f"introspection is one of {list(INTROSPECTION_MODES)}")
     try:
-        return jsonify(state().config.update_runtime(_body()))
+        return jsonify(state().config.update_runtime(body))
     except (TypeError, ValueError) as error:
         return _bad(str(error))
 

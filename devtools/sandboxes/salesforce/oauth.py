@@ -258,6 +258,10 @@ def introspect() -> Response:
     refused = _client_ok(state)
     if refused is not None or (request.form.get("client_secret") is None and not request.authorization):
         return refused or oauth_error("invalid_client", "invalid client credentials")
+    if state.config.introspection == "forbidden":
+        return oauth_error("insufficient_access", "this app may not introspect tokens", 403)
+    if state.config.introspection == "inactive":
+        return jsonify({"active": False})
     value = request.form.get("token", "")
     with state.lock:
         access = state.access_tokens.get(value)

@@ -297,3 +297,23 @@ def test_a_second_round_overlaps_only_when_a_whole_batch_waits(hubspot_connectio
             assert Lead.objects.count() == 3  # four wait: a full batch went in beside the round
     finally:
         cache.delete(f"intake:running:{hubspot_connection.pk}")
+
+
+@pytest.mark.django_db
+def test_a_providers_full_round_sets_when_rounds_may_overlap(
+    hubspot_connection, hubspot_sandbox, monkeypatch
+):
+    """A provider whose reads cost no more per lead at a smaller round (Salesforce: 200 a SOQL query
+    and a Collections write) lets a second round overlap once that many wait, not a whole batch."""
+    provider = type(registry.get_provider("hubspot"))
+    seeded_ids = seeded(hubspot_sandbox, 2)
+    batch_under_way(hubspot_connection)
+    try:
+        with mock.patch("crm_integrations.intake.tasks.take_in_pending_events.apply_async"):
+            processing.process(delivery_of(seeded_ids).pk)
+            assert not batches.full_batch_pending(hubspot_connection.pk)  # 2 of the batch of 1,000
+            monkeypatch.setattr(provider, "full_intake_round", 2)
+            assert batches.full_batch_pending(hubspot_connection.pk)
+    finally:
+        cache.delete(f"intake:running:{hubspot_connection.pk}")
+    assert registry.get_provider("salesforce").full_intake_round == 200

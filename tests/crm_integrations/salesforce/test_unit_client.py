@@ -21,7 +21,7 @@ def test_changed_since_asks_for_unconverted_leads_in_stamp_order_and_follows_nex
     mocked.get(
         QUERY_URL,
         json=query_page(
-            [lead(lead_id(1), "2026-11-20T10:00:00.000+0000")],
+            [lead(lead_id(1), "2026-11-20T10:00:00.000+0000", CreatedDate="2026-11-19T08:15:30.000+0000")],
             done=False,
             next_url=f"/services/data/v66.0/query/{locator}",
         ),
@@ -32,13 +32,16 @@ def test_changed_since_asks_for_unconverted_leads_in_stamp_order_and_follows_nex
 
     soql = soql_of(mocked.calls[0])
     assert soql.startswith(
-        "SELECT Id, SystemModstamp, OwnerId, Owner.Type, IsConverted, Status, LastModifiedById, Email "
+        "SELECT Id, SystemModstamp, OwnerId, Owner.Type, IsConverted, Status, LastModifiedById, CreatedDate, "
+        "Email "
         "FROM Lead"
     )
     assert "WHERE IsConverted = false AND SystemModstamp >= 2026-11-20T08:59:55.000Z" in soql
     assert soql.endswith("ORDER BY SystemModstamp, Id LIMIT 11")
     assert [record.id for record in page.records] == [lead_id(1), lead_id(2)]
     assert page.records[0].properties["Owner.Type"] == "User"
+    assert page.records[0].created_at == datetime(2026, 11, 19, 8, 15, 30, tzinfo=UTC)
+    assert page.records[1].created_at is None  # no CreatedDate in the answer: unknown, not "now"
     assert page.has_more is False
     since, start, seen = read_cursor(page.next_cursor)
     assert since == datetime(2026, 11, 20, 10, 0, 1, tzinfo=UTC)

@@ -176,6 +176,25 @@ def test_introspection_and_revocation(sandbox):
     assert unknown.status_code == 400 and unknown.json()["error"] == "invalid_token"
 
 
+def test_introspection_can_be_refused_as_for_an_app_not_allowed_to_introspect(sandbox):
+    token = sandbox.control.access_token()
+    form = {**CLIENT, "token": token, "token_type_hint": "access_token"}
+    url = f"{sandbox.base_url}/services/oauth2/introspect"
+
+    sandbox.control.configure(introspection="inactive")
+    inactive = requests.post(url, data=form, timeout=10)
+    sandbox.control.configure(introspection="forbidden")
+    forbidden = requests.post(url, data=form, timeout=10)
+    sandbox.control.configure(introspection="allowed")
+    allowed = requests.post(url, data=form, timeout=10).json()
+    bad = requests.patch(f"{sandbox.base_url}/_sandbox/config", json={"introspection": "maybe"}, timeout=10)
+
+    assert (inactive.status_code, inactive.json()) == (200, {"active": False})
+    assert forbidden.status_code == 403 and forbidden.json()["error"] == "insufficient_access"
+    assert allowed["active"] is True and allowed["exp"] > allowed["iat"]
+    assert bad.status_code == 400
+
+
 def test_no_refresh_token_without_the_scope(sandbox):
     granted = exchange(sandbox, consent(sandbox, scope="api")["code"][0]).json()
     assert "refresh_token" not in granted and granted["scope"] == "api"
