@@ -64,7 +64,10 @@ def poll(
     max_pages: int = 50,
     on_page: Callable[[int], None] | None = None,
 ) -> PollResult:
-    """Take in every record changed since the cursor (or ``since``), page by page."""
+    """Take in every record changed since the stored cursor, page by page, moving it after each
+    stored page (``since``: from there instead). A backfill (over the last N days, from ``since``)
+    never moves the stored cursor: one stopped half-way (paused, cancelled, failed) would otherwise
+    leave the regular poll days behind, and its next poll would route those old leads as new."""
     row, _ = SyncCursor.objects.get_or_create(connection=connection, object_type=object_type)
     cursor = since.isoformat() if since else (row.cursor or (timezone.now() - INITIAL_LOOKBACK).isoformat())
     client = registry.get_client(connection)
@@ -88,11 +91,12 @@ def poll(
             if on_page:
                 on_page(len(taken))
         cursor = page.next_cursor or cursor
-        row.cursor, row.last_polled_at = cursor, timezone.now()
-        row.last_result = f"{records} record(s) over {pages} page(s)" + (
-            f", {echoed} echo(es) of our own writes skipped" if echoed else ""
-        )
-        row.save(update_fields=["cursor", "last_polled_at", "last_result"])
+        if source not in NON_URGENT_SOURCES:  # a backfill never moves the regular poll's cursor
+            row.cursor, row.last_polled_at = cursor, timezone.now()
+            row.last_result = f"{records} record(s) over {pages} page(s)" + (
+                f", {echoed} echo(es) of our own writes skipped" if echoed else ""
+            )
+            row.save(update_fields=["cursor", "last_polled_at", "last_result"])
         if not page.has_more:
             break
     return PollResult(records=records, pages=pages, cursor=cursor)

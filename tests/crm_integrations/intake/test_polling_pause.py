@@ -64,7 +64,7 @@ def test_a_backfill_stops_before_the_page_that_would_spend_past_the_share(crm, a
         polling.poll(crm, "leads", since=SINCE, source="backfill")
     assert crm.feed.read == 2  # 0 → 500 → 1,000: the third page is not asked for
     assert paused.value.reason == "the CRM's daily API allocation is 100% used; backfills stop at 80%."
-    assert SyncCursor.objects.get(connection=crm).cursor == "page-2"  # what was read is kept
+    assert SyncCursor.objects.get(connection=crm).cursor == ""  # the regular poll's is not a backfill's
 
 
 def test_a_backfill_spends_nothing_once_paused(crm, allocation):
@@ -87,3 +87,18 @@ def test_the_command_says_why_it_stopped(crm, allocation):
     ):
         call_command("backfill_leads", str(crm.pk), "--days", "3", "--object-type", "leads", verbosity=0)
     assert crm.feed.read == 0
+
+
+@pytest.mark.django_db
+def test_a_backfill_never_moves_the_regular_polls_cursor(hubspot_connection, hubspot_sandbox):
+    """A backfill reads from its own start (``since``): the stored cursor stays where the regular
+    poll left it, so a backfill stopped half-way cannot send the next poll days back."""
+    hubspot_sandbox.control.seed_leads(3)
+    polling.poll(hubspot_connection, "leads")
+    stored = SyncCursor.objects.get(connection=hubspot_connection, object_type="leads").cursor
+    assert stored
+    result = polling.poll(
+        hubspot_connection, "leads", since=timezone.now() - timedelta(days=30), source="backfill"
+    )
+    assert result.records >= 3
+    assert SyncCursor.objects.get(connection=hubspot_connection, object_type="leads").cursor == stored
