@@ -1,16 +1,20 @@
-"""App webhook batches: check the request in memory, store it, answer fast; its events are then
-recorded and the changed records go to the intake in batches (``batches``)."""
+"""App webhook batches: check the request in memory, store it, record its events and answer; the
+delivery's task then hands the changed records to the intake in batches (``batches``)."""
 
 from __future__ import annotations
 
+import logging
+
 from crm_integrations import selectors
 from crm_integrations.core import registry
-from crm_integrations.core.webhooks import MalformedWebhook
+from crm_integrations.core.webhooks import InboundEvent, MalformedWebhook
 from crm_integrations.models import DeliveryStatus, EventOutcome, OrganizationIntegration, WebhookDelivery
 
 from . import batches
 from .deliveries import EVENTS, InboundRequest, WebhookAnswer, accept, refuse, reject, store_request
 from .events import record_events
+
+logger = logging.getLogger(__name__)
 
 
 def receive(request: InboundRequest) -> WebhookAnswer:
@@ -42,26 +46,45 @@ def receive(request: InboundRequest) -> WebhookAnswer:
         events = source.parse_webhook_events(request.body, account_id=check.account_id)
     except MalformedWebhook as error:
         return reject(delivery, 400, f"Malformed body: {error}.")
+    _record_on_arrival(delivery, events)
     return accept(delivery, f"{len(events)} event(s) queued.", account=events[0].account_id if events else "")
 
 
-def process_events(delivery: WebhookDelivery, source: str) -> None:
-    """App webhook events: recorded, then the changed records go to the intake in batches
-    (``batches``; a replay takes its events in at once)."""
-    events = registry.get_provider(delivery.provider).parse_webhook_events(
-        delivery.body.encode(), account_id=delivery.account_id
-    )
+def _record_on_arrival(delivery: WebhookDelivery, events: list[InboundEvent]) -> None:
+    """Record the stored delivery's events in the request that brought them (a few statements), so
+    an intake round under way sees them at once: when they waited for the delivery's task, that task
+    queued behind the rounds holding the worker processes, rounds took a burst in by a hundred at a
+    time and could not run side by side (crm_integrations/intake/batches.py). Best effort: the
+    delivery is already stored, and its task records whatever is not (``record_events`` keeps a
+    delivery's rows), so a failure here costs only the head start."""
+    try:
+        _record(delivery, events)
+    except Exception:  # the delivery is stored and its task will record them: answer 200 all the same
+        logger.warning("Events of webhook %s left to its task", delivery.pk, exc_info=True)
+
+
+def _record(delivery: WebhookDelivery, events: list[InboundEvent]) -> set[object]:
+    """The events as rows (one connection lookup per account); the connections with some pending."""
     connections: dict[str, OrganizationIntegration | None] = {}  # one lookup per account, not per event
     for event in events:
         if event.account_id not in connections:
             connections[event.account_id] = selectors.connection_for_account(
                 delivery.provider, event.account_id, environment=delivery.environment
             )
-    waiting = {
+    return {
         row.connection_id
         for row in record_events(delivery, events, connections)
         if row.outcome == EventOutcome.PENDING
     }
+
+
+def process_events(delivery: WebhookDelivery, source: str) -> None:
+    """App webhook events: recorded (most already were, on arrival), then the changed records go to
+    the intake in batches (``batches``; a replay takes its events in at once)."""
+    events = registry.get_provider(delivery.provider).parse_webhook_events(
+        delivery.body.encode(), account_id=delivery.account_id
+    )
+    waiting = _record(delivery, events)
     for connection_id in sorted(waiting, key=str):
         if source == "webhook":
             batches.request(connection_id)
