@@ -14,12 +14,19 @@ This transport writes each message under a name no consumer looks at and renames
 takes a message by renaming it into a ``claimed`` folder beside the queue: a rename within one
 filesystem is atomic, so a consumer sees only whole messages and exactly one consumer wins each.
 ``config/celery.py`` registers it for the ``filesystem://`` URL; Redis in production is unaffected.
+
+One listing of the folder (sorted: names start with their time) serves every queue until that
+queue's names run out, at most one listing per ``LISTING_REUSE`` seconds: listing and sorting the
+folder for every message handed out cost the consumer most of a core with 2,000 messages waiting (a
+monday burst of 1,000 items: py-spy, docs/benchmarks.md), and the worker processes waited on it.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 from queue import Empty
 from time import monotonic
@@ -32,6 +39,8 @@ from kombu.utils.json import dumps, loads
 
 #: Files being written end so; ``_get`` only takes names ending in ``.<queue>.msg``.
 PARTIAL_SUFFIX = ".partial"
+#: Seconds within which an empty queue is not listed again (below the worker's polling interval).
+LISTING_REUSE = 0.01
 
 
 class Channel(filesystem.Channel):
@@ -47,12 +56,11 @@ class Channel(filesystem.Channel):
             raise ChannelError(f"Cannot add a message to {self.data_folder_out!r}") from error
 
     def _get(self, queue: str) -> Any:
-        wanted = f"{queue}.msg"
         claimed = Path(self.data_folder_in).parent / "claimed"
-        claimed.mkdir(parents=True, exist_ok=True)
-        for name in sorted(os.listdir(self.data_folder_in)):
-            if name.partition(".")[2] != wanted:  # another queue's, or a message still being written
-                continue
+        if not getattr(self, "_claimed_ready", False):
+            claimed.mkdir(parents=True, exist_ok=True)
+            self._claimed_ready = True
+        for name in self._waiting(queue):
             mine = claimed / f"{os.getpid()}-{name}"
             try:
                 os.rename(os.path.join(self.data_folder_in, name), mine)  # one consumer wins
@@ -64,6 +72,23 @@ class Channel(filesystem.Channel):
                 mine.unlink(missing_ok=True)
             return loads(bytes_to_str(payload))
         raise Empty()
+
+    def _waiting(self, queue: str) -> Iterator[str]:
+        """The queue's names oldest first, from the last listing, listing again when it has none."""
+        listed: dict[str, deque[str]] = getattr(self, "_listed", {})
+        if (
+            not listed.get(queue)
+            and monotonic() - getattr(self, "_listed_at", -LISTING_REUSE) >= LISTING_REUSE
+        ):
+            listed = {}
+            for name in sorted(os.listdir(self.data_folder_in)):
+                suffix = name.partition(".")[2]  # "<queue>.msg"; a message being written ends otherwise
+                if suffix.endswith(".msg"):
+                    listed.setdefault(suffix[: -len(".msg")], deque()).append(name)
+            self._listed, self._listed_at = listed, monotonic()
+        pending = listed.get(queue)
+        while pending:
+            yield pending.popleft()
 
 
 class Transport(filesystem.Transport):

@@ -67,3 +67,20 @@ def test_four_processes_take_each_of_2000_messages_exactly_once(tmp_path):
 
     assert sorted(taken) == list(range(2000))  # none lost, none twice
     assert not os.listdir(tmp_path / "claimed")
+
+
+def test_one_listing_of_the_folder_hands_out_many_messages(tmp_path, monkeypatch):
+    channel = _connection(tmp_path).channel()
+    for n in range(50):
+        channel._put("work", {"n": n})
+        channel._put("other", {"n": 100 + n})
+    listings = []
+    real_listdir = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda path: listings.append(path) or real_listdir(path))
+
+    work = [channel._get("work")["n"] for _ in range(50)]
+    other = [channel._get("other")["n"] for _ in range(50)]
+
+    # Each queue's own messages, each once (order within one millisecond is the names' uuid's).
+    assert sorted(work) == list(range(50)) and sorted(other) == list(range(100, 150))
+    assert len(listings) == 1  # not one scan of the folder per message

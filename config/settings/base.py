@@ -235,8 +235,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # A worker whose prefetch is full waits this long before looking again (kombu's default is
         # 1 s): each task hop of an otherwise idle pipeline, and every task of a busy one, waited that.
         # A lead's path has three hops (delivery, intake round, write-back): at 0.1 s they cost a
-        # 300-lead burst's p95 about 0.15 s; an empty look at the ten queues costs ~0.3 ms of CPU.
-        "polling_interval": env.float("CELERY_FILESYSTEM_POLLING_INTERVAL", default=0.02),
+        # 300-lead burst's p95 about 0.15 s. monday sends one webhook per item, so its burst of 1,000
+        # is 2,000 short tasks, each waiting for the next look: drained in 31 to 36 s at 0.02, 10 to 15 s
+        # at 0.01 (docs/benchmarks.md). An idle worker (3 processes) spends 1.3% of a core at 0.01
+        # (0.6% at 0.02): config/embedded_broker.py lists the folder once for all queues.
+        "polling_interval": env.float("CELERY_FILESYSTEM_POLLING_INTERVAL", default=0.01),
     }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None

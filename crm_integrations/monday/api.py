@@ -16,7 +16,7 @@ from crm_integrations.core.errors import CrmError
 from crm_integrations.core.http import HttpPolicy, ProviderHttpClient
 
 from .auth import MondayAuth, is_refreshable
-from .complexity import ComplexityMeter, Estimate
+from .complexity import ComplexityMeter, Estimate, meter_for
 from .config import RATE_LIMIT_KEY, api_endpoint, api_version
 from .errors import MondayError, crm_error, errors_of, parse_monday_error, request_id, response_hook
 
@@ -57,7 +57,8 @@ class MondayApi:
         self.auth = MondayAuth(connection)
         base_url, self.endpoint = api_endpoint(connection.environment)
         self.version = api_version(connection.environment)
-        self.meter = meter or ComplexityMeter()
+        # Shared with the connection's other clients in this process (an unsaved one keeps its own).
+        self.meter = meter or (meter_for(connection.pk) if connection.pk else ComplexityMeter())
         self.http = http or ProviderHttpClient(
             "monday",
             connection.external_account_id or "unknown",

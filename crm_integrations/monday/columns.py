@@ -20,6 +20,7 @@ from crm_integrations.core.types import CrmField, CrmOwner
 from . import normalize
 from .api import COMPLEXITY_FIELD, MondayApi
 from .complexity import TYPICAL_COLUMNS
+from .process_cache import LAYOUT_TTL, ExpiringCache
 
 COLUMNS_QUERY = f"""
 query BoardColumns($board: [ID!]) {{
@@ -53,38 +54,61 @@ class BoardLayout:
     raw_columns: tuple[dict[str, Any], ...]
 
 
+#: Board layouts per (connection, board) in this process, shared by the connection's clients.
+LAYOUTS: ExpiringCache[BoardLayout] = ExpiringCache(LAYOUT_TTL)
+
+
 class ColumnsApi:
-    """Reads a board's columns once per client (a client lives for one task) and encodes writes."""
+    """Reads a board's columns at most once per ``LAYOUT_TTL`` per connection in a process (a client
+    lives for one task: crm_integrations/monday/process_cache.py) and encodes writes."""
 
     def __init__(self, api: MondayApi) -> None:
         self.api = api
-        self._layouts: dict[str, BoardLayout] = {}
+        self._layouts: dict[str, BoardLayout] = {}  # read by this client: fresh, or taken from LAYOUTS
+        self._read_here: set[str] = set()
+
+    def _shared_key(self, board_id: str) -> tuple[object, str] | None:
+        pk = self.api.connection.pk
+        return (pk, board_id) if pk else None
 
     def layout(self, board_id: str, *, refresh: bool = False) -> BoardLayout:
+        key = self._shared_key(board_id)
+        if not refresh and board_id not in self._layouts and key is not None:
+            shared = LAYOUTS.get(key)
+            if shared is not None:
+                self._layouts[board_id] = shared
         if refresh or board_id not in self._layouts:
-            estimate = self.api.meter.estimate("board_columns", TYPICAL_COLUMNS, 10)
-            data = self.api.query(COLUMNS_QUERY, {"board": [board_id]}, estimate=estimate)
-            boards = data.get("boards") or []
-            if not boards:
-                raise NotFound(f"monday board {board_id} does not exist or is not shared with this token.")
-            board = boards[0]
-            raw = tuple(column for column in board.get("columns") or [] if not column.get("archived"))
-            columns = {
-                str(c["id"]): Column(
-                    str(c["id"]),
-                    str(c.get("title") or c["id"]),
-                    str(c.get("type") or ""),
-                    normalize.settings_of(c),
-                )
-                for c in raw
-            }
-            self._layouts[board_id] = BoardLayout(
-                str(board["id"]), str(board.get("name") or ""), columns, tuple(board.get("groups") or ()), raw
-            )
+            self._layouts[board_id] = self._read(board_id)
+            self._read_here.add(board_id)
+            if key is not None:
+                LAYOUTS.put(key, self._layouts[board_id])
         return self._layouts[board_id]
 
+    def _read(self, board_id: str) -> BoardLayout:
+        estimate = self.api.meter.estimate("board_columns", TYPICAL_COLUMNS, 10)
+        data = self.api.query(COLUMNS_QUERY, {"board": [board_id]}, estimate=estimate)
+        boards = data.get("boards") or []
+        if not boards:
+            raise NotFound(f"monday board {board_id} does not exist or is not shared with this token.")
+        board = boards[0]
+        raw = tuple(column for column in board.get("columns") or [] if not column.get("archived"))
+        columns = {
+            str(c["id"]): Column(
+                str(c["id"]),
+                str(c.get("title") or c["id"]),
+                str(c.get("type") or ""),
+                normalize.settings_of(c),
+            )
+            for c in raw
+        }
+        return BoardLayout(
+            str(board["id"]), str(board.get("name") or ""), columns, tuple(board.get("groups") or ()), raw
+        )
+
     def column_count(self, board_id: str) -> int | None:
-        layout = self._layouts.get(board_id)
+        """The board's column count when known here or in ``LAYOUTS`` (pricing reads; never a call)."""
+        key = self._shared_key(board_id)
+        layout = self._layouts.get(board_id) or (LAYOUTS.get(key) if key is not None else None)
         return len(layout.columns) if layout else None
 
     def list_fields(self, board_id: str, owners: Sequence[CrmOwner]) -> list[CrmField]:
@@ -93,8 +117,19 @@ class ColumnsApi:
         return [*fields, normalize.group_field(layout.groups)]
 
     def encode(self, board_id: str, properties: Mapping[str, Any]) -> dict[str, Any]:
-        """``{column id: plain value}`` -> the ``column_values`` object (raises ``InvalidRequest``)."""
-        layout = self.layout(board_id)
+        """``{column id: plain value}`` -> the ``column_values`` object (raises ``InvalidRequest``).
+
+        A value the kept layout refuses (a column or dropdown label added in monday since it was
+        read) is checked once more against the board's columns read now."""
+        try:
+            return self._encode(self.layout(board_id), board_id, properties)
+        except InvalidRequest:
+            if board_id in self._read_here:
+                raise
+        return self._encode(self.layout(board_id, refresh=True), board_id, properties)
+
+    @staticmethod
+    def _encode(layout: BoardLayout, board_id: str, properties: Mapping[str, Any]) -> dict[str, Any]:
         encoded: dict[str, Any] = {}
         for name, value in properties.items():
             if name == "name":

@@ -5,7 +5,9 @@ and reports the price in ``complexity { query }`` (monday's "Rate limits" doc). 
 the price before the first call, so each operation starts from a static estimate with the same shape
 (fields x list sizes), and every answer that reports ``complexity.query`` teaches the meter the real
 price per unit of size (an item read, a mutation). The next call of the operation asks the limiter for
-``size x learned price``: a 500-item page right after a 7-item one is priced like 500 items.
+``size x learned price``: a 500-item page right after a 7-item one is priced like 500 items. The
+prices learned are kept per connection in the process (``meter_for``), so the next task's client
+starts from monday's price rather than the static guess (crm_integrations/monday/process_cache.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from .process_cache import LAYOUT_TTL, ExpiringCache
 
 #: Static prices per unit of size, before monday has told us better (our guesses at monday's formula:
 #: one point per field, lists multiplied by their limit; a mutation costs like a small read).
@@ -70,3 +74,17 @@ class ComplexityMeter:
     def learned(self, operation: str) -> float | None:
         with self._lock:
             return self._learned.get(operation)
+
+
+_METERS: ExpiringCache[ComplexityMeter] = ExpiringCache(LAYOUT_TTL)
+_METERS_LOCK = threading.Lock()
+
+
+def meter_for(connection_key: object) -> ComplexityMeter:
+    """The meter of one connection in this process, shared by its clients (one client per task)."""
+    with _METERS_LOCK:
+        meter = _METERS.get(connection_key)
+        if meter is None:
+            meter = ComplexityMeter()
+            _METERS.put(connection_key, meter)
+        return meter
