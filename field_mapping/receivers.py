@@ -17,7 +17,7 @@ from crm_integrations.models import EventOutcome, OrganizationIntegration
 from crm_integrations.signals import Outcome
 
 from . import label_services, selectors, services
-from .mapping import MappingSpec, expansions, map_record, properties_by_path
+from .mapping import MappingResult, MappingSpec, expansions, map_record, properties_by_path
 from .signals import LeadChange, leads_stored
 
 logger = logging.getLogger(__name__)
@@ -59,8 +59,40 @@ def take_in(
     mapped = [
         (records_by_id[i], map_record(spec, records_by_id[i])) for i in external_ids if i in records_by_id
     ]
+    for start in range(0, len(mapped), STORE_CHUNK):
+        outcomes.update(_store(connection, object_type, mapped[start : start + STORE_CHUNK], source))
+    for external_id in external_ids:
+        if external_id not in records_by_id:
+            outcomes[external_id] = Outcome(EventOutcome.IGNORED, "the record no longer exists at the CRM")
+    label_services.labels_refresh_if_stale(connection)
+    logger.info(
+        "Took in %d %s record(s) of connection %s via %s (%d read again)",
+        len(records_by_id),
+        object_type,
+        connection.pk,
+        source,
+        len(fetched),
+    )
+    return outcomes
+
+
+#: Leads stored and announced to routing at a time, out of a batch read whole. Each part's
+#: transactions (the leads; routing's, under the organization's routing lock) stay short: with a
+#: 1,000-lead round in two long transactions, SQLite's one writer kept webhooks waiting to be
+#: recorded and a second round of the organization waiting for the routing lock; and the first
+#: part's owners are written while the next is stored.
+STORE_CHUNK = 200
+
+
+def _store(
+    connection: OrganizationIntegration,
+    object_type: str,
+    mapped: Sequence[tuple[CrmRecord, MappingResult]],
+    source: str,
+) -> dict[str, Outcome]:
+    """Store these mapped records, announce them to routing; an outcome per record."""
     writes = services.leads_upsert_from_records(connection, object_type, mapped, source)
-    changes = [LeadChange(w.lead, w.action, w.previous_status, w.previous_owner) for w in writes]
+    outcomes: dict[str, Outcome] = {}
     for (record, result), write in zip(mapped, writes, strict=True):
         detail = (
             f"{write.action}, with mapping errors"
@@ -70,18 +102,10 @@ def take_in(
             else write.action
         )
         outcomes[record.id] = Outcome(EventOutcome.INGESTED, detail, f"lead:{write.lead.pk}")
-    for external_id in external_ids:
-        if external_id not in records_by_id:
-            outcomes[external_id] = Outcome(EventOutcome.IGNORED, "the record no longer exists at the CRM")
-    _announce(connection, changes, source)
-    label_services.labels_refresh_if_stale(connection)
-    logger.info(
-        "Took in %d %s record(s) of connection %s via %s (%d read again)",
-        len(records_by_id),
-        object_type,
-        connection.pk,
+    _announce(
+        connection,
+        [LeadChange(w.lead, w.action, w.previous_status, w.previous_owner) for w in writes],
         source,
-        len(fetched),
     )
     return outcomes
 

@@ -345,6 +345,10 @@ WEBHOOK_INTAKE_BUDGET_BURST = env.float("WEBHOOK_INTAKE_BUDGET_BURST", default=0
 # How many intake rounds of one connection may run at once: a further round starts only when a whole
 # WEBHOOK_INTAKE_BATCH waits, so a backlog uses several worker processes and rounds stay full.
 WEBHOOK_INTAKE_PARALLEL_ROUNDS = env.int("WEBHOOK_INTAKE_PARALLEL_ROUNDS", default=2)
+# A round beside another of the same connection takes at most this many records, so one
+# connection's backlog never holds every worker process for long (another organization's lead waits
+# for a process at most such a round).
+WEBHOOK_INTAKE_BESIDE_BATCH = env.int("WEBHOOK_INTAKE_BESIDE_BATCH", default=200)
 # A write whose answer never came and that a read back did not find is sent again no sooner than
 # this (seconds): a request the CRM held may still land meanwhile (crm_integrations/core/write_once.py).
 CRM_WRITE_SETTLE_SECONDS = env.float("CRM_WRITE_SETTLE_SECONDS", default=60.0)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 from django.core.cache import cache
@@ -94,8 +95,9 @@ def run_or_leave(
     wait for it, while a lone request after a quiet spell still runs at once.
 
     ``slots`` > 1 lets that many runs of ``key`` go at once (keys ``key``, ``<key>:slot1``, …), but a
-    further one only when ``overlap()`` says so (the intake: a full batch waits). A deep backlog is then
-    worked on by several processes while a trickle still runs one at a time, in batches as large.
+    further one only when ``overlap()`` says so (the intake: a full batch waits), and ``runs_beside()``
+    tells the run which it is. A deep backlog is then worked on by several processes while a trickle
+    still runs one at a time, in batches as large.
     """
     not_before = cache.get(f"{key}:next")
     if not_before is not None and not_before - time.time() > SPACING_SLACK:
@@ -105,9 +107,11 @@ def run_or_leave(
     if held is None:
         return False
     started = time.time()
+    token = _beside.set(held != key)
     try:
         later = run()
     finally:
+        _beside.reset(token)
         cache.delete(held)
     gap = spacing(started) if spacing is not None else 0.0
     if gap > 0:
@@ -121,6 +125,16 @@ def run_or_leave(
         else:
             follow_up(0.0)
     return True
+
+
+#: Whether the run under way in this context took a further slot (``runs_beside``).
+_beside: ContextVar[bool] = ContextVar("coalescing_beside", default=False)
+
+
+def runs_beside() -> bool:
+    """Inside ``run``: this run took a further slot, beside a run of the same key (the intake keeps
+    such rounds short, so one connection's backlog never holds every worker process for long)."""
+    return _beside.get()
 
 
 def _take_slot(key: str, until_done: float, slots: int, overlap: Callable[[], bool] | None) -> str | None:

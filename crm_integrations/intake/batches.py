@@ -63,7 +63,7 @@ def request(connection_id: object) -> Counter[str]:
 
     def one_round() -> float | None:
         try:
-            counts.update(take_in_pending(connection_id, rounds=1))
+            counts.update(take_in_pending(connection_id, rounds=1, batch=round_size()))
         except RetryLater as error:
             return max(error.retry_after, BUDGET_WAIT_FLOOR)
         return None
@@ -153,8 +153,18 @@ def has_pending(connection_id: object) -> bool:
     return pending.filter(EVENT_CLAIMS.free(timezone.now())).exists()
 
 
+def round_size() -> int:
+    """Records a round hands over: ``WEBHOOK_INTAKE_BATCH``, or ``WEBHOOK_INTAKE_BESIDE_BATCH`` for a
+    round beside another of the same connection (``coalescing.runs_beside``). The first keeps a
+    backlog's reads full; the one beside it frees its worker process often, so another
+    organization's lead waits for a process at most a short round (two processes held by two
+    1,000-lead rounds kept it waiting up to 2.5 s: docs/benchmarks.md, fairness)."""
+    batch = int(settings.WEBHOOK_INTAKE_BATCH)
+    return min(batch, int(settings.WEBHOOK_INTAKE_BESIDE_BATCH)) if coalescing.runs_beside() else batch
+
+
 def take_in_pending(
-    connection_id: object, *, source: str = "webhook", rounds: int | None = None
+    connection_id: object, *, source: str = "webhook", rounds: int | None = None, batch: int | None = None
 ) -> Counter[str]:
     """Hand the connection's pending events to the intake, a batch at a time (at most ``rounds``
     batches; None: until none is left), and settle the deliveries they came in; the outcomes
@@ -167,7 +177,7 @@ def take_in_pending(
     done = 0
     try:
         while (rounds is None or done < rounds) and (
-            rows := claim(connection_id, int(settings.WEBHOOK_INTAKE_BATCH))
+            rows := claim(connection_id, batch or int(settings.WEBHOOK_INTAKE_BATCH))
         ):
             done += 1
             deliveries |= {row.delivery_id for row in rows}

@@ -230,11 +230,14 @@ def test_a_second_slot_runs_beside_the_first_only_for_a_backlog_and_never_a_thir
     inside: list[bool] = []
 
     def second() -> None:  # runs in the second slot: a third request finds both taken
+        assert coalescing.runs_beside()
         inside.append(slotted(lambda: pytest.fail("three at once"), follow_ups, backlog=True))
 
     def first() -> None:
+        assert not coalescing.runs_beside()
         inside.append(slotted(lambda: pytest.fail("no backlog, yet ran"), follow_ups, backlog=False))
         inside.append(slotted(second, follow_ups, backlog=True))
+        assert not coalescing.runs_beside()  # the run beside has ended; this one is the first
 
     assert slotted(first, follow_ups, backlog=True)
     assert inside == [False, False, True]  # no backlog: left; backlog: ran beside; third: left

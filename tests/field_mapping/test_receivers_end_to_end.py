@@ -90,3 +90,29 @@ def test_a_record_that_does_not_map_is_kept_in_a_visible_error_state(connection,
     )
     assert lead.email == "bad-amount@example.com"  # what did map is kept, and so is the raw record
     assert lead.raw["properties"]["hs_lead_name"] == "Ada Lovelace - Analytical Engines"
+
+
+def test_a_large_batch_is_read_whole_but_stored_and_announced_a_part_at_a_time(
+    connection, hubspot_sandbox, monkeypatch
+):
+    """The records are read in one batch (calls stay full) and stored and handed to routing by
+    ``STORE_CHUNK`` (short transactions); every record gets its outcome."""
+    from field_mapping import receivers
+    from field_mapping.signals import leads_stored
+
+    made = hubspot_sandbox.control.seed_leads(5)
+    ids = [str(n) for n in range(int(made["firstId"]), int(made["lastId"]) + 1)]
+    monkeypatch.setattr(receivers, "STORE_CHUNK", 2)
+    announced: list[int] = []
+
+    def count(sender, connection, changes, source, **kwargs):
+        announced.append(len(changes))
+
+    leads_stored.connect(count, dispatch_uid="test-store-chunks")
+    try:
+        outcomes = receivers.take_in(connection, "leads", ids, "webhook")
+    finally:
+        leads_stored.disconnect(dispatch_uid="test-store-chunks")
+    assert announced == [2, 2, 1]
+    assert {o.outcome for o in outcomes.values()} == {"ingested"} and len(outcomes) == 5
+    assert Lead.objects.filter(connection=connection, external_id__in=ids).count() == 5

@@ -284,17 +284,19 @@ def test_a_burst_allowance_lets_the_first_rounds_go_back_to_back_then_paces_them
 @pytest.mark.django_db
 def test_a_second_round_overlaps_only_when_a_whole_batch_waits(hubspot_connection, hubspot_sandbox, settings):
     """While a round is under way a delivery's events are left to it, unless a whole batch waits:
-    then a second round (``WEBHOOK_INTAKE_PARALLEL_ROUNDS``) takes them in beside it."""
-    settings.WEBHOOK_INTAKE_BATCH = 3
+    then a second round (``WEBHOOK_INTAKE_PARALLEL_ROUNDS``) takes them in beside it, a short one
+    (``WEBHOOK_INTAKE_BESIDE_BATCH``)."""
+    settings.WEBHOOK_INTAKE_BATCH = 4
+    settings.WEBHOOK_INTAKE_BESIDE_BATCH = 3
     settings.WEBHOOK_INTAKE_PARALLEL_ROUNDS = 2
     batch_under_way(hubspot_connection)
     try:
         with mock.patch("crm_integrations.intake.tasks.take_in_pending_events.apply_async"):
-            processing.process(delivery_of(seeded(hubspot_sandbox, 2)).pk)
-            assert Lead.objects.count() == 0  # two of a batch of three: left to the round under way
+            processing.process(delivery_of(seeded(hubspot_sandbox, 3)).pk)
+            assert Lead.objects.count() == 0  # three of a batch of four: left to the round under way
             assert not batches.full_batch_pending(hubspot_connection.pk)
             processing.process(delivery_of(seeded(hubspot_sandbox, 2)).pk)
-            assert Lead.objects.count() == 3  # four wait: a full batch went in beside the round
+            assert Lead.objects.count() == 3  # five wait: a short round of three went in beside it
     finally:
         cache.delete(f"intake:running:{hubspot_connection.pk}")
 
