@@ -67,12 +67,16 @@ class Delivery:
 
 
 class Deliverer:
-    """A scheduler thread (due times in a heap) feeding a bounded pool of sender threads."""
+    """A scheduler thread (due times in a heap) feeding bounded pools of sender threads, one per
+    installing account (portal): HubSpot keeps at most ``maxConcurrentRequests`` (10) requests in
+    flight per installing account (../shared/reference/hubspot-api.md, "Batching/concurrency"), so one
+    portal's burst never queues another portal's webhooks behind its own."""
 
     def __init__(
         self, max_workers: int, time_scale: Callable[[], float], seed: int, history: int = 5000
     ) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="hubspot-webhook")
+        self._max_workers = max_workers
+        self._pools: dict[int, ThreadPoolExecutor] = {}
         self._time_scale = time_scale
         self._rng = random.Random(seed)
         self._cond = threading.Condition()
@@ -92,7 +96,8 @@ class Deliverer:
             self._cond.notify_all()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        for pool in list(self._pools.values()):
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def submit(self, delivery: Delivery) -> Delivery:
         with self._cond:
@@ -121,6 +126,14 @@ class Deliverer:
                 self._cond.wait(min(left, 0.05))
             return True
 
+    def _pool(self, portal_id: int) -> ThreadPoolExecutor:
+        """The portal's senders (made on its first delivery; called under ``_cond``)."""
+        if portal_id not in self._pools:
+            self._pools[portal_id] = ThreadPoolExecutor(
+                max_workers=self._max_workers, thread_name_prefix=f"hubspot-webhook-{portal_id}"
+            )
+        return self._pools[portal_id]
+
     def _run(self) -> None:
         with self._cond:
             while not self._stopping:
@@ -134,7 +147,7 @@ class Deliverer:
                     continue
                 heapq.heappop(self._heap)
                 self._in_flight += 1
-                self._pool.submit(self._attempt, delivery)
+                self._pool(delivery.portal_id).submit(self._attempt, delivery)
 
     def _attempt(self, delivery: Delivery) -> None:
         number = len(delivery.attempts)
