@@ -71,8 +71,8 @@ def serve_app(
     access_log: bool = False,
     port: int | None = None,
 ) -> Iterator[str]:
-    """Run ``gunicorn config.wsgi:application`` (sync workers, like the Procfile) on a free loopback
-    port; yields its base URL once ``ready_path`` answers, and stops it afterwards. Without
+    """Run ``gunicorn config.wsgi:application`` (config/gunicorn_conf.py, as the Procfile) on a free
+    loopback port; yields its base URL once ``ready_path`` answers, and stops it afterwards. Without
     ``var_dir``, a temporary one of its own (see the module's docstring). ``access_log``: gunicorn's
     access log (secrets masked, as in the Procfile) goes to ``gunicorn.log`` there too. ``port``: a
     given one instead of a free one (the reliability drills restart the app where the sandbox's
@@ -83,8 +83,7 @@ def serve_app(
         env = child_env(var_dir, **(extra_env or {}))
         command = [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--graceful-timeout", "5",
-            "--logger-class", "config.gunicorn_logging.RedactingLogger",
+            "--config", "config/gunicorn_conf.py", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
         ]  # fmt: skip
         if access_log:
             command += ["--access-logfile", "-"]

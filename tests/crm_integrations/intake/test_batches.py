@@ -319,3 +319,22 @@ def test_a_providers_full_round_sets_when_rounds_may_overlap(
     finally:
         cache.delete(f"intake:running:{hubspot_connection.pk}")
     assert registry.get_provider("salesforce").full_intake_round == 200
+
+
+@pytest.mark.django_db
+def test_rounds_overlap_only_with_budget_to_spare(hubspot_connection, hubspot_sandbox, settings):
+    """A round beside another must not spend what the pacing keeps: with more than half the bucket
+    gone (two one-lead rounds of HubSpot's 100 calls per 10 s), no second round may start; without
+    pacing, always."""
+    settings.WEBHOOK_INTAKE_BUDGET_SHARE = 0.8
+    settings.WEBHOOK_INTAKE_BUDGET_BURST = 0.15  # 15 calls
+    assert batches.budget_to_spare(hubspot_connection.pk)  # full after a quiet spell
+    first, second = seeded(hubspot_sandbox, 2)
+    processing.process(delivery_of([first]).pk)
+    cache.delete(f"intake:running:{hubspot_connection.pk}:next")
+    processing.process(delivery_of([second]).pk)
+    calls = batches.ProviderApiCall.objects.filter(account=hubspot_connection.external_account_id)
+    assert calls.count() >= 10  # two rounds of at least five: less than half of 15 left
+    assert not batches.budget_to_spare(hubspot_connection.pk)
+    settings.WEBHOOK_INTAKE_BUDGET_SHARE = 0.0
+    assert batches.budget_to_spare(hubspot_connection.pk)
