@@ -29,14 +29,6 @@ def crm(organization):
     return make.hubspot_connection(organization)
 
 
-@pytest.fixture
-def duo(crm, organization):
-    reps = [make.rep(crm, "Ann", owner_id="71"), make.rep(crm, "Bob", owner_id="72")]
-    make.rule(organization, "Everyone", teams=[make.team(organization, "Sales", reps)])
-    make.publish(organization)
-    return reps
-
-
 def counted(crm, days: int = 30) -> ExistingLeadsRun:
     run = existing_leads.start(connection=crm, days=days)
     run.status = RunStatus.COUNTED

@@ -45,14 +45,6 @@ def crm(organization, allocation):
 
 
 @pytest.fixture
-def duo(crm, organization):
-    reps = [make.rep(crm, "Ann", owner_id="71"), make.rep(crm, "Bob", owner_id="72")]
-    make.rule(organization, "Everyone", teams=[make.team(organization, "Sales", reps)])
-    make.publish(organization)
-    return reps
-
-
-@pytest.fixture
 def requeued(monkeypatch):
     """The tasks queued again, as (task name, run id, countdown)."""
     queued = []
