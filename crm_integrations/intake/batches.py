@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -210,9 +211,29 @@ def take_in_pending(
                 raise
             counts.update(row.outcome for row in rows)
     finally:
-        for delivery in WebhookDelivery.objects.filter(pk__in=deliveries):
-            settle(delivery)
-            delivery.save(update_fields=["status", "status_detail", "processed_at"])
+        for delivery_id in sorted(deliveries):
+            settle_saved(delivery_id)
+    return counts
+
+
+def settle_saved(delivery_id: int) -> dict[str, int]:
+    """Settle the delivery from its events as they are now, under its row lock, and save that;
+    the outcomes counted. Both a round and the delivery's own task settle it, in either order: each
+    reads the events inside the lock, so the last to save never writes an older state back (a task
+    that had seen its events pending saved "queued" over the round's "processed", and the delivery
+    stayed queued with every event taken in)."""
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+        counts = settle(delivery)
+        fields = ["status", "status_detail", "processed_at"]
+        if delivery.organization_id is None:
+            delivery.organization_id = (
+                delivery.events.exclude(connection=None)
+                .values_list("connection__organization", flat=True)
+                .first()
+            )
+            fields.append("organization")
+        delivery.save(update_fields=fields)
     return counts
 
 

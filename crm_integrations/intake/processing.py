@@ -30,15 +30,7 @@ def process(delivery_id: int, *, source: str = "webhook") -> dict[str, int]:
         workflows.process_workflow(delivery, source)
     else:
         webhooks.process_events(delivery, source)
-    counts = batches.settle(delivery)
-    if delivery.organization_id is None:
-        delivery.organization_id = (
-            delivery.events.exclude(connection=None)
-            .values_list("connection__organization", flat=True)
-            .first()
-        )
-    delivery.save()
-    return counts
+    return batches.settle_saved(delivery.pk)
 
 
 def replayable(delivery: WebhookDelivery) -> bool:

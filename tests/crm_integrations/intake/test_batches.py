@@ -338,3 +338,24 @@ def test_rounds_overlap_only_with_budget_to_spare(hubspot_connection, hubspot_sa
     assert not batches.budget_to_spare(hubspot_connection.pk)
     settings.WEBHOOK_INTAKE_BUDGET_SHARE = 0.0
     assert batches.budget_to_spare(hubspot_connection.pk)
+
+
+@pytest.mark.django_db
+def test_a_delivery_settled_by_a_round_before_its_task_ends_stays_processed(
+    hubspot_connection, hubspot_sandbox
+):
+    """The webhook request records the events; a round under way takes them in and settles the
+    delivery while the delivery's task is between handing over (it found the round under way) and
+    settling: the task must not write back the "queued" it saw."""
+    delivery = delivery_of(seeded(hubspot_sandbox, 2))
+    real_request = batches.request
+
+    def round_under_way_takes_them(connection_id):  # the task found a round under way: left to it
+        batches.take_in_pending(connection_id)  # ... which takes them in and settles the delivery
+        return real_request(connection_id)
+
+    with mock.patch.object(batches, "request", side_effect=round_under_way_takes_them):
+        processing.process(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "processed" and delivery.status_detail == "2 ingested"
+    assert delivery.organization_id == hubspot_connection.organization_id
