@@ -105,12 +105,14 @@ def refuse(
     return WebhookAnswer(answer, message, delivery.pk, payload=payload)
 
 
-def accept(delivery: WebhookDelivery, detail: str, *, account: str = "") -> WebhookAnswer:
+def accept(delivery: WebhookDelivery, detail: str, *, account: str = "", queue: bool = True) -> WebhookAnswer:
     """Answer 200 and queue the delivery for processing (once the transaction commits); ``account``:
-    the CRM account its events name, whose queue it goes to (config/task_routing.py)."""
+    the CRM account its events name, whose queue it goes to (config/task_routing.py). ``queue``
+    False: nothing is left to process (the caller settles it)."""
     delivery.status, delivery.status_detail, delivery.response_status = DeliveryStatus.QUEUED, detail, 200
     delivery.save(update_fields=VERDICT_FIELDS)
-    _enqueue(delivery.pk, f"{delivery.provider}:{account}" if account else "")
+    if queue:
+        _enqueue(delivery.pk, f"{delivery.provider}:{account}" if account else "")
     return WebhookAnswer(200, "accepted", delivery.pk)
 
 

@@ -46,21 +46,32 @@ def receive(request: InboundRequest) -> WebhookAnswer:
         events = source.parse_webhook_events(request.body, account_id=check.account_id)
     except MalformedWebhook as error:
         return reject(delivery, 400, f"Malformed body: {error}.")
-    _record_on_arrival(delivery, events)
-    return accept(delivery, f"{len(events)} event(s) queued.", account=events[0].account_id if events else "")
+    waiting = _record_on_arrival(delivery, events)
+    account = events[0].account_id if events else ""
+    if waiting is not None and not waiting:  # all recorded, none to take in: our own writes coming back
+        answer = accept(delivery, f"{len(events)} event(s) recorded.", account=account, queue=False)
+        try:
+            batches.settle_saved(delivery.pk)  # no task: a burst's echoes were half its delivery tasks
+            return answer
+        except Exception:  # its task settles it then
+            logger.warning("Webhook %s left to its task to settle", delivery.pk, exc_info=True)
+    return accept(delivery, f"{len(events)} event(s) queued.", account=account)
 
 
-def _record_on_arrival(delivery: WebhookDelivery, events: list[InboundEvent]) -> None:
+def _record_on_arrival(delivery: WebhookDelivery, events: list[InboundEvent]) -> set[object] | None:
     """Record the stored delivery's events in the request that brought them (a few statements), so
     an intake round under way sees them at once: when they waited for the delivery's task, that task
     queued behind the rounds holding the worker processes, rounds took a burst in by a hundred at a
     time and could not run side by side (crm_integrations/intake/batches.py). Best effort: the
     delivery is already stored, and its task records whatever is not (``record_events`` keeps a
-    delivery's rows), so a failure here costs only the head start."""
+    delivery's rows), so a failure here costs only the head start. The connections with events to
+    take in; None when recording failed. A delivery with none (our own writes coming back,
+    duplicates, events for no connection) is settled here and queues no task."""
     try:
-        _record(delivery, events)
+        return _record(delivery, events)
     except Exception:  # the delivery is stored and its task will record them: answer 200 all the same
         logger.warning("Events of webhook %s left to its task", delivery.pk, exc_info=True)
+        return None
 
 
 def _record(delivery: WebhookDelivery, events: list[InboundEvent]) -> set[object]:

@@ -82,6 +82,28 @@ def test_a_signed_batch_is_stored_raw_answered_200_and_queued(
     queued.assert_called_once_with((delivery.pk,), headers={"crm_account": f"hubspot:{body[0]['portalId']}"})
 
 
+def test_a_batch_with_nothing_to_take_in_is_settled_in_its_request_and_queues_no_task(
+    client, connection, django_capture_on_commit_callbacks
+):
+    """Its events are recorded as it arrives; when none waits for the intake (HubSpot's retry of a
+    batch already recorded: all duplicates; likewise our own writes coming back), the delivery is
+    settled there and then, with no task."""
+    body = [event(101), event(102, event_id=2)]
+    with (
+        mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.apply_async") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        post(client, body)
+        response = post(client, [{**item, "attemptNumber": 1} for item in body])  # HubSpot's retry
+
+    assert response.status_code == 200
+    first, second = WebhookDelivery.objects.order_by("pk")
+    assert queued.call_count == 1  # the first batch's task only
+    assert (second.status, second.status_detail) == ("processed", "2 duplicate")
+    assert second.organization_id == connection.organization_id
+    assert first.events.filter(outcome="pending").count() == 2  # recorded on arrival, for the task
+
+
 def test_processing_hands_the_records_to_the_intake_and_records_what_each_became(client, connection, intake):
     calls, _ = intake
     post(client, [event(101), event(102, event_id=2)])
