@@ -137,15 +137,10 @@ def _allowance_at(connection_id: object, moment: float, allowance: float, per_se
 def _budget_pace(connection_id: object) -> tuple[str, str, float, float] | None:
     """``(provider, account, units a second the intake keeps to, burst allowance in units)`` from the
     account's tightest rate budget; None when pacing is off or the provider has no budget."""
-    row = (
-        OrganizationIntegration.objects.filter(pk=connection_id)
-        .values_list("integration__provider", "external_account_id")
-        .first()
-    )
+    provider, account = _provider_and_account(connection_id)
     share = float(settings.WEBHOOK_INTAKE_BUDGET_SHARE)
-    if row is None or not row[1] or share <= 0:
+    if not provider or not account or share <= 0:
         return None
-    provider, account = row
     binding = min(rate_budgets().get(provider) or [], key=lambda b: b[0] / b[1], default=None)
     if binding is None:
         return None
@@ -159,15 +154,21 @@ def full_batch_pending(connection_id: object) -> bool:
     else ``WEBHOOK_INTAKE_BATCH``): a further round may overlap the one under way
     (``WEBHOOK_INTAKE_PARALLEL_ROUNDS``) at no more calls per lead, so a backlog is taken in by
     several processes and a trickle by one round at a time."""
-    provider = (
-        OrganizationIntegration.objects.filter(pk=connection_id)
-        .values_list("integration__provider", flat=True)
-        .first()
-    )
+    provider, _ = _provider_and_account(connection_id)
     full = registry.get_provider(provider).full_intake_round if provider else None
     batch = min(int(settings.WEBHOOK_INTAKE_BATCH), full or int(settings.WEBHOOK_INTAKE_BATCH))
     pending = WebhookEvent.objects.filter(connection_id=connection_id, outcome=EventOutcome.PENDING)
     return pending.filter(EVENT_CLAIMS.free(timezone.now()))[:batch].count() >= batch
+
+
+def _provider_and_account(connection_id: object) -> tuple[str, str]:
+    """The connection's provider key and CRM account id ("" for a connection that is gone)."""
+    row = (
+        OrganizationIntegration.objects.filter(pk=connection_id)
+        .values_list("integration__provider", "external_account_id")
+        .first()
+    )
+    return (row[0], row[1] or "") if row else ("", "")
 
 
 def has_pending(connection_id: object) -> bool:
