@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from crm_integrations.core.row_inserts import insert_all
 from crm_integrations.core.types import CrmRecord
 from crm_integrations.models import OrganizationIntegration
 from crm_integrations.selectors import lead_object_type
@@ -298,7 +299,7 @@ def leads_upsert_from_records(
         ]
         try:
             with transaction.atomic():
-                Lead.objects.bulk_create(created)
+                insert_all(created)
         except IntegrityError:
             created = []
         for index, (position, record, result) in enumerate(new):

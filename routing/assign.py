@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm_integrations.core import registry, tracing
+from crm_integrations.core.row_inserts import insert_all
 from crm_integrations.models import OrganizationIntegration
 from field_mapping import selectors as mapping_selectors
 from field_mapping.models import CanonicalField, Lead
@@ -262,14 +263,14 @@ class _Batch:
         if not self.only_undecided:  # at intake the leads have no decision yet: nothing to retire
             retired = [decision.lead_id for decision, _ in self.decisions]
             Decision.objects.filter(lead_id__in=retired, is_current=True).update(is_current=False)
-        Decision.objects.bulk_create([decision for decision, _ in self.decisions])
+        insert_all([decision for decision, _ in self.decisions])
         writes = []
         for decision, write in self.decisions:
             if write is not None:
                 write.decision = decision  # now that it has its id
                 decision.owner_write = write
                 writes.append(write)
-        OwnerWrite.objects.bulk_create(writes)
+        insert_all(writes)
         for event in self.events:
             if event.decision is not None:
                 event.decision = event.decision

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from crm_integrations.core.row_inserts import insert_all
 from field_mapping.models import Lead
 
 from .models import Decision, JourneyEvent, JourneyKind
@@ -32,4 +33,4 @@ def event(
 
 
 def record(events: Iterable[JourneyEvent]) -> None:
-    JourneyEvent.objects.bulk_create(list(events))
+    insert_all(list(events))

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from crm_integrations.core.row_inserts import insert_all
 from crm_integrations.core.types import CrmRecord
 from crm_integrations.models import OwnWrite
 
@@ -45,15 +46,17 @@ class Change:
 
 def remember(connection_id: object, object_type: str, writes: Iterable[tuple[str, str, Any]]) -> None:
     """Note ``(record id, property, value)`` writes about to be sent to the CRM."""
-    OwnWrite.objects.bulk_create(
-        OwnWrite(
-            connection_id=connection_id,
-            object_type=object_type,
-            object_id=str(record_id),
-            property_name=name,
-            value=str(value),
-        )
-        for record_id, name, value in writes
+    insert_all(
+        [
+            OwnWrite(
+                connection_id=connection_id,
+                object_type=object_type,
+                object_id=str(record_id),
+                property_name=name,
+                value=str(value),
+            )
+            for record_id, name, value in writes
+        ]
     )
 
 

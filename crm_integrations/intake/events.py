@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from crm_integrations.core import tracing
+from crm_integrations.core.row_inserts import insert_all
 from crm_integrations.core.webhooks import InboundEvent
 from crm_integrations.models import EventOutcome, OrganizationIntegration, WebhookDelivery, WebhookEvent
 
@@ -51,7 +52,7 @@ def record_events(
             fresh[event.dedupe_key] = _duplicate(delivery, event, connection, first)
     try:
         with transaction.atomic():
-            WebhookEvent.objects.bulk_create(list(fresh.values()))
+            insert_all(list(fresh.values()))
     except IntegrityError:
         return [_record_event(delivery, event, connections[event.account_id]) for event in events]
     rows = {**mine, **fresh}

@@ -57,12 +57,13 @@ def write_spans(spans: Sequence[ReadableSpan]) -> bool:
         return True
     from django.db import DatabaseError, transaction
 
-    from crm_integrations.models import TraceSpan, TraceSpanLink
+    from crm_integrations.core.row_inserts import insert_all
+    from crm_integrations.models import TraceSpanLink
 
     rows = [_row(span) for span in spans]
     try:
         with transaction.atomic():
-            TraceSpan.objects.bulk_create(rows)
+            insert_all(rows)
             links = [
                 TraceSpanLink(
                     span=row,
@@ -72,7 +73,7 @@ def write_spans(spans: Sequence[ReadableSpan]) -> bool:
                 for row, span in zip(rows, spans, strict=True)
                 for link in span.links
             ]
-            TraceSpanLink.objects.bulk_create(links)
+            insert_all(links)
     except (DatabaseError, RuntimeError) as error:
         logger.warning("%d span(s) not stored: %s", len(rows), type(error).__name__)
         return False

@@ -43,8 +43,12 @@ def crm(organization) -> OrganizationIntegration:
 def build(organization: Any, crm: OrganizationIntegration) -> Setup:
     """v1: DACH (country in DE, AT) → Ann; Rest (every lead) → Bob and Cid by round robin.
     Routed: DE → Ann, FR → Bob, US → Cid, AT → Ann, FR → Bob."""
+    # Keys of one width: a pool's order is its reps' ids sorted as strings (routing/engine/pools.py),
+    # so ids that cross a power of ten (9, 10: PostgreSQL's sequences go on across tests) would put
+    # Cid before Bob.
     ann, bob, cid = (
-        make.rep(crm, name, owner_id=owner) for name, owner in (("Ann", "71"), ("Bob", "72"), ("Cid", "73"))
+        make.rep(crm, name, owner_id=owner, pk=900_000 + n)
+        for n, (name, owner) in enumerate((("Ann", "71"), ("Bob", "72"), ("Cid", "73")))
     )
     dach = make.rule(organization, "DACH", reps=[ann], conditions=[("country", "in", "DE, AT")])
     rest = make.rule(organization, "Rest", reps=[bob, cid])
