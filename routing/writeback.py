@@ -74,7 +74,12 @@ def request_flush(connection_id: object) -> None:
     what waits (``coalescing.run_or_leave``: no timer, so a lone lead is written at once and a
     burst's decisions pile up into full batches meanwhile). Rows a rate limit sent back to retrying
     get a task at their retry time rather than waiting for the beat. ``ROUTING_WRITEBACK_WINDOW``
-    above 0 brings back a fixed window (one flush per window, a trailing task at its end)."""
+    above 0 brings back a fixed window (one flush per window, a trailing task at its end).
+
+    Inside an intake round that stores its leads a part at a time (``coalescing.handing_off``,
+    field_mapping/receivers.py) the flush is a task, so another worker process writes a part's
+    owners while this one stores and routes the next: written inline, the flushes were a third of a
+    1,000-lead round's time (docs/benchmarks.md, "Issue 15, fourth pass")."""
     from .tasks import flush_owner_writes  # a task imported where it is used (house rule above)
 
     def flush_here() -> float | None:
@@ -88,7 +93,10 @@ def request_flush(connection_id: object) -> None:
     def follow_up(countdown: float) -> None:
         flush_owner_writes.apply_async((str(connection_id),), countdown=countdown)
 
-    key = f"routing:flush:{connection_id}"
+    key = flush_key(connection_id)
+    if coalescing.hands_off():  # this process stores the round's next part meanwhile
+        coalescing.hand_off(key, lambda: follow_up(0.0))
+        return
     if window_seconds() > 0:
         coalescing.run_or_trail(
             key, lambda: flush_here(), flush_owner_writes, (str(connection_id),), window=window_seconds()
@@ -101,6 +109,17 @@ def request_flush(connection_id: object) -> None:
         follow_up=follow_up,
         until_done=CLAIM_TIMEOUT.total_seconds(),
     )
+
+
+def flush_key(connection_id: object) -> str:
+    """The connection's flush key in ``crm_integrations/core/coalescing.py``."""
+    return f"routing:flush:{connection_id}"
+
+
+def flush_queued(connection_id: object) -> int:
+    """A flush task: it has started (``coalescing.taken_up``), then flushes."""
+    coalescing.taken_up(flush_key(connection_id))
+    return flush(connection_id)
 
 
 #: Retries due within this many seconds get a flush task of their own; later ones are the beat's.

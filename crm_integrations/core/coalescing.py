@@ -7,6 +7,9 @@ marks are cache keys taken with ``cache.add`` (atomic in every Django cache back
 processes one run is under way and one trailing task is queued per window.
 
 ``run_or_leave`` is the adaptive form (no window: a run under way hands over to a follow-up task).
+``handing_off`` marks a stretch in which this process has more of a batch to do (a round storing its
+leads a part at a time): work requested meanwhile goes to one task (``hand_off``) for another
+process instead of running here between the parts.
 
 Used by ``crm_integrations/intake/batches.py`` (webhook events taken in by batch) and
 ``routing/writeback.py`` (owner writes flushed by batch); each keeps its own setting for the
@@ -16,7 +19,8 @@ window and its own task.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
 
@@ -127,6 +131,12 @@ def run_or_leave(
     return True
 
 
+def under_way(key: str) -> bool:
+    """A run of ``key`` is under way (its first slot): it looks again once done (``run_or_leave``),
+    so work recorded before this was asked is taken by it or by the follow-up it queues."""
+    return cache.get(key) is not None
+
+
 #: Whether the run under way in this context took a further slot (``runs_beside``).
 _beside: ContextVar[bool] = ContextVar("coalescing_beside", default=False)
 
@@ -153,3 +163,38 @@ def _follow_up_once(key: str, follow_up: Callable[[float], object], wait: float)
     """One delayed follow-up per wait (key ``<key>:later``): later requests within it queue nothing."""
     if cache.add(f"{key}:later", 1, timeout=wait):
         follow_up(wait)
+
+
+#: Set while this process has more of a batch to do (``handing_off``).
+_handing_off: ContextVar[bool] = ContextVar("coalescing_handing_off", default=False)
+#: How long a handed-off task may wait for a worker before a new request queues another (should
+#: the first be lost; the beat's sweeps take what is left either way).
+HANDED_OFF_FOR = 30.0
+
+
+@contextmanager
+def handing_off() -> Iterator[None]:
+    """Inside: this process has more of a batch to do after the part under way, so work requested
+    meanwhile is better done by another process (``hands_off``, ``hand_off``)."""
+    token = _handing_off.set(True)
+    try:
+        yield
+    finally:
+        _handing_off.reset(token)
+
+
+def hands_off() -> bool:
+    return _handing_off.get()
+
+
+def hand_off(key: str, queue: Callable[[], object]) -> None:
+    """Queue the work as a task (``queue()``) once until that task starts and calls ``taken_up(key)``:
+    the requests of a round's later parts, made while the task waits for a worker, add nothing to it
+    (it takes what they committed when it starts), and one made after it started queues the next."""
+    if cache.add(f"{key}:handed", 1, timeout=HANDED_OFF_FOR):
+        queue()
+
+
+def taken_up(key: str) -> None:
+    """A task queued by ``hand_off`` starts: later requests queue their own."""
+    cache.delete(f"{key}:handed")

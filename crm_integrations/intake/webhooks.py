@@ -55,6 +55,11 @@ def receive(request: InboundRequest) -> WebhookAnswer:
             return answer
         except Exception:  # its task settles it then
             logger.warning("Webhook %s left to its task to settle", delivery.pk, exc_info=True)
+    if waiting and all(batches.round_under_way(connection_id) for connection_id in waiting):
+        # Recorded, and the round under way takes them in (and settles the delivery): in a burst,
+        # the tasks of such deliveries queued ahead of the owner write-backs handed to the other
+        # worker process, each only to find the round under way.
+        return accept(delivery, f"{len(events)} event(s) queued for the intake round under way.", queue=False)
     return accept(delivery, f"{len(events)} event(s) queued.", account=account)
 
 

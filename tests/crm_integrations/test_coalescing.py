@@ -243,3 +243,30 @@ def test_a_second_slot_runs_beside_the_first_only_for_a_backlog_and_never_a_thir
     assert inside == [False, False, True]  # no backlog: left; backlog: ran beside; third: left
     assert follow_ups == [0.0, 0.0]  # each run looked again when done and found the backlog
     assert slotted(lambda: None, [], backlog=False)  # both slots were given back
+
+
+def test_handed_off_work_is_queued_once_until_its_task_starts(clock):
+    queued: list[str] = []
+    assert not coalescing.hands_off()
+    with coalescing.handing_off():
+        assert coalescing.hands_off()
+        coalescing.hand_off("k", lambda: queued.append("first"))
+        coalescing.hand_off("k", lambda: queued.append("second"))  # the first task takes it when it starts
+        coalescing.hand_off("other", lambda: queued.append("other"))
+        coalescing.taken_up("k")
+        coalescing.hand_off("k", lambda: queued.append("after it started"))
+    assert not coalescing.hands_off()
+    assert queued == ["first", "other", "after it started"]
+
+    clock.now += coalescing.HANDED_OFF_FOR + 1  # a task that never started: the next request queues again
+    coalescing.hand_off("k", lambda: queued.append("the first was lost"))
+    assert queued[-1] == "the first was lost"
+
+
+def test_under_way_while_the_first_slot_is_held(clock):
+    seen: list[bool] = []
+    run_or_leave(
+        "k", lambda: seen.append(coalescing.under_way("k")), pending=lambda: False, follow_up=lambda _: None,
+        until_done=WINDOW,
+    )  # fmt: skip
+    assert seen == [True] and not coalescing.under_way("k")

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from crm_integrations.hubspot.config import hubspot_settings
 from crm_integrations.hubspot.webhooks import signature_v1, signature_v3
-from crm_integrations.intake import processing
+from crm_integrations.intake import batches, processing
 from crm_integrations.intake.handover import hand_over
 from crm_integrations.models import WebhookDelivery, WebhookEvent
 
@@ -102,6 +102,38 @@ def test_a_batch_with_nothing_to_take_in_is_settled_in_its_request_and_queues_no
     assert (second.status, second.status_detail) == ("processed", "2 duplicate")
     assert second.organization_id == connection.organization_id
     assert first.events.filter(outcome="pending").count() == 2  # recorded on arrival, for the task
+
+
+def test_a_batch_arriving_during_a_round_of_its_connection_is_left_to_that_round(
+    client, connection, intake, django_capture_on_commit_callbacks
+):
+    """Recorded on arrival with no task of its own: the round under way looks for pending events
+    once it is done and queues the next round for them (crm_integrations/intake/batches.py)."""
+    calls, _ = intake
+    real_hand_over = batches._hand_over
+    during: list[int] = []
+
+    def round_while_a_batch_arrives(*args, **kwargs):  # the round has claimed its events
+        if not during:
+            during.append(post(client, [event(201, event_id=3)]).status_code)
+        return real_hand_over(*args, **kwargs)
+
+    post(client, [event(101)])
+    with (
+        mock.patch.object(batches, "_hand_over", round_while_a_batch_arrives),
+        mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.apply_async") as deliveries,
+        mock.patch("crm_integrations.intake.tasks.take_in_pending_events.apply_async") as next_round,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        batches.request(connection.pk)
+
+    assert during == [200] and deliveries.call_count == 0
+    later = WebhookDelivery.objects.order_by("pk").last()
+    assert (later.status, later.events.get().outcome) == ("queued", "pending")
+    next_round.assert_called_once_with((str(connection.pk),), countdown=0.0)
+    batches.take_in_pending(connection.pk)  # that next round
+    later.refresh_from_db()
+    assert later.status == "processed" and calls[-1][2] == ["201"]
 
 
 def test_processing_hands_the_records_to_the_intake_and_records_what_each_became(client, connection, intake):
