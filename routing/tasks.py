@@ -17,9 +17,9 @@ from . import existing_leads, reps_sync, sweeps, writeback
 
 
 @shared_task(acks_late=True)
-def flush_owner_writes(connection_id: str) -> int:
+def flush_owner_writes(connection_id: str) -> None:
     """Write the due owners of one connection (rows are claimed: running it twice is harmless)."""
-    return writeback.flush_queued(connection_id)
+    writeback.flush_queued(connection_id)
 
 
 @shared_task

@@ -80,6 +80,34 @@ def request_flush(connection_id: object) -> None:
     field_mapping/receivers.py) the flush is a task, so another worker process writes a part's
     owners while this one stores and routes the next: written inline, the flushes were a third of a
     1,000-lead round's time (docs/benchmarks.md, "Issue 15, fourth pass")."""
+    if coalescing.hands_off():  # this process stores the round's next part meanwhile
+        coalescing.hand_off(flush_key(connection_id), lambda: _queue_flush(connection_id, 0.0))
+        return
+    _flush_or_leave(connection_id)
+
+
+def flush_queued(connection_id: object) -> None:
+    """The flush task (a follow-up, a retry's, a round's hand-off): as a request made outside a
+    round, so a flush it makes that meets a rate limit gets its retry task too."""
+    coalescing.taken_up(flush_key(connection_id))
+    if window_seconds() > 0:  # the window's trailing task
+        flush(connection_id)
+        return
+    _flush_or_leave(connection_id)
+
+
+def flush_key(connection_id: object) -> str:
+    """The connection's flush key in ``crm_integrations/core/coalescing.py``."""
+    return f"routing:flush:{connection_id}"
+
+
+def _queue_flush(connection_id: object, countdown: float) -> None:
+    from .tasks import flush_owner_writes  # a task imported where it is used (house rule above)
+
+    flush_owner_writes.apply_async((str(connection_id),), countdown=countdown)
+
+
+def _flush_or_leave(connection_id: object) -> None:
     from .tasks import flush_owner_writes  # a task imported where it is used (house rule above)
 
     def flush_here() -> float | None:
@@ -90,13 +118,7 @@ def request_flush(connection_id: object) -> None:
             return 0.0
         return retry_wait(connection_id)
 
-    def follow_up(countdown: float) -> None:
-        flush_owner_writes.apply_async((str(connection_id),), countdown=countdown)
-
     key = flush_key(connection_id)
-    if coalescing.hands_off():  # this process stores the round's next part meanwhile
-        coalescing.hand_off(key, lambda: follow_up(0.0))
-        return
     if window_seconds() > 0:
         coalescing.run_or_trail(
             key, lambda: flush_here(), flush_owner_writes, (str(connection_id),), window=window_seconds()
@@ -106,20 +128,9 @@ def request_flush(connection_id: object) -> None:
         key,
         flush_here,
         pending=lambda: has_due(connection_id),
-        follow_up=follow_up,
+        follow_up=lambda countdown: _queue_flush(connection_id, countdown),
         until_done=CLAIM_TIMEOUT.total_seconds(),
     )
-
-
-def flush_key(connection_id: object) -> str:
-    """The connection's flush key in ``crm_integrations/core/coalescing.py``."""
-    return f"routing:flush:{connection_id}"
-
-
-def flush_queued(connection_id: object) -> int:
-    """A flush task: it has started (``coalescing.taken_up``), then flushes."""
-    coalescing.taken_up(flush_key(connection_id))
-    return flush(connection_id)
 
 
 #: Retries due within this many seconds get a flush task of their own; later ones are the beat's.

@@ -11,7 +11,7 @@ from django.core.cache import cache
 
 from crm_integrations.intake import batches, processing
 from field_mapping.receivers import STORE_CHUNK
-from routing import tasks
+from routing import tasks, writeback
 from routing.models import OwnerWrite
 from tests.routing.test_pipeline_query_counts import creations, delivery_of, routed  # noqa: F401
 
@@ -56,3 +56,23 @@ def test_a_round_of_one_part_writes_its_owners_at_once(routed, hubspot_sandbox):
 
     assert queued.call_count == 0
     assert set(statuses(ids)) == {"written"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_handed_off_flush_the_crm_refuses_queues_its_retry(routed, hubspot_sandbox):  # noqa: F811
+    """The task goes the way of a flush asked for outside a round: rows sent back to retrying get a
+    task at their retry time, not only the beat (which a benchmark, and a stalled beat, never run)."""
+    cache.clear()
+    ids = pending_round(hubspot_sandbox, STORE_CHUNK + 50)
+    with mock.patch.object(tasks.flush_owner_writes, "apply_async") as queued:
+        batches.take_in_pending(routed.pk)
+        hubspot_sandbox.control.set_faults(
+            error_share=1.0, error_statuses=[503], path_prefix="/crm/v3/objects/leads/batch/update"
+        )
+        tasks.flush_owner_writes(str(routed.pk))
+
+    assert set(statuses(ids)) == {"retrying"}
+    handed, retry = queued.call_args_list
+    assert handed.args == retry.args == ((str(routed.pk),),)
+    assert handed.kwargs == {"countdown": 0.0}
+    assert 0 < retry.kwargs["countdown"] <= writeback.RETRY_TASK_HORIZON
