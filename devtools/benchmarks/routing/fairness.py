@@ -35,7 +35,7 @@ from config.task_routing import queue_for_account
 from crm_integrations.models import OrganizationIntegration
 from devtools.benchmarks.harness.fresh_db import benchmark_database
 from devtools.benchmarks.harness.portal import remove_benchmark_data, start_portal_sandbox
-from devtools.benchmarks.harness.waiting import settle, wait_for_count
+from devtools.benchmarks.harness.waiting import owned_then_unroutable, settle, wait_for_count
 from devtools.benchmarks.harness.web_server import serve_app
 from devtools.benchmarks.harness.worker import broker_name, broker_notes, run_worker
 from devtools.sandboxes.hubspot import RunningSandbox
@@ -224,7 +224,9 @@ def _wait_owned(
     options: FairnessOptions,
 ) -> int:
     """Until every lead has an owner at the CRM or was decided without a rep; how many have not."""
-    count = lambda: owned_count(sandbox, portal_id, ids) + unroutable_count(connection)  # noqa: E731
+    count = owned_then_unroutable(
+        lambda: owned_count(sandbox, portal_id, ids), lambda: unroutable_count(connection)
+    )
     wait_for_count(
         count, len(ids), timeout=options.timeout, stall_seconds=options.stall_seconds, progress=False
     )

@@ -40,7 +40,7 @@ from devtools.benchmarks.harness.portal import (
     sandbox_app,
     start_portal_sandbox,
 )
-from devtools.benchmarks.harness.waiting import settle, wait_for_count
+from devtools.benchmarks.harness.waiting import owned_then_unroutable, settle, wait_for_count
 from devtools.benchmarks.harness.web_server import serve_app
 from devtools.benchmarks.harness.worker import broker_name, broker_notes, run_worker
 from devtools.demo.rules import starter_rules
@@ -266,7 +266,9 @@ def _wait_for_owners(
 ) -> list[str]:
     """Until every lead has an owner at the CRM or was decided without a rep (harness/waiting.py)."""
     return wait_for_count(
-        lambda: owned_count(sandbox, PORTAL, ids) + unroutable_count(connection),
+        owned_then_unroutable(
+            lambda: owned_count(sandbox, PORTAL, ids), lambda: unroutable_count(connection)
+        ),
         len(ids),
         timeout=options.timeout,
         stall_seconds=options.stall_seconds,

@@ -37,7 +37,7 @@ from crm_integrations.monday.config import KEY, monday_apps, monday_settings, ra
 from crm_integrations.monday.provider import SCOPES
 from crm_integrations.services import upsert_organization_integration
 from devtools.benchmarks.harness.fresh_db import benchmark_database
-from devtools.benchmarks.harness.waiting import settle, wait_for_count
+from devtools.benchmarks.harness.waiting import owned_then_unroutable, settle, wait_for_count
 from devtools.benchmarks.harness.web_server import serve_app
 from devtools.benchmarks.harness.worker import broker_name, broker_notes, run_worker
 from devtools.demo.rules import starter_rules
@@ -225,7 +225,7 @@ def _wait(
     options: MondayLatencyOptions,
 ) -> list[str]:
     return wait_for_count(
-        lambda: owned_count(sandbox, ids) + unroutable_count(connection),
+        owned_then_unroutable(lambda: owned_count(sandbox, ids), lambda: unroutable_count(connection)),
         len(ids),
         timeout=options.timeout,
         stall_seconds=options.stall_seconds,

@@ -35,7 +35,7 @@ from crm_integrations.salesforce.config import KEY, OUTBOUND_PATH, salesforce_ap
 from crm_integrations.services import upsert_organization_integration
 from devtools.benchmarks.drills.beat import FastBeat
 from devtools.benchmarks.harness.fresh_db import benchmark_database
-from devtools.benchmarks.harness.waiting import settle, wait_for_count
+from devtools.benchmarks.harness.waiting import owned_then_unroutable, settle, wait_for_count
 from devtools.benchmarks.harness.web_server import serve_app
 from devtools.benchmarks.harness.worker import broker_name, broker_notes, run_worker
 from devtools.demo.rules import starter_rules
@@ -227,8 +227,9 @@ class _Runner:
     def wait(self, ids: Sequence[str]) -> None:
         self.notes.extend(
             wait_for_count(
-                lambda: (
-                    len(owner_times(self.sandbox, self.connection, ids)) + unroutable_count(self.connection)
+                owned_then_unroutable(
+                    lambda: len(owner_times(self.sandbox, self.connection, ids)),
+                    lambda: unroutable_count(self.connection),
                 ),
                 len(ids),
                 timeout=self.options.timeout,
