@@ -34,7 +34,7 @@ from django.utils import timezone
 from crm_integrations.core import coalescing, registry
 from crm_integrations.core.claims import TokenClaims
 from crm_integrations.core.client import CrmClient
-from crm_integrations.core.errors import CrmError
+from crm_integrations.core.errors import CrmError, RateLimited
 from crm_integrations.core.types import BatchUpdateResult, RecordUpdate
 from crm_integrations.core.write_once import send_once, settle
 from crm_integrations.intake import echoes
@@ -194,18 +194,23 @@ def flush(connection_id: object) -> int:
     written = 0
     while rows := claim(connection_id, client.batch_size):
         with writeback_span(connection_id, rows):  # linked to each lead's trace (routing/tracing.py)
-            written += _send(connection, client, rows)
+            sent, budget_spent = _send(connection, client, rows)
+        written += sent
+        if budget_spent:  # the rest would meet the same limit: they wait for its refill too
+            break
     return written
 
 
-def _send(connection: OrganizationIntegration, client: CrmClient, rows: list[OwnerWrite]) -> int:
+def _send(connection: OrganizationIntegration, client: CrmClient, rows: list[OwnerWrite]) -> tuple[int, bool]:
+    """Rows written, and whether the CRM's rate budget was found spent."""
     by_type: dict[tuple[str, str], list[OwnerWrite]] = {}
     for row in rows:
         by_type.setdefault((row.object_type, row.owner_property), []).append(row)
-    return sum(
+    results = [
         _send_group(connection, client, object_type, owner_property, group)
         for (object_type, owner_property), group in by_type.items()
-    )
+    ]
+    return sum(written for written, _ in results), any(spent for _, spent in results)
 
 
 def _send_group(
@@ -214,9 +219,10 @@ def _send_group(
     object_type: str,
     owner_property: str,
     group: list[OwnerWrite],
-) -> int:
+) -> tuple[int, bool]:
     """One batch update, never repeated blindly: rows whose last send got no answer, and rows of a
-    send that times out now, are read back first and only those not at their owner are sent."""
+    send that times out now, are read back first and only those not at their owner are sent.
+    Rows written, and whether the CRM's rate budget was found spent (``_wait_for_budget``)."""
     echoes.remember(
         connection.pk,
         object_type,
@@ -233,11 +239,15 @@ def _send_group(
 
     landed: dict[OwnerWrite, object] = {}
     answered: list[OwnerWrite] = []
+    budget_spent = False
     try:
         unsure = [row for row in group if row.outcome_unknown]
         pending = settle(unsure, read_back, landed) if unsure else []
         pending += [row for row in group if not row.outcome_unknown]
         sent = send_once(pending, send, read_back, landed=landed)
+    except RateLimited as error:
+        budget_spent = True
+        _wait_for_budget([row for row in group if row not in landed], error.retry_after)
     except CrmError as error:
         _failed([row for row in group if row not in landed], f"{type(error).__name__}: {error}")
     else:
@@ -254,7 +264,26 @@ def _send_group(
     _written(list(landed), len(group), found=True)
     done = [*landed, *answered]
     create_tasks(connection, client, object_type, done)
-    return len(done)
+    return len(done), budget_spent
+
+
+#: The least wait for a spent rate budget (a limiter may say "0.01 s").
+BUDGET_WAIT_FLOOR = 0.5
+
+
+def _wait_for_budget(rows: Sequence[OwnerWrite], retry_after: float) -> None:
+    """The CRM's rate budget is spent (our shared limiter refused the call, or the CRM answered 429):
+    the rows wait for it, as the intake's rounds do, and this is no failed attempt. Counted as one,
+    each wait pushed the write back by the 5-second backoff, put "owner write failed" on the lead's
+    journey and spent one of its ``MAX_ATTEMPTS``, in a burst that only had to wait a second for the
+    budget. ``outcome_unknown`` is left as the send set it: a provider that applies a batch in parts
+    may have applied some before the limit, so those are read back before they are sent again."""
+    due = timezone.now() + timedelta(seconds=max(retry_after, BUDGET_WAIT_FLOOR))
+    OwnerWrite.objects.filter(pk__in=[row.pk for row in rows]).update(
+        status=WriteStatus.RETRYING, next_attempt_at=due
+    )
+    for row in rows:
+        row.status, row.next_attempt_at = WriteStatus.RETRYING, due
 
 
 def owners_in_place(
