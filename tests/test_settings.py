@@ -117,7 +117,7 @@ def test_env_example_copied_as_is_starts_on_the_embedded_defaults():
     callback = "http://127.0.0.1:8000/api/v1/integrations"
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {
         "database": f"django.db.backends.sqlite3 {var / 'db.sqlite3'}",
-        "cache": f"django.core.cache.backends.filebased.FileBasedCache {var / 'cache'}",
+        "cache": f"config.file_cache.LockedAddFileCache {var / 'cache'}",
         "broker": "filesystem://",
         "rate_limits": f"sqlite:///{var / 'ratelimit.sqlite3'}",
         "media": str(var / "media"),

@@ -3,7 +3,8 @@
 The first request runs the work at once, in the caller's process (a lone request waits for
 nothing). A request while that run is under way does not run it again: it makes sure that one
 trailing task runs ``window`` seconds later and takes everything that piled up meanwhile. Both
-marks are cache keys taken with ``cache.add`` (atomic in every Django cache backend), so across all
+marks are cache keys taken with ``cache.add`` (atomic on Redis, and on the embedded file cache:
+config/file_cache.py; Django's own file cache is not), so across all
 processes one run is under way and one trailing task is queued per window.
 
 ``run_or_leave`` is the adaptive form (no window: a run under way hands over to a follow-up task).
