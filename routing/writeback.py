@@ -34,7 +34,7 @@ from django.utils import timezone
 from crm_integrations.core import coalescing, registry
 from crm_integrations.core.claims import TokenClaims
 from crm_integrations.core.client import CrmClient
-from crm_integrations.core.errors import CrmError, RateLimited
+from crm_integrations.core.errors import BUDGET_WAIT_FLOOR, CrmError, RateLimited
 from crm_integrations.core.types import BatchUpdateResult, RecordUpdate
 from crm_integrations.core.write_once import send_once, settle
 from crm_integrations.intake import echoes
@@ -265,10 +265,6 @@ def _send_group(
     done = [*landed, *answered]
     create_tasks(connection, client, object_type, done)
     return len(done), budget_spent
-
-
-#: The least wait for a spent rate budget (a limiter may say "0.01 s").
-BUDGET_WAIT_FLOOR = 0.5
 
 
 def _wait_for_budget(rows: Sequence[OwnerWrite], retry_after: float) -> None:

@@ -72,6 +72,12 @@ class RateLimited(RetryLater):
     """The provider (or our own shared limiter) says: not now."""
 
 
+#: The least wait before trying again after a spent rate budget (a limiter may say "0.01 s"): the
+#: intake's next round (crm_integrations/intake/batches.py) and an owner write-back
+#: (routing/writeback.py).
+BUDGET_WAIT_FLOOR = 0.5
+
+
 class ProviderUnavailable(RetryLater):
     """5xx, timeouts, connection errors, or our circuit breaker is open for this account."""
 

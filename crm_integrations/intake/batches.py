@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from crm_integrations.core import coalescing, registry, tracing
 from crm_integrations.core.claims import TokenClaims
-from crm_integrations.core.errors import RetryLater
+from crm_integrations.core.errors import BUDGET_WAIT_FLOOR, RetryLater
 from crm_integrations.core.http.budgets import rate_budgets
 from crm_integrations.core.row_updates import update_each
 from crm_integrations.intake.handover import hand_over
@@ -45,8 +45,6 @@ from crm_integrations.models import (
 )
 
 CLAIM_TIMEOUT = timedelta(minutes=2)
-#: The least wait before the next round after an exhausted budget (a limiter may say "0.01 s").
-BUDGET_WAIT_FLOOR = 0.5
 EVENT_CLAIMS = TokenClaims(unclaimed=Q(claim_token=""), claimed_at="claimed_at", timeout=CLAIM_TIMEOUT)
 NOBODY = "no app took this record in"
 
