@@ -21,9 +21,7 @@ its task is queued again ``PAUSE_SECONDS`` later (``_wait``); it goes on by itse
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
@@ -33,6 +31,7 @@ from django.utils import timezone
 
 from crm_integrations import selectors as crm_selectors
 from crm_integrations.core import registry
+from crm_integrations.core.context_flags import ContextFlag
 from crm_integrations.intake import polling
 from crm_integrations.models import OrganizationIntegration
 from field_mapping.models import Lead, LeadState
@@ -48,26 +47,21 @@ MAX_PAGES = 10_000
 #: How long a paused run waits before it asks the CRM's provider again.
 PAUSE_SECONDS = 15 * 60
 
-_holding = contextvars.ContextVar("routing_held_back", default=False)
+_HOLDING = ContextFlag("routing_held_back")
 
 
 class Cancelled(Exception):
     """Staff stopped the run."""
 
 
-@contextlib.contextmanager
-def holding_routing() -> Iterator[None]:
+def holding_routing() -> AbstractContextManager[None]:
     """Leads taken in inside this block are stored but not routed (routing/receivers.py asks
     ``routing_held_back``): the count must not route what staff have not yet chosen to route."""
-    token = _holding.set(True)
-    try:
-        yield
-    finally:
-        _holding.reset(token)
+    return _HOLDING.raised()
 
 
 def routing_held_back() -> bool:
-    return _holding.get()
+    return _HOLDING.is_raised()
 
 
 def start(

@@ -20,12 +20,14 @@ window and its own task.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from typing import Any, Protocol
 
 from django.core.cache import cache
+
+from .context_flags import ContextFlag
 
 
 class TrailingTask(Protocol):
@@ -166,26 +168,21 @@ def _follow_up_once(key: str, follow_up: Callable[[float], object], wait: float)
         follow_up(wait)
 
 
-#: Set while this process has more of a batch to do (``handing_off``).
-_handing_off: ContextVar[bool] = ContextVar("coalescing_handing_off", default=False)
+#: Raised while this process has more of a batch to do (``handing_off``).
+_HANDING_OFF = ContextFlag("coalescing_handing_off")
 #: How long a handed-off task may wait for a worker before a new request queues another (should
 #: the first be lost; the beat's sweeps take what is left either way).
 HANDED_OFF_FOR = 30.0
 
 
-@contextmanager
-def handing_off() -> Iterator[None]:
+def handing_off() -> AbstractContextManager[None]:
     """Inside: this process has more of a batch to do after the part under way, so work requested
     meanwhile is better done by another process (``hands_off``, ``hand_off``)."""
-    token = _handing_off.set(True)
-    try:
-        yield
-    finally:
-        _handing_off.reset(token)
+    return _HANDING_OFF.raised()
 
 
 def hands_off() -> bool:
-    return _handing_off.get()
+    return _HANDING_OFF.is_raised()
 
 
 def hand_off(key: str, queue: Callable[[], object]) -> None:
