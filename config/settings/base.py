@@ -370,6 +370,8 @@ CRM_HTTP = {
     "MAX_INLINE_WAIT": env.float("CRM_HTTP_MAX_INLINE_WAIT", default=10.0),
     "BREAKER_FAIL_MAX": env.int("CRM_BREAKER_FAIL_MAX", default=5),
     "BREAKER_RESET_TIMEOUT": env.float("CRM_BREAKER_RESET_TIMEOUT", default=30.0),
+    # Chunks of one batch read in flight at once (a 1,000-lead round reads ~30 chunks of 100).
+    "CONCURRENT_READS": env.int("CRM_HTTP_CONCURRENT_READS", default=4),
     # Where the shared rate limiter keeps its buckets: a SQLite file (one machine) or Redis.
     "RATE_LIMIT_STORAGE_URL": env.str(
         "RATE_LIMIT_STORAGE_URL", default=f"sqlite:///{VAR_DIR / 'ratelimit.sqlite3'}"

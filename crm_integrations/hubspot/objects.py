@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from crm_integrations.core.errors import InvalidRequest
+from crm_integrations.core.http.concurrent import call_all
 from crm_integrations.core.types import (
     BatchUpdateResult,
     CrmRecord,
@@ -73,21 +75,25 @@ class ObjectsApi:
 
     def _read(
         self, name: str, ids: Sequence[str], properties: Sequence[str], with_history: Sequence[str]
-    ) -> Iterator[dict[str, Any]]:
-        """The raw results of ``batch/read``, a call per 100 ids."""
-        for chunk in chunks(unique(ids), BATCH_LIMIT):
-            body = self.api.json(
-                "POST",
-                BATCH_READ,
-                path_params={"objectType": name},
-                json={
-                    "properties": list(properties),
-                    **({"propertiesWithHistory": list(with_history)} if with_history else {}),
-                    "inputs": [{"id": item} for item in chunk],
-                },
-                idempotent=True,  # a read: safe to repeat after a 5xx
-            )
-            yield from body.get("results") or []
+    ) -> list[dict[str, Any]]:
+        """The raw results of ``batch/read``, a call per 100 ids, several in flight at once
+        (crm_integrations/core/http/concurrent.py)."""
+        body = {
+            "properties": list(properties),
+            **({"propertiesWithHistory": list(with_history)} if with_history else {}),
+        }
+        answers = call_all(
+            [
+                partial(self._read_chunk, name, {**body, "inputs": [{"id": item} for item in chunk]})
+                for chunk in chunks(unique(ids), BATCH_LIMIT)
+            ],
+            at_once=self.api.http.policy.concurrent_reads,
+        )
+        return [result for answer in answers for result in answer.get("results") or []]
+
+    def _read_chunk(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        # A read: safe to repeat after a 5xx.
+        return self.api.json("POST", BATCH_READ, path_params={"objectType": name}, json=body, idempotent=True)
 
     def create(
         self,

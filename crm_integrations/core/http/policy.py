@@ -16,7 +16,11 @@ _SETTINGS_KEYS = {
     "MAX_INLINE_WAIT": "max_inline_wait",
     "BREAKER_FAIL_MAX": "breaker_fail_max",
     "BREAKER_RESET_TIMEOUT": "breaker_reset_timeout",
+    "CONCURRENT_READS": "concurrent_reads",
 }
+#: The most chunks of one batch read in flight at once (a CRM's rate budget counts calls, not their
+#: overlap; more threads only queue at the budget).
+MAX_CONCURRENT_READS = 16
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class HttpPolicy:
     max_inline_wait: float = 10.0
     breaker_fail_max: int = 5
     breaker_reset_timeout: float = 30.0
+    #: Chunks of one batch read sent at once (crm_integrations/core/http/concurrent.py); 1: in turn.
+    concurrent_reads: int = 4
     #: Provider headers announcing a spent budget, e.g. HubSpot's ``X-HubSpot-RateLimit-Remaining``
     #: (``0`` = spent) with ``X-HubSpot-RateLimit-Interval-Milliseconds`` (how long the window is).
     rate_limit_remaining_header: str | None = None
@@ -73,6 +79,8 @@ class HttpPolicy:
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if not 1 <= self.concurrent_reads <= MAX_CONCURRENT_READS:
+            raise ValueError(f"concurrent_reads must be within 1..{MAX_CONCURRENT_READS}")
         for field in fields(self):
             value = getattr(self, field.name)
             if isinstance(value, int | float) and value < 0:

@@ -90,6 +90,9 @@ class LatencyOptions:
     #: Leads a second, created steadily for ``duration`` seconds instead of ``leads`` at once (0: a burst).
     rate: float = 0.0
     duration: float = 15.0
+    #: Seconds the sandbox takes to answer each CRM API call, as HubSpot's servers and the network
+    #: do (the sandbox itself answers in milliseconds); 0: no added latency.
+    api_latency: float = 0.0
 
     @property
     def total_leads(self) -> int:
@@ -192,10 +195,14 @@ def _run(
         warm_up(base_url + path)
         subscriptions = {"subscriptions": LEAD_SUBSCRIPTIONS} if options.lead_events_only else {}
         sandbox.control.configure_webhooks(targetUrl=base_url + path, **subscriptions)
+        if options.api_latency > 0:
+            sandbox.control.set_faults(slowShare=1.0, slowSeconds=options.api_latency, pathPrefix="/crm/")
+            notes.append(f"every HubSpot API call answered {options.api_latency:g} s late (--api-latency)")
         try:
             ids, window = _burst(sandbox, connection, options, notes)
         finally:
             sandbox.control.configure_webhooks(targetUrl=None)
+            sandbox.control.clear_faults()
     setup = Setup(
         leads=options.total_leads,
         rate=options.rate,

@@ -61,6 +61,13 @@ class Command(StackCommand):
             help="Leads a second, created steadily for --duration seconds, instead of --leads at once.",
         )
         parser.add_argument("--duration", type=float, default=15.0, help="Seconds of --rate (15).")
+        parser.add_argument(
+            "--api-latency",
+            type=float,
+            default=0.0,
+            help="Seconds each HubSpot API call takes to be answered, as over the internet (0: the "
+            "sandbox's own milliseconds). HubSpot publishes no figure: pass one measured from your network.",
+        )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
     def check(self, options: Mapping[str, Any]) -> None:
@@ -68,6 +75,8 @@ class Command(StackCommand):
             raise CommandError("--api-limit must allow at least 2 calls per 10 s.")
         if options["rate"] < 0 or (options["rate"] > 0 and options["rate"] * options["duration"] < 1):
             raise CommandError("--rate and --duration must make at least one lead.")
+        if not 0 <= options["api_latency"] <= 5:
+            raise CommandError("--api-latency must be between 0 and 5 seconds.")
 
     def computed(self, options: Mapping[str, Any]) -> dict[str, Any]:
         return {"lead_events_only": not options["all_subscriptions"], "progress": not options["no_progress"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from crm_integrations.core import registry
 from crm_integrations.core.errors import InvalidRequest, NotFound
 from crm_integrations.core.types import FieldType, RecordUpdate
+from crm_integrations.hubspot.api import HubSpotApi
 from crm_integrations.hubspot.client import HubSpotClient
 from crm_integrations.models import OrganizationIntegration, ProviderApiCall
 
@@ -211,3 +213,29 @@ def test_records_modified_in_the_last_30_seconds_wait_for_the_next_read(hubspot,
 
     assert ids[0] not in {record.id for record in page.records}
     assert len(page.records) == len(ids) - 1 and not page.has_more
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_of_several_chunks_sends_them_at_once_and_records_every_call(hubspot, sandbox, monkeypatch):
+    # Outside a transaction the chunks go out together (crm_integrations/core/http/concurrent.py):
+    # each from a thread with a database connection of its own, which must record its call.
+    threads = []
+    send = HubSpotApi.json
+
+    def noting_the_thread(api, *args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return send(api, *args, **kwargs)
+
+    monkeypatch.setattr(HubSpotApi, "json", noting_the_thread)
+    sandbox.control.seed_leads(230)
+    ids = lead_ids(sandbox)
+    sandbox.control.clear_requests()
+    ProviderApiCall.objects.all().delete()
+
+    leads = hubspot.batch_read("leads", ids, properties=["hs_lead_name"])
+
+    assert len(ids) == 250 and [lead.id for lead in leads] == ids
+    assert calls_by_endpoint(sandbox)["POST /crm/v3/objects/leads/batch/read"] == 3
+    recorded = ProviderApiCall.objects.filter(endpoint="/crm/v3/objects/{objectType}/batch/read")
+    assert sorted(recorded.values_list("status_code", flat=True)) == [200, 200, 200]
+    assert len(threads) == 3 and threading.current_thread().name not in threads

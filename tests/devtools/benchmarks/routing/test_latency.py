@@ -22,6 +22,7 @@ def test_a_burst_of_new_leads_is_routed_and_owned_at_the_crm(catalogue):
     options = LatencyOptions(
         leads=BURST,
         api_limit=220,
+        api_latency=0.05,  # HubSpot's answers over the internet: the burst is owned all the same
         fresh_db=False,
         progress=False,
         timeout=60,
@@ -52,6 +53,7 @@ def test_a_burst_of_new_leads_is_routed_and_owned_at_the_crm(catalogue):
         assert figure in text
     assert f"{BURST}/{BURST} assigned" in text
     assert "HubSpot API budget 220 calls / 10 s (the app keeps to 200)" in text
+    assert "every HubSpot API call answered 0.05 s late" in text
     assert text.count("PASS") + text.count("MISS") == 5
     for step in STEPS:
         assert len(report.steps[step]) == BURST
@@ -142,6 +144,12 @@ def test_a_steady_rate_is_passed_as_its_total(monkeypatch):
     call_command("benchmark_routing_latency", "--rate", "20", "--duration", "15", "--no-progress", stdout=out)
     assert (seen[0].rate, seen[0].total_leads) == (20.0, 300)
     assert "300 new leads at 20 a second" in out.getvalue()
+
+
+@pytest.mark.parametrize("latency", ["-0.1", "5.5"])
+def test_an_api_latency_out_of_range_is_refused(latency):
+    with pytest.raises(CommandError, match="--api-latency"):
+        call_command("benchmark_routing_latency", "--api-latency", latency, stdout=StringIO())
 
 
 def test_the_command_fails_when_an_assigned_lead_never_got_its_owner(monkeypatch):
