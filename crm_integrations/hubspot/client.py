@@ -132,8 +132,7 @@ class HubSpotClient(CrmClient):
         associations: Sequence[str | Expand] = (),
     ) -> list[CrmRecord]:
         """Records by id; with ``associations``, their associated records (default properties) too."""
-        records = self.objects.batch_read(object_type, ids, properties=properties)
-        return self.expander.expand(records, as_expansions(associations))
+        return self.expander.read(object_type, ids, properties, as_expansions(associations))
 
     def batch_update(self, object_type: str, updates: Sequence[RecordUpdate]) -> BatchUpdateResult:
         return self.objects.batch_update(object_type, updates)
@@ -224,7 +223,7 @@ class HubSpotClient(CrmClient):
         expand: Sequence[Expand] = (),
     ) -> list[CrmRecord]:
         """Batch-read records and the records associated with them, as deep as ``expand`` says."""
-        return self.expander.expand(self.objects.batch_read(object_type, ids, properties=properties), expand)
+        return self.expander.read(object_type, ids, properties, expand)
 
     def expand(self, records: Sequence[CrmRecord], expand: Sequence[Expand]) -> list[CrmRecord]:
         """Attach associated records to records already read (e.g. a ``changed_since`` page)."""

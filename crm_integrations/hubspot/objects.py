@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -41,6 +41,14 @@ def unique(ids: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(str(item) for item in ids))
 
 
+def _results(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return body.get("results") or []
+
+
+def _records(name: str, body: dict[str, Any]) -> list[CrmRecord]:
+    return [normalize.record(name, item) for item in _results(body)]
+
+
 def _wire_value(value: Any) -> Any:
     """``None`` clears a property; HubSpot takes ``""`` for that."""
     return "" if value is None else value
@@ -61,39 +69,42 @@ class ObjectsApi:
 
     def batch_read(self, kind: str, ids: Sequence[str], *, properties: Sequence[str] = ()) -> list[CrmRecord]:
         """Records in the order of ``ids``; unknown or archived ids are left out (HubSpot's 207)."""
-        name = object_type(kind).name
-        found = {
-            record.id: record
-            for record in (normalize.record(name, item) for item in self._read(name, ids, properties, ()))
-        }
+        answers = call_all(
+            self.read_calls(kind, ids, properties), at_once=self.api.http.policy.concurrent_reads
+        )
+        found = {record.id: record for answer in answers for record in answer}
         return [found[item] for item in unique(ids) if item in found]
+
+    def read_calls(
+        self, kind: str, ids: Sequence[str], properties: Sequence[str] = ()
+    ) -> list[Callable[[], list[CrmRecord]]]:
+        """``batch_read`` as one call per 100 ids, each answering its records (in no set order), for
+        the caller to make together with others (crm_integrations/hubspot/expand.py)."""
+        name = object_type(kind).name
+        return self._chunk_calls(
+            name, ids, {"properties": list(properties)}, lambda body: _records(name, body)
+        )
 
     def history(self, kind: str, ids: Sequence[str], properties: Sequence[str]) -> dict[str, PropertyHistory]:
         """Each record's ``propertiesWithHistory`` (newest first), by id: one batch read per 100."""
-        name = object_type(kind).name
-        return {str(item["id"]): normalize.history(item) for item in self._read(name, ids, (), properties)}
+        body = {"properties": [], "propertiesWithHistory": list(properties)}
+        calls = self._chunk_calls(object_type(kind).name, ids, body, _results)
+        answers = call_all(calls, at_once=self.api.http.policy.concurrent_reads)
+        return {str(item["id"]): normalize.history(item) for answer in answers for item in answer}
 
-    def _read(
-        self, name: str, ids: Sequence[str], properties: Sequence[str], with_history: Sequence[str]
-    ) -> list[dict[str, Any]]:
-        """The raw results of ``batch/read``, a call per 100 ids, several in flight at once
-        (crm_integrations/core/http/concurrent.py)."""
-        body = {
-            "properties": list(properties),
-            **({"propertiesWithHistory": list(with_history)} if with_history else {}),
-        }
-        answers = call_all(
-            [
-                partial(self._read_chunk, name, {**body, "inputs": [{"id": item} for item in chunk]})
-                for chunk in chunks(unique(ids), BATCH_LIMIT)
-            ],
-            at_once=self.api.http.policy.concurrent_reads,
-        )
-        return [result for answer in answers for result in answer.get("results") or []]
+    def _chunk_calls(
+        self, name: str, ids: Sequence[str], body: dict[str, Any], answer: Callable[[dict[str, Any]], T]
+    ) -> list[Callable[[], T]]:
+        """A ``batch/read`` call per 100 ids, its answer passed through ``answer``."""
+        return [
+            partial(self._read_chunk, name, {**body, "inputs": [{"id": item} for item in chunk]}, answer)
+            for chunk in chunks(unique(ids), BATCH_LIMIT)
+        ]
 
-    def _read_chunk(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _read_chunk(self, name: str, body: dict[str, Any], answer: Callable[[dict[str, Any]], T]) -> T:
         # A read: safe to repeat after a 5xx.
-        return self.api.json("POST", BATCH_READ, path_params={"objectType": name}, json=body, idempotent=True)
+        path = {"objectType": name}
+        return answer(self.api.json("POST", BATCH_READ, path_params=path, json=body, idempotent=True))
 
     def create(
         self,

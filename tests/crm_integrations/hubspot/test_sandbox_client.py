@@ -9,12 +9,13 @@ import pytest
 
 from crm_integrations.core import registry
 from crm_integrations.core.errors import InvalidRequest, NotFound
+from crm_integrations.core.http.concurrent import call_all
 from crm_integrations.core.types import FieldType, RecordUpdate
 from crm_integrations.hubspot.api import HubSpotApi
 from crm_integrations.hubspot.client import HubSpotClient
 from crm_integrations.models import OrganizationIntegration, ProviderApiCall
 
-from .conftest import api_calls, authorize, store_connection
+from .conftest import SEED_LEADS, api_calls, authorize, store_connection
 
 
 def lead_ids(sandbox) -> list[str]:
@@ -62,6 +63,34 @@ def test_leads_come_with_their_contact_its_company_and_deals_and_their_own_compa
     assert leads[0].associated["contacts"][0].associated["deals"][0].properties["dealname"] == "Routing pilot"
     # 20 leads: one batch read per object type and one associations call per link, nothing per lead.
     assert sum(calls_by_endpoint(sandbox).values()) == 8
+
+
+def test_a_level_of_records_is_read_with_its_links_in_one_round_trip(hubspot, sandbox, monkeypatch):
+    # What each level of the fetch sends at once (crm_integrations/hubspot/expand.py): the
+    # records and their links to every type they expand to, never a link read after its records.
+    levels = []
+
+    def noting_each_level(calls, *, at_once):
+        levels.append(sorted(_read_of(call) for call in calls))
+        return call_all(calls, at_once=at_once)
+
+    monkeypatch.setattr("crm_integrations.hubspot.expand.call_all", noting_each_level)
+
+    leads = hubspot.read_leads_with_context(lead_ids(sandbox))
+
+    assert len(leads) == SEED_LEADS
+    assert levels[0] == ["leads", "leads->companies", "leads->contacts"]
+    assert levels[1] == ["companies", "contacts", "contacts->companies", "contacts->deals"]
+    # The contacts' companies are the leads' own, read a level up; the seed's contacts have no deals.
+    assert levels[2] == []
+
+
+def _read_of(call) -> str:
+    """``leads`` for a batch read of leads, ``leads->contacts`` for their links to contacts."""
+    first = call.args[0]
+    if isinstance(first, dict):
+        return f"{first['fromObjectType']}->{first['toObjectType']}"
+    return first
 
 
 def test_batch_read_with_associations_attaches_the_associated_records(hubspot, sandbox):

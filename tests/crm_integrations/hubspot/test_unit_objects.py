@@ -217,7 +217,8 @@ def test_association_reads_batch_1000_ids_follow_paging_and_put_the_primary_firs
 
     assert links["1"] == ("12", "11")  # the primary contact first, from the second page
     assert links["2"] == () and len(links) == 1100
-    assert [len(sent_json(call)["inputs"]) for call in mocked.calls] == [1000, 100, 1]
+    # Two chunks (1,000 and 100 ids), then the first chunk's second page for the one id that has one.
+    assert [len(sent_json(call)["inputs"]) for call in mocked.calls] == [1000, 1, 100]
 
 
 # --- owners and properties ----------------------------------------------------------------------
