@@ -1,5 +1,6 @@
 import os
 import shutil
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 from django.conf import settings
 
 from crm_integrations.catalogue import ensure_catalogue
+from crm_integrations.core.http.concurrent import close_pool_connections
 from crm_integrations.hubspot.config import hubspot_apps, hubspot_settings
 from crm_integrations.models import Integration, Organization
 from crm_integrations.monday.config import monday_apps
@@ -47,6 +49,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     folder = Path(settings.VAR_DIR).resolve()
     if folder.name == f"run-{os.getpid()}" and folder.parent.name == "test":
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _pool_connections_closed() -> Iterator[None]:
+    """After each test, the CRM-call pool's threads close their database connections
+    (crm_integrations/core/http/concurrent.py): kept across tests, a connection opened in a
+    transactional test would outlive its test database, and be health-checked in a test with none."""
+    yield
+    close_pool_connections()
 
 
 @pytest.fixture

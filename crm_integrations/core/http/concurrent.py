@@ -9,6 +9,10 @@ companies) about once. The calls run on a small pool of threads of this process,
 (its trace span, its flags) and goes through the client's rate limiter, circuit breaker and call
 records like any other call, so the budget and the breaker see every one.
 
+Each pool thread keeps a database connection of its own (for its call records), as a worker
+process does: count up to ``CRM_HTTP_CONCURRENT_READS`` more per process against PostgreSQL's
+``max_connections``.
+
 The calls stay in the calling thread inside a database transaction (a pool thread has a
 connection of its own, which would neither see the transaction's rows nor write its call records
 in it; tests run inside one), and inside a pool thread (a call that reads in chunks itself must
@@ -24,7 +28,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import TypeVar
 
-from django.db import connections, transaction
+from django.db import close_old_connections, connections, transaction
 
 T = TypeVar("T")
 
@@ -58,13 +62,26 @@ def _must_stay_here() -> bool:
 
 
 def _in_pool_thread(context: contextvars.Context, call: Callable[[], T]) -> T:
-    try:
-        return context.run(call)
-    finally:
-        # A pool thread keeps no database connection between calls: none sits idle per thread on
-        # the database server, and none outlives a test. Reconnecting costs a millisecond or so
-        # beside a CRM call's tenth of a second.
-        connections.close_all()
+    # As Django does around each request: a connection past CONN_MAX_AGE, or broken, is replaced.
+    # A pool thread otherwise keeps its connection, as a worker process does (on PostgreSQL a new
+    # one is a server process forked: closing after each call cost a burst 0.6 s of CPU).
+    close_old_connections()
+    return context.run(call)
+
+
+def close_pool_connections() -> None:
+    """Every pool thread of this process closes its database connections (the test suite, after
+    each test: a thread's connection must not outlive the test database it was opened on)."""
+    with _lock:
+        pools = [(size, pool) for size, (owner, pool) in _pools.items() if owner == os.getpid()]
+    for size, pool in pools:
+        every_thread = threading.Barrier(size, timeout=10)  # one job per thread: each waits for all
+        wait([pool.submit(_close_connections_once_all_wait, every_thread) for _ in range(size)])
+
+
+def _close_connections_once_all_wait(every_thread: threading.Barrier) -> None:
+    every_thread.wait()
+    connections.close_all()
 
 
 def _pool(size: int) -> ThreadPoolExecutor:

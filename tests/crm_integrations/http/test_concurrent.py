@@ -6,9 +6,9 @@ import contextvars
 import threading
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
-from crm_integrations.core.http.concurrent import call_all
+from crm_integrations.core.http.concurrent import call_all, close_pool_connections
 from crm_integrations.core.http.policy import HttpPolicy
 
 flag: contextvars.ContextVar[str] = contextvars.ContextVar("flag", default="unset")
@@ -112,6 +112,28 @@ def test_a_call_that_reads_in_chunks_itself_does_not_wait_for_the_pool_it_occupi
 
     for names in inner:  # the inner calls ran in the pool thread that made them
         assert len(set(names)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pool_threads_keep_their_connection_until_told_to_close_it():
+    every_thread = threading.Barrier(4, timeout=5)
+
+    def query() -> bool:
+        every_thread.wait()  # four calls on four threads
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return connection.connection is not None
+
+    def still_open() -> bool:
+        every_thread.wait()
+        return connection.connection is not None
+
+    assert call_all([query] * 4, at_once=4) == [True] * 4
+    assert call_all([still_open] * 4, at_once=4) == [True] * 4  # kept between calls, as a worker's
+
+    close_pool_connections()
+
+    assert call_all([still_open] * 4, at_once=4) == [False] * 4
 
 
 @pytest.mark.parametrize("value", [0, 17, -1])
