@@ -112,11 +112,11 @@ def _flush_or_leave(connection_id: object) -> None:
 
     def flush_here() -> float | None:
         try:
-            _, more = _flush(connection_id, batches=FLUSH_BATCHES)
+            flush(connection_id)
         except Exception:  # the rows stay due: a task (and else the beat) takes them
             logger.exception("Inline owner write-back of connection %s failed; queued instead", connection_id)
             return 0.0
-        return 0.0 if more else retry_wait(connection_id)  # 0: stopped at its bound, the rest next
+        return retry_wait(connection_id)
 
     key = flush_key(connection_id)
     if window_seconds() > 0:
@@ -189,30 +189,16 @@ def claim(connection_id: object, limit: int) -> list[OwnerWrite]:
 
 def flush(connection_id: object) -> int:
     """Write every due owner of this connection; returns how many were written."""
-    return _flush(connection_id, batches=None)[0]
-
-
-def _flush(connection_id: object, *, batches: int | None) -> tuple[int, bool]:
-    """Owners written in at most ``batches`` batch writes (None: no bound), and whether the bound
-    stopped it with owners still due (not the CRM's rate budget, whose refill they wait for)."""
     connection = OrganizationIntegration.objects.select_related("integration").get(pk=connection_id)
     client = registry.get_client(connection)
-    written = sent_batches = 0
+    written = 0
     while rows := claim(connection_id, client.batch_size):
         with writeback_span(connection_id, rows):  # linked to each lead's trace (routing/tracing.py)
             sent, budget_spent = _send(connection, client, rows)
         written += sent
-        sent_batches += 1
         if budget_spent:  # the rest would meet the same limit: they wait for its refill too
-            return written, False
-        if batches is not None and sent_batches >= batches:
-            return written, has_due(connection_id)
-    return written, False
-
-
-#: Batch writes one flush request makes before leaving the rest to a follow-up task, so a burst's
-#: write-back never holds a worker process that another organization's lead waits for.
-FLUSH_BATCHES = 5
+            break
+    return written
 
 
 def _send(connection: OrganizationIntegration, client: CrmClient, rows: list[OwnerWrite]) -> tuple[int, bool]:

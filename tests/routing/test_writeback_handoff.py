@@ -76,30 +76,3 @@ def test_a_handed_off_flush_the_crm_refuses_queues_its_retry(routed, hubspot_san
     assert handed.args == retry.args == ((str(routed.pk),),)
     assert handed.kwargs == {"countdown": 0.0}
     assert 0 < retry.kwargs["countdown"] <= writeback.RETRY_TASK_HORIZON
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_flush_writes_a_bounded_number_of_batches_and_leaves_the_rest_to_a_task(
-    routed,  # noqa: F811
-    hubspot_sandbox,
-    monkeypatch,
-):
-    """A flush that finds a burst's owners due writes ``FLUSH_BATCHES`` batches and queues the rest,
-    so it never holds its worker process (another organization's lead waits for one) for them all."""
-    cache.clear()
-    ids = pending_round(hubspot_sandbox, STORE_CHUNK + 50)
-    with mock.patch.object(tasks.flush_owner_writes, "apply_async"):
-        batches.take_in_pending(routed.pk)  # hands the round's write-backs off: none written yet
-    assigned = OwnerWrite.objects.filter(record_id__in=ids).count()
-    monkeypatch.setattr(writeback, "FLUSH_BATCHES", 1)
-    monkeypatch.setattr(type(writeback.registry.get_client(routed)), "batch_size", 50)
-
-    with mock.patch.object(tasks.flush_owner_writes, "apply_async") as queued:
-        tasks.flush_owner_writes(str(routed.pk))
-
-    assert statuses(ids) == {"written": 50, "pending": assigned - 50}
-    queued.assert_called_once_with((str(routed.pk),), countdown=0.0)  # the rest, next
-    with mock.patch.object(tasks.flush_owner_writes, "apply_async"):
-        for _ in range(assigned // 50 + 1):
-            tasks.flush_owner_writes(str(routed.pk))
-    assert statuses(ids) == {"written": assigned}
