@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import math
+import threading
+
+import pytest
+
+from crm_integrations.monday.api import MondayApi
 
 from .conftest import api_calls
 
@@ -41,3 +46,28 @@ def test_paging_500_items_100_at_a_time_stays_near_one_call_per_page(monday, san
     assert (
         sum(call["complexity"] for call in api_calls(sandbox)) < 5_000_000 // 10
     )  # a tenth of a minute's budget
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reading_250_items_by_id_sends_three_queries_at_once_in_the_callers_order(
+    monday, sandbox, monkeypatch
+):
+    # Outside a transaction the chunks go out together (crm_integrations/core/http/concurrent.py),
+    # each from a pool thread, each priced against the complexity budget as before.
+    sandbox.control.reset(seedItems=250)
+    ids = sorted((str(i) for i in sandbox.state.board.items), key=int)
+    threads = []
+    send = MondayApi.query
+
+    def noting_the_thread(api, *args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return send(api, *args, **kwargs)
+
+    monkeypatch.setattr(MondayApi, "query", noting_the_thread)
+    sandbox.control.clear_requests()
+
+    records = monday.batch_read("items", ids[::-1])
+
+    assert [r.id for r in records] == ids[::-1]
+    assert len(api_calls(sandbox)) == 3
+    assert len(threads) == 3 and threading.current_thread().name not in threads
