@@ -6,8 +6,6 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from crm_integrations.core.http.concurrent import call_all
-
 from .api import HubSpotApi, next_after
 from .object_types import PRIMARY_TYPE_IDS, object_type
 from .objects import chunks, unique
@@ -38,9 +36,7 @@ class AssociationsApi:
         ``after`` cursor, batched with the others of its chunk that need another page.
         """
         links: dict[str, tuple[str, ...]] = {}
-        for answer in call_all(
-            self.read_calls(from_kind, to_kind, ids), at_once=self.api.http.policy.concurrent_reads
-        ):
+        for answer in self.api.http.call_all(self.read_calls(from_kind, to_kind, ids)):
             links.update(answer)
         return links
 

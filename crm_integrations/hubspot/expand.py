@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from crm_integrations.core.http.concurrent import call_all
 from crm_integrations.core.types import CrmRecord, Expand
 
 from .associations import AssociationsApi
@@ -122,7 +121,7 @@ class _Fetch:
                 for call in self.associations.read_calls(group.kind, key[2], not_yet(key, group.ids, links)):
                     calls.append(call)
                     keep.append(links.update)
-        answers = call_all(calls, at_once=self.objects.api.http.policy.concurrent_reads)
+        answers = self.objects.api.http.call_all(calls)
         for answer, store in zip(answers, keep, strict=True):
             store(answer)
 

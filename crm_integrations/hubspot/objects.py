@@ -8,7 +8,6 @@ from functools import partial
 from typing import Any, TypeVar
 
 from crm_integrations.core.errors import InvalidRequest
-from crm_integrations.core.http.concurrent import call_all
 from crm_integrations.core.types import (
     BatchUpdateResult,
     CrmRecord,
@@ -69,9 +68,7 @@ class ObjectsApi:
 
     def batch_read(self, kind: str, ids: Sequence[str], *, properties: Sequence[str] = ()) -> list[CrmRecord]:
         """Records in the order of ``ids``; unknown or archived ids are left out (HubSpot's 207)."""
-        answers = call_all(
-            self.read_calls(kind, ids, properties), at_once=self.api.http.policy.concurrent_reads
-        )
+        answers = self.api.http.call_all(self.read_calls(kind, ids, properties))
         found = {record.id: record for answer in answers for record in answer}
         return [found[item] for item in unique(ids) if item in found]
 
@@ -89,7 +86,7 @@ class ObjectsApi:
         """Each record's ``propertiesWithHistory`` (newest first), by id: one batch read per 100."""
         body = {"properties": [], "propertiesWithHistory": list(properties)}
         calls = self._chunk_calls(object_type(kind).name, ids, body, _results)
-        answers = call_all(calls, at_once=self.api.http.policy.concurrent_reads)
+        answers = self.api.http.call_all(calls)
         return {str(item["id"]): normalize.history(item) for answer in answers for item in answer}
 
     def _chunk_calls(

@@ -19,7 +19,6 @@ from functools import partial
 from typing import Any, TypeVar
 
 from crm_integrations.core.errors import CrmError, InvalidRequest, NotFound, ProviderUnavailable
-from crm_integrations.core.http.concurrent import call_all
 from crm_integrations.core.types import BatchUpdateResult, CrmRecord, RecordFailure, RecordUpdate
 
 from . import normalize
@@ -185,7 +184,7 @@ query ItemsById($ids: [ID!], $limit: Int{selection.declare()}) {{
         # The chunks go out a few at a time (crm_integrations/core/http/concurrent.py), each within
         # the complexity budget as before: monday answers a query in a few tenths of a second.
         calls = [partial(read, chunk) for chunk in chunks(wanted, READ_CHUNK)]
-        answers = call_all(calls, at_once=self.api.http.policy.concurrent_reads)
+        answers = self.api.http.call_all(calls)
         found = {record.id: record for records in answers for record in records}
         return [found[item] for item in wanted if item in found]
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -38,6 +38,7 @@ from crm_integrations.core.errors import (
 
 from . import limiter_health
 from .breaker import AccountBreaker, ProviderFailure
+from .concurrent import call_all
 from .limiter import Admission, SharedRateLimiter
 from .mapping import ErrorDetails, ErrorParser, ResponseHook, error_for_response, parse_error_body, wait_hint
 from .policy import HttpPolicy
@@ -47,6 +48,7 @@ from .session import TRANSIENT_TRANSPORT_ERRORS, build_session, may_have_been_se
 from .tracing import call_attributes, end_call_span, traced_wait
 
 logger = logging.getLogger("crm_integrations.http")
+T = TypeVar("T")
 
 #: Sets credentials on the request, called before every attempt (so a refreshed token is used
 #: on the next one). It may return a new PreparedRequest; ``requests.auth.AuthBase`` fits.
@@ -131,6 +133,10 @@ class ProviderHttpClient:
 
     def close(self) -> None:
         self.session.close()
+
+    def call_all(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+        """Independent reads of this account, ``policy.concurrent_reads`` at a time (concurrent.py)."""
+        return call_all(calls, at_once=self.policy.concurrent_reads)
 
     # -- the public call ---------------------------------------------------------------------
 

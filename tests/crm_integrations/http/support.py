@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
+import pytest
+
 from crm_integrations.core.http import HttpPolicy
 
 BASE_URL = "https://api.hubapi.com"
@@ -34,3 +38,17 @@ def make_policy(**overrides: object) -> HttpPolicy:
         "rate_limit_interval_ms_header": "X-HubSpot-RateLimit-Interval-Milliseconds",
     }
     return HttpPolicy(**{**values, **overrides})
+
+
+def threads_calling(monkeypatch: pytest.MonkeyPatch, owner: type, method: str) -> list[str]:
+    """The names of the threads that call ``owner.method`` from now on (it still runs): which
+    calls went out from the pool of crm_integrations/core/http/concurrent.py."""
+    names: list[str] = []
+    original = getattr(owner, method)
+
+    def noting_the_thread(self: object, *args: object, **kwargs: object) -> object:
+        names.append(threading.current_thread().name)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(owner, method, noting_the_thread)
+    return names

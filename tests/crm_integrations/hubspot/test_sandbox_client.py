@@ -9,12 +9,13 @@ import pytest
 
 from crm_integrations.core import registry
 from crm_integrations.core.errors import InvalidRequest, NotFound
-from crm_integrations.core.http.concurrent import call_all
+from crm_integrations.core.http import ProviderHttpClient
 from crm_integrations.core.types import FieldType, RecordUpdate
 from crm_integrations.hubspot.api import HubSpotApi
 from crm_integrations.hubspot.client import HubSpotClient
 from crm_integrations.models import OrganizationIntegration, ProviderApiCall
 
+from ..http.support import threads_calling
 from .conftest import SEED_LEADS, api_calls, authorize, store_connection
 
 
@@ -70,11 +71,13 @@ def test_a_level_of_records_is_read_with_its_links_in_one_round_trip(hubspot, sa
     # records and their links to every type they expand to, never a link read after its records.
     levels = []
 
-    def noting_each_level(calls, *, at_once):
-        levels.append(sorted(_read_of(call) for call in calls))
-        return call_all(calls, at_once=at_once)
+    make_all = ProviderHttpClient.call_all
 
-    monkeypatch.setattr("crm_integrations.hubspot.expand.call_all", noting_each_level)
+    def noting_each_level(http, calls):
+        levels.append(sorted(_read_of(call) for call in calls))
+        return make_all(http, calls)
+
+    monkeypatch.setattr(ProviderHttpClient, "call_all", noting_each_level)
 
     leads = hubspot.read_leads_with_context(lead_ids(sandbox))
 
@@ -248,14 +251,7 @@ def test_records_modified_in_the_last_30_seconds_wait_for_the_next_read(hubspot,
 def test_a_read_of_several_chunks_sends_them_at_once_and_records_every_call(hubspot, sandbox, monkeypatch):
     # Outside a transaction the chunks go out together (crm_integrations/core/http/concurrent.py):
     # each from a thread with a database connection of its own, which must record its call.
-    threads = []
-    send = HubSpotApi.json
-
-    def noting_the_thread(api, *args, **kwargs):
-        threads.append(threading.current_thread().name)
-        return send(api, *args, **kwargs)
-
-    monkeypatch.setattr(HubSpotApi, "json", noting_the_thread)
+    threads = threads_calling(monkeypatch, HubSpotApi, "json")
     sandbox.control.seed_leads(230)
     ids = lead_ids(sandbox)
     sandbox.control.clear_requests()

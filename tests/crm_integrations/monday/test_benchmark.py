@@ -9,6 +9,7 @@ import pytest
 
 from crm_integrations.monday.api import MondayApi
 
+from ..http.support import threads_calling
 from .conftest import api_calls
 
 
@@ -56,14 +57,7 @@ def test_reading_250_items_by_id_sends_three_queries_at_once_in_the_callers_orde
     # each from a pool thread, each priced against the complexity budget as before.
     sandbox.control.reset(seedItems=250)
     ids = sorted((str(i) for i in sandbox.state.board.items), key=int)
-    threads = []
-    send = MondayApi.query
-
-    def noting_the_thread(api, *args, **kwargs):
-        threads.append(threading.current_thread().name)
-        return send(api, *args, **kwargs)
-
-    monkeypatch.setattr(MondayApi, "query", noting_the_thread)
+    threads = threads_calling(monkeypatch, MondayApi, "query")
     sandbox.control.clear_requests()
 
     records = monday.batch_read("items", ids[::-1])
