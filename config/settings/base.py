@@ -345,7 +345,8 @@ WEBHOOK_INTAKE_BUDGET_SHARE = env.float("WEBHOOK_INTAKE_BUDGET_SHARE", default=0
 # burst together are kept within the whole budget.
 WEBHOOK_INTAKE_BUDGET_BURST = env.float("WEBHOOK_INTAKE_BUDGET_BURST", default=0.15)
 # How many intake rounds of one connection may run at once: a further round starts only when a whole
-# WEBHOOK_INTAKE_BATCH waits, so a backlog uses several worker processes and rounds stay full.
+# WEBHOOK_INTAKE_BATCH waits and the API budget is not the bound (crm_integrations/intake/pacing.py),
+# so a backlog uses several worker processes and rounds stay full.
 WEBHOOK_INTAKE_PARALLEL_ROUNDS = env.int("WEBHOOK_INTAKE_PARALLEL_ROUNDS", default=2)
 # A round beside another of the same connection takes at most this many records, so one
 # connection's backlog never holds every worker process for long (another organization's lead waits

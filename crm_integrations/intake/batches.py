@@ -18,28 +18,25 @@ events left pending past it (a trailing task lost with its worker).
 
 from __future__ import annotations
 
-import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from crm_integrations.core import coalescing, registry, tracing
 from crm_integrations.core.claims import TokenClaims
 from crm_integrations.core.errors import BUDGET_WAIT_FLOOR, RetryLater
-from crm_integrations.core.http.budgets import rate_budgets
 from crm_integrations.core.row_updates import update_each
 from crm_integrations.intake.handover import hand_over
+from crm_integrations.intake.pacing import budget_not_binding, budget_spacing
 from crm_integrations.models import (
     DeliveryStatus,
     EventOutcome,
     OrganizationIntegration,
-    ProviderApiCall,
     WebhookDelivery,
     WebhookEvent,
 )
@@ -79,9 +76,9 @@ def request(connection_id: object) -> Counter[str]:
             pending=lambda: has_pending(connection_id),
             follow_up=follow_up,
             until_done=CLAIM_TIMEOUT.total_seconds(),
-            spacing=lambda started: budget_spacing(connection_id, started),
+            spacing=lambda started: budget_spacing(connection_id, started, records=sum(counts.values())),
             slots=max(1, int(settings.WEBHOOK_INTAKE_PARALLEL_ROUNDS)),
-            overlap=lambda: full_batch_pending(connection_id) and budget_to_spare(connection_id),
+            overlap=lambda: may_overlap(connection_id),
         )
     finally:
         # After the round has let go of its key and queued the next: settling its deliveries (a
@@ -101,67 +98,19 @@ def round_under_way(connection_id: object) -> bool:
     return coalescing.under_way(_round_key(connection_id))
 
 
-def budget_spacing(connection_id: object, started: float) -> float:
-    """Seconds from a round's start before the next round may start, by a token bucket over the CRM
-    account's rate budget: it refills at ``WEBHOOK_INTAKE_BUDGET_SHARE`` of the budget's pace and holds
-    at most ``WEBHOOK_INTAKE_BUDGET_BURST`` of the budget; a round takes its units (its call records
-    since ``started``) out of it, and while it is in debt the next round waits for the refill.
-
-    A lone lead after a quiet spell, and the round after it, go at once (the bucket is full): a burst
-    of 300 is read in two rounds back to back. A steady trickle spends the bucket in its first rounds,
-    then runs at the refill's pace: 20 leads a second at six HubSpot calls a round and 100 calls per
-    10 s make rounds 0.75 s apart, 15 leads each, where one-lead rounds spent the budget in seconds
-    and then waited on our limiter (p95 8 s). Share and burst together stay within the budget's window
-    (0.8 + 0.15 of it), so pacing never meets the limiter; a burst allowance as large as the whole
-    budget was tried and did meet it (p95 2.9 s for the trickle)."""
-    pace = _budget_pace(connection_id)
-    if pace is None:
-        return 0.0
-    provider, account, per_second, allowance = pace
-    since = datetime.fromtimestamp(started, tz=UTC)
-    calls = ProviderApiCall.objects.filter(provider=provider, account=account, created_at__gte=since)
-    this_round = calls.aggregate(units=Sum("units"))["units"] or 0
-    left = _allowance_at(connection_id, started, allowance, per_second) - this_round
-    cache.set(_allowance_key(connection_id), (left, started), timeout=int(allowance / per_second) + 60)
-    return max(0.0, -left / per_second)
+def may_overlap(connection_id: object) -> bool:
+    """A further round may start beside the one under way (``WEBHOOK_INTAKE_PARALLEL_ROUNDS``): a
+    full round waits (``full_batch_pending``: at no more calls per lead, so a trickle is taken in by
+    one round at a time) and the budget is not the bound (``pacing.budget_not_binding``: the whole
+    backlog fits the budget's window now, as with the budget lifted; otherwise a second round would
+    take no lead in sooner and hold a second worker process)."""
+    if not full_batch_pending(connection_id):
+        return False
+    return budget_not_binding(connection_id, unclaimed_count(connection_id, BACKLOG_LOOKAHEAD))
 
 
-def budget_to_spare(connection_id: object) -> bool:
-    """The intake's bucket holds at least half its allowance (or there is no pacing): a round beside
-    the one under way would not spend the budget the pacing keeps. With HubSpot's 100 calls per
-    10 s a 1,000-lead round takes 32 calls, so a burst within the budget runs one round at a time
-    (two at once met the limiter and waited out its window: A's drain took 1.6 times as long in one fairness
-    run); with the budget lifted, rounds overlap."""
-    pace = _budget_pace(connection_id)
-    if pace is None:
-        return True
-    _, _, per_second, allowance = pace
-    return _allowance_at(connection_id, time.time(), allowance, per_second) >= allowance / 2
-
-
-def _allowance_key(connection_id: object) -> str:
-    return f"intake:allowance:{connection_id}"
-
-
-def _allowance_at(connection_id: object, moment: float, allowance: float, per_second: float) -> float:
-    """Units in the connection's bucket at ``moment`` (full when none is kept)."""
-    tokens, at = cache.get(_allowance_key(connection_id)) or (allowance, moment)
-    return min(allowance, tokens + max(0.0, moment - at) * per_second)
-
-
-def _budget_pace(connection_id: object) -> tuple[str, str, float, float] | None:
-    """``(provider, account, units a second the intake keeps to, burst allowance in units)`` from the
-    account's tightest rate budget; None when pacing is off or the provider has no budget."""
-    provider, account = _provider_and_account(connection_id)
-    share = float(settings.WEBHOOK_INTAKE_BUDGET_SHARE)
-    if not provider or not account or share <= 0:
-        return None
-    binding = min(rate_budgets().get(provider) or [], key=lambda b: b[0] / b[1], default=None)
-    if binding is None:
-        return None
-    limit, window = float(binding[0]), float(binding[1])
-    burst = max(0.0, min(float(settings.WEBHOOK_INTAKE_BUDGET_BURST), 1.0 - share))
-    return provider, account, share * limit / window, burst * limit
+#: How many waiting records ``may_overlap`` counts at most (HubSpot: 450 calls' worth).
+BACKLOG_LOOKAHEAD = 10_000
 
 
 def full_batch_pending(connection_id: object) -> bool:
@@ -172,8 +121,13 @@ def full_batch_pending(connection_id: object) -> bool:
     provider, _ = _provider_and_account(connection_id)
     full = registry.get_provider(provider).full_intake_round if provider else None
     batch = min(int(settings.WEBHOOK_INTAKE_BATCH), full or int(settings.WEBHOOK_INTAKE_BATCH))
+    return unclaimed_count(connection_id, batch) >= batch
+
+
+def unclaimed_count(connection_id: object, limit: int) -> int:
+    """The connection's pending events no round has claimed, counted up to ``limit``."""
     pending = WebhookEvent.objects.filter(connection_id=connection_id, outcome=EventOutcome.PENDING)
-    return pending.filter(EVENT_CLAIMS.free(timezone.now()))[:batch].count() >= batch
+    return pending.filter(EVENT_CLAIMS.free(timezone.now()))[:limit].count()
 
 
 def _provider_and_account(connection_id: object) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from crm_integrations.core import registry
 from crm_integrations.core.errors import RateLimited, RetryLater
-from crm_integrations.intake import batches, processing
+from crm_integrations.intake import batches, pacing, processing
 from crm_integrations.intake.tasks import take_in_pending_events
-from crm_integrations.models import WebhookDelivery, WebhookEvent
+from crm_integrations.models import ProviderApiCall, WebhookDelivery, WebhookEvent
 from field_mapping.models import Lead
 
 LEAD_READS = "/crm/v3/objects/leads/batch/read"
@@ -242,13 +242,14 @@ def test_the_next_round_waits_until_this_rounds_calls_have_refilled_the_budget(
     first, second = seeded(hubspot_sandbox, 2)
     started = time.time()
     processing.process(delivery_of([first]).pk)
-    calls = batches.ProviderApiCall.objects.filter(account=hubspot_connection.external_account_id).count()
+    calls = ProviderApiCall.objects.filter(account=hubspot_connection.external_account_id).count()
     assert calls >= 5  # the lead, its contact and company, and their links
     per_second = registry.get_provider("hubspot").budget_capacity(1.0)  # 100 calls a 10 s
     gap = next_round_at(hubspot_connection) - started  # the round set it from its calls
-    assert gap == pytest.approx(calls / (per_second * 0.8), abs=0.05)
+    first_call = ProviderApiCall.objects.earliest("created_at").created_at.timestamp()
+    assert gap == pytest.approx(first_call - started + calls / (per_second * 0.8), abs=0.01)
     settings.WEBHOOK_INTAKE_BUDGET_SHARE = 0.0
-    assert batches.budget_spacing(hubspot_connection.pk, started) == 0.0  # pacing off
+    assert pacing.budget_spacing(hubspot_connection.pk, started) == 0.0  # pacing off
 
     processing.process(delivery_of([second]).pk)  # within the gap: put off, not taken in now
     assert Lead.objects.filter(external_id=second).count() == 0
@@ -274,11 +275,66 @@ def test_a_burst_allowance_lets_the_first_rounds_go_back_to_back_then_paces_them
         processing.process(delivery_of([lead_id]).pk)
         gaps.append(max(0.0, next_round_at(hubspot_connection) - started))
         cache.delete(f"intake:running:{hubspot_connection.pk}:next")
-    calls = batches.ProviderApiCall.objects.filter(account=hubspot_connection.external_account_id)
+    calls = ProviderApiCall.objects.filter(account=hubspot_connection.external_account_id)
     assert calls.count() >= 4 * 5
     assert gaps[0] == 0.0  # a lone lead and the round after it go at once
     assert gaps[-1] > 0  # the allowance is spent: paced
     assert gaps[-1] <= 6 * 2 / per_second  # at most about one round's calls behind
+
+
+def calls_made(connection, count: int, at: float) -> None:
+    """``count`` one-unit calls of the connection's account, recorded at ``at`` (a timestamp)."""
+    moment = datetime.fromtimestamp(at, tz=UTC)
+    ProviderApiCall.objects.bulk_create(
+        ProviderApiCall(
+            provider="hubspot",
+            account=connection.external_account_id,
+            method="POST",
+            endpoint=LEAD_READS,
+            status_code=200,
+            units=1,
+            created_at=moment,
+        )
+        for _ in range(count)
+    )
+
+
+@pytest.mark.django_db
+def test_overlapping_rounds_take_each_call_out_of_the_bucket_once(hubspot_connection, settings):
+    """Two rounds under way at once share the account's calls: the first to end takes them out of the
+    bucket, the other adds nothing for them (each used to take out every call since its own start,
+    which put the next round off twice as long); calls made between rounds (owner write-backs) are
+    taken out by the next round to end."""
+    settings.WEBHOOK_INTAKE_BUDGET_SHARE = 0.8
+    settings.WEBHOOK_INTAKE_BUDGET_BURST = 0.15  # 15 of 100 calls per 10 s, refilled 8 a second
+    per_second = registry.get_provider("hubspot").budget_capacity(1.0) * 0.8
+    now = time.time()
+    first_started, beside_started, reads_at = now - 1.0, now - 0.8, now - 0.7
+    calls_made(hubspot_connection, 35, at=reads_at)  # both rounds' reads
+
+    beside_ends = beside_started + pacing.budget_spacing(hubspot_connection.pk, beside_started)
+    assert beside_ends == pytest.approx(reads_at + (35 - 15) / per_second, abs=0.01)
+    first_ends = first_started + pacing.budget_spacing(hubspot_connection.pk, first_started)
+    assert first_ends == pytest.approx(beside_ends, abs=0.01)  # the same calls: not taken out again
+
+    calls_made(hubspot_connection, 8, at=time.time())  # write-backs after both rounds
+    next_started = time.time()
+    next_ends = next_started + pacing.budget_spacing(hubspot_connection.pk, next_started)
+    assert next_ends == pytest.approx(beside_ends + 8 / per_second, abs=0.01)
+
+
+COST_KEY = "intake:cost-per-record:{}"
+
+
+@pytest.mark.django_db
+def test_a_round_keeps_what_a_record_cost(hubspot_connection, hubspot_sandbox, settings):
+    """A round's calls per record taken in are kept for ``budget_not_binding``: a lead with its
+    contact and company costs about five reads and a write."""
+    settings.WEBHOOK_INTAKE_BUDGET_SHARE = 0.8
+    settings.WEBHOOK_INTAKE_BUDGET_BURST = 0.15
+    processing.process(delivery_of(seeded(hubspot_sandbox, 2)).pk)
+    calls = ProviderApiCall.objects.filter(account=hubspot_connection.external_account_id).count()
+    assert cache.get(COST_KEY.format(hubspot_connection.pk)) == pytest.approx(calls / 2, abs=0.5)
 
 
 @pytest.mark.django_db
@@ -322,22 +378,20 @@ def test_a_providers_full_round_sets_when_rounds_may_overlap(
 
 
 @pytest.mark.django_db
-def test_rounds_overlap_only_with_budget_to_spare(hubspot_connection, hubspot_sandbox, settings):
-    """A round beside another must not spend what the pacing keeps: with more than half the bucket
-    gone (two one-lead rounds of HubSpot's 100 calls per 10 s), no second round may start; without
-    pacing, always."""
+def test_a_second_round_overlaps_only_when_the_budget_is_not_the_bound(hubspot_connection, settings):
+    """A round beside another helps only when the whole backlog fits the budget's window now: 2,000
+    records at 0.042 calls each (84) fit an empty window of 95, not one with 40 calls spent. Without a
+    round yet to go by there is no second round; without pacing, always."""
     settings.WEBHOOK_INTAKE_BUDGET_SHARE = 0.8
-    settings.WEBHOOK_INTAKE_BUDGET_BURST = 0.15  # 15 calls
-    assert batches.budget_to_spare(hubspot_connection.pk)  # full after a quiet spell
-    first, second = seeded(hubspot_sandbox, 2)
-    processing.process(delivery_of([first]).pk)
-    cache.delete(f"intake:running:{hubspot_connection.pk}:next")
-    processing.process(delivery_of([second]).pk)
-    calls = batches.ProviderApiCall.objects.filter(account=hubspot_connection.external_account_id)
-    assert calls.count() >= 10  # two rounds of at least five: less than half of 15 left
-    assert not batches.budget_to_spare(hubspot_connection.pk)
+    settings.WEBHOOK_INTAKE_BUDGET_BURST = 0.15
+    assert not pacing.budget_not_binding(hubspot_connection.pk, 2000)  # no cost known yet
+    cache.set(COST_KEY.format(hubspot_connection.pk), 0.042)
+    assert pacing.budget_not_binding(hubspot_connection.pk, 2000)
+    calls_made(hubspot_connection, 40, at=time.time() - 1.0)
+    assert not pacing.budget_not_binding(hubspot_connection.pk, 2000)
+    assert pacing.budget_not_binding(hubspot_connection.pk, 1000)  # 42 + 40 fit
     settings.WEBHOOK_INTAKE_BUDGET_SHARE = 0.0
-    assert batches.budget_to_spare(hubspot_connection.pk)
+    assert pacing.budget_not_binding(hubspot_connection.pk, 2000)
 
 
 @pytest.mark.django_db
