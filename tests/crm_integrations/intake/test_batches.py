@@ -358,6 +358,29 @@ def test_a_second_round_overlaps_only_when_a_whole_batch_waits(hubspot_connectio
 
 
 @pytest.mark.django_db
+def test_no_second_round_while_the_budget_is_the_bound(hubspot_connection, hubspot_sandbox, settings):
+    """A whole batch waits, but with 90 of the window's 95 calls spent the backlog does not fit it: the
+    events stay for the round under way. Once the window is clear, a second round takes them in."""
+    settings.WEBHOOK_INTAKE_BATCH = 4
+    settings.WEBHOOK_INTAKE_BESIDE_BATCH = 3
+    settings.WEBHOOK_INTAKE_PARALLEL_ROUNDS = 2
+    settings.WEBHOOK_INTAKE_BUDGET_SHARE = 0.8
+    settings.WEBHOOK_INTAKE_BUDGET_BURST = 0.15
+    cache.set(COST_KEY.format(hubspot_connection.pk), 6.0)  # a lead, its contact and company, its write
+    calls_made(hubspot_connection, 90, at=time.time() - 1.0)
+    batch_under_way(hubspot_connection)
+    try:
+        with mock.patch("crm_integrations.intake.tasks.take_in_pending_events.apply_async"):
+            processing.process(delivery_of(seeded(hubspot_sandbox, 5)).pk)
+            assert Lead.objects.count() == 0  # 5 x 6 calls do not fit the 5 left
+            ProviderApiCall.objects.all().delete()
+            processing.process(delivery_of(seeded(hubspot_sandbox, 1)).pk)
+            assert Lead.objects.count() == 3  # 6 x 6 fit an empty window: a round of three beside
+    finally:
+        cache.delete(f"intake:running:{hubspot_connection.pk}")
+
+
+@pytest.mark.django_db
 def test_a_providers_full_round_sets_when_rounds_may_overlap(
     hubspot_connection, hubspot_sandbox, monkeypatch
 ):
