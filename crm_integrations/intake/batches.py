@@ -32,7 +32,7 @@ from crm_integrations.core.claims import TokenClaims
 from crm_integrations.core.errors import BUDGET_WAIT_FLOOR, RetryLater
 from crm_integrations.core.row_updates import update_each
 from crm_integrations.intake.handover import hand_over
-from crm_integrations.intake.pacing import budget_not_binding, budget_spacing
+from crm_integrations.intake.pacing import budget_not_binding, budget_spacing, provider_and_account
 from crm_integrations.models import (
     DeliveryStatus,
     EventOutcome,
@@ -118,7 +118,7 @@ def full_batch_pending(connection_id: object) -> bool:
     else ``WEBHOOK_INTAKE_BATCH``): a further round may overlap the one under way
     (``WEBHOOK_INTAKE_PARALLEL_ROUNDS``) at no more calls per lead, so a backlog is taken in by
     several processes and a trickle by one round at a time."""
-    provider, _ = _provider_and_account(connection_id)
+    provider, _ = provider_and_account(connection_id)
     full = registry.get_provider(provider).full_intake_round if provider else None
     batch = min(int(settings.WEBHOOK_INTAKE_BATCH), full or int(settings.WEBHOOK_INTAKE_BATCH))
     return unclaimed_count(connection_id, batch) >= batch
@@ -128,16 +128,6 @@ def unclaimed_count(connection_id: object, limit: int) -> int:
     """The connection's pending events no round has claimed, counted up to ``limit``."""
     pending = WebhookEvent.objects.filter(connection_id=connection_id, outcome=EventOutcome.PENDING)
     return pending.filter(EVENT_CLAIMS.free(timezone.now()))[:limit].count()
-
-
-def _provider_and_account(connection_id: object) -> tuple[str, str]:
-    """The connection's provider key and CRM account id ("" for a connection that is gone)."""
-    row = (
-        OrganizationIntegration.objects.filter(pk=connection_id)
-        .values_list("integration__provider", "external_account_id")
-        .first()
-    )
-    return (row[0], row[1] or "") if row else ("", "")
 
 
 def has_pending(connection_id: object) -> bool:

@@ -52,12 +52,7 @@ class Pace:
 def budget_pace(connection_id: object) -> Pace | None:
     """The connection's pace, from its account's tightest rate budget; None when pacing is off or the
     provider has no budget."""
-    row = (
-        OrganizationIntegration.objects.filter(pk=connection_id)
-        .values_list("integration__provider", "external_account_id")
-        .first()
-    )
-    provider, account = (row[0], row[1] or "") if row else ("", "")
+    provider, account = provider_and_account(connection_id)
     share = float(settings.WEBHOOK_INTAKE_BUDGET_SHARE)
     if not provider or not account or share <= 0:
         return None
@@ -67,6 +62,16 @@ def budget_pace(connection_id: object) -> Pace | None:
     limit, window = float(binding[0]), float(binding[1])
     burst = max(0.0, min(float(settings.WEBHOOK_INTAKE_BUDGET_BURST), 1.0 - share))
     return Pace(provider, account, limit, window, share * limit / window, burst * limit)
+
+
+def provider_and_account(connection_id: object) -> tuple[str, str]:
+    """The connection's provider key and CRM account id ("" for a connection that is gone)."""
+    row = (
+        OrganizationIntegration.objects.filter(pk=connection_id)
+        .values_list("integration__provider", "external_account_id")
+        .first()
+    )
+    return (row[0], row[1] or "") if row else ("", "")
 
 
 def budget_spacing(connection_id: object, started: float, records: int = 0) -> float:
