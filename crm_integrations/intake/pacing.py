@@ -137,8 +137,8 @@ class _PacingBucket:
     Each call is taken out once, by whichever round ends first after it: its own calls, a round's
     beside it, the owner write-backs between rounds. Each round used to take out every call since its
     own start, so two overlapping rounds charged their shared calls twice (the next round of a
-    3,000-lead burst waited 7.6 s instead of 2.5 s: docs/benchmarks.md, fairness), while the
-    write-backs made between rounds were never charged."""
+    3,000-lead burst started 7 s after the first instead of about 3 s: docs/benchmarks.md,
+    fairness), while the write-backs made between rounds were never charged."""
 
     pace: Pace
     units: float
