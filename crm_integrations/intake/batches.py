@@ -100,13 +100,13 @@ def round_under_way(connection_id: object) -> bool:
 
 def may_overlap(connection_id: object) -> bool:
     """A further round may start beside the one under way (``WEBHOOK_INTAKE_PARALLEL_ROUNDS``): a
-    full round waits (``full_batch_pending``: at no more calls per lead, so a trickle is taken in by
-    one round at a time) and the budget is not the bound (``pacing.budget_not_binding``: the whole
+    full round waits (``full_round``: at no more calls per lead, so a trickle is taken in by one
+    round at a time) and the budget is not the bound (``pacing.budget_not_binding``: the whole
     backlog fits the budget's window now, as with the budget lifted; otherwise a second round would
-    take no lead in sooner and hold a second worker process)."""
-    if not full_batch_pending(connection_id):
-        return False
-    return budget_not_binding(connection_id, unclaimed_count(connection_id, BACKLOG_LOOKAHEAD))
+    take no lead in sooner and hold a second worker process). The backlog is counted once for both."""
+    full = full_round(connection_id)
+    backlog = unclaimed_count(connection_id, max(full, BACKLOG_LOOKAHEAD))
+    return backlog >= full and budget_not_binding(connection_id, backlog)
 
 
 #: How many waiting records ``may_overlap`` counts at most (HubSpot: 450 calls' worth).
@@ -114,14 +114,19 @@ BACKLOG_LOOKAHEAD = 10_000
 
 
 def full_batch_pending(connection_id: object) -> bool:
-    """A full round of the connection's events waits unclaimed (the provider's ``full_intake_round``,
-    else ``WEBHOOK_INTAKE_BATCH``): a further round may overlap the one under way
-    (``WEBHOOK_INTAKE_PARALLEL_ROUNDS``) at no more calls per lead, so a backlog is taken in by
-    several processes and a trickle by one round at a time."""
+    """A full round of the connection's events waits unclaimed (``full_round``)."""
+    full = full_round(connection_id)
+    return unclaimed_count(connection_id, full) >= full
+
+
+def full_round(connection_id: object) -> int:
+    """Records of a full round: the provider's ``full_intake_round``, else ``WEBHOOK_INTAKE_BATCH``;
+    once that many wait, a further round may overlap the one under way at no more calls per lead,
+    so a backlog is taken in by several processes and a trickle by one round at a time."""
     provider, _ = provider_and_account(connection_id)
     full = registry.get_provider(provider).full_intake_round if provider else None
-    batch = min(int(settings.WEBHOOK_INTAKE_BATCH), full or int(settings.WEBHOOK_INTAKE_BATCH))
-    return unclaimed_count(connection_id, batch) >= batch
+    batch = int(settings.WEBHOOK_INTAKE_BATCH)
+    return min(batch, full or batch)
 
 
 def unclaimed_count(connection_id: object, limit: int) -> int:
