@@ -56,7 +56,8 @@ class HubSpotProvider(CrmProvider):
         return [
             *("--port", str(config.sandbox_port()), "--seed-leads", "300"),
             *("--state-file", str(state_dir / "hubspot-sandbox.json")),
-            *("--client-secret", hubspot_settings("sandbox")["CLIENT_SECRET"]),
+            # "=": a generated secret may start with "-", which argparse takes for an option
+            f"--client-secret={hubspot_settings('sandbox')['CLIENT_SECRET']}",
             *("--webhook-url", f"{web_url}/api/v1/integrations/hubspot/events"),
         ]
 

@@ -59,7 +59,7 @@ class MondayProvider(CrmProvider):
         return [
             *("--port", str(config.sandbox_port()), "--seed-items", "50"),
             *("--state-file", str(state_dir / "monday-sandbox.json")),
-            *("--signing-secret", monday_settings("sandbox")["SIGNING_SECRET"]),
+            f"--signing-secret={monday_settings('sandbox')['SIGNING_SECRET']}",  # "=": may start with "-"
         ]
 
     def oauth_app(self, environment: str) -> OAuthApp:

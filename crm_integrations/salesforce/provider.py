@@ -82,7 +82,8 @@ class SalesforceProvider(CrmProvider):
         return [
             *("--port", str(config.sandbox_port()), "--seed-leads", "40"),
             *("--state-file", str(state_dir / "salesforce-sandbox.json")),
-            *("--client-id", conf["CLIENT_ID"], "--client-secret", conf["CLIENT_SECRET"]),
+            *("--client-id", conf["CLIENT_ID"]),
+            f"--client-secret={conf['CLIENT_SECRET']}",  # "=": a generated secret may start with "-"
             *("--outbound-url", f"{web_url}{config.OUTBOUND_PATH}"),
         ]
 

@@ -75,6 +75,27 @@ def test_all_starts_the_sandbox_of_every_registered_provider_that_has_one_as_its
     assert options["salesforce"]["state_file"] == str(settings.VAR_DIR / "salesforce-sandbox.json")
 
 
+def test_a_generated_secret_starting_with_a_dash_reaches_each_sandbox(settings):
+    """scripts/bootstrap_env.py writes random URL-safe secrets, one in 64 of which starts with "-":
+    each sandbox's CLI must take it as the value, not as an option (a CI run's ``make run`` stopped
+    with "--client-secret: expected one argument")."""
+    from crm_integrations.hubspot.config import hubspot_apps
+    from devtools.management.commands.run_sandbox import launch_command, sandbox_cli, sandboxed_providers
+
+    secret = "-fFJds4R3A1PKDIpVTdB-QMyfDCUp_GXRPYaMhrmnwg"
+    settings.HUBSPOT = {**hubspot_apps(), "sandbox": {**hubspot_apps()["sandbox"], "CLIENT_SECRET": secret}}
+    settings.MONDAY = {"sandbox": {"SIGNING_SECRET": secret}}
+    settings.SALESFORCE = {"sandbox": {"CLIENT_SECRET": secret}}
+    parsed = {}
+    for provider in sandboxed_providers():
+        parser = argparse.ArgumentParser()
+        sandbox_cli(provider).add_arguments(parser)
+        parsed[provider.key] = vars(parser.parse_args(launch_command(provider)[3:]))
+    assert parsed["hubspot"]["client_secret"] == secret
+    assert parsed["monday"]["signing_secret"] == secret
+    assert parsed["salesforce"]["client_secret"] == secret
+
+
 def test_neither_a_provider_nor_all_is_refused():
     with pytest.raises(CommandError, match="--all"):
         call_command("run_sandbox")
