@@ -3,8 +3,14 @@ webhooks for two portals, gunicorn, a Celery worker), checked for completeness, 
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
+from types import SimpleNamespace
 
+import pytest
+from django.utils import timezone
+
+from crm_integrations.models import ProviderApiCall
+from devtools.benchmarks.routing import fairness
 from devtools.benchmarks.routing.fairness import FairnessOptions, run_benchmark
 from devtools.benchmarks.routing.fairness_report import report_lines
 
@@ -38,3 +44,25 @@ def test_both_organizations_leads_are_owned_and_every_goal_is_reported(catalogue
     for figure in ("B created -> owner written, alone", "during A's burst", "A's drain with B"):
         assert figure in text
     assert text.count("PASS") + text.count("MISS") == 4
+
+
+@pytest.mark.django_db
+def test_a_burst_waits_until_the_accounts_budget_window_has_no_call(monkeypatch):
+    """The burst with B must not start on a budget the burst alone left half spent."""
+    slept: list[float] = []
+    monkeypatch.setattr(fairness.time, "sleep", slept.append)
+    a = SimpleNamespace(provider="hubspot", external_account_id=str(fairness.PORTAL_A))
+    fairness._wait_for_clear_window(a)  # no call yet: nothing to wait for
+    assert slept == []
+
+    def called(seconds_ago: float, account: str = a.external_account_id) -> None:
+        moment = timezone.now() - timedelta(seconds=seconds_ago)
+        ProviderApiCall.objects.create(
+            provider="hubspot", account=account, method="POST", endpoint="/x", created_at=moment
+        )
+
+    called(30)
+    called(3)
+    called(0, account=str(fairness.PORTAL_B))  # B's portal has a budget of its own
+    fairness._wait_for_clear_window(a)
+    assert fairness.BUDGET_WINDOW - 3 < slept[-1] <= fairness.BUDGET_WINDOW - 3 + 0.6
