@@ -16,13 +16,11 @@ or with ``OTEL_SDK_DISABLED=true``, every helper here costs next to nothing (no-
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from types import MappingProxyType
 
-from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.context import Context
 from opentelemetry.trace import Link, Span, SpanContext, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -49,21 +47,9 @@ _MEMBERS: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
 MAX_LINKS = 1000
 
 
-_tracer: trace.Tracer | None = None
-
-
 def tracer() -> trace.Tracer:
-    """The product's tracer (a proxy until set-up, so modules may call this at import time).
-
-    Kept once the process's provider is set (setup.py sets it once): asking the provider each time
-    cost 7 µs, a tenth of a span, and a 1,000-lead round makes two spans a lead."""
-    global _tracer
-    if _tracer is not None:
-        return _tracer
-    found = trace.get_tracer("lead_routing")
-    if not isinstance(found, trace.ProxyTracer):
-        _tracer = found
-    return found
+    """The product's tracer (a proxy until set-up, so modules may call this at import time)."""
+    return trace.get_tracer("lead_routing")
 
 
 def current_traceparent() -> str:
@@ -88,7 +74,12 @@ def context_of(traceparent: str) -> SpanContext | None:
 def span(name: str, attributes: Mapping[str, AttributeValue] | None = None) -> Iterator[Span]:
     """A child span of the current one; an exception marks it as failed (by its kind only: a
     message may quote a CRM's answer) and goes on."""
-    with _current(name, attributes=attributes) as current:
+    with (
+        tracer().start_as_current_span(
+            name, attributes=attributes, record_exception=False, set_status_on_exception=False
+        ) as current,
+        _failures_marked(current),
+    ):
         yield current
 
 
@@ -100,10 +91,14 @@ def batch_span(
 ) -> Iterator[Span]:
     """A span for work done for many items at once, linked to each item's trace (``members``:
     item key -> its stored traceparent). Inside it, ``member_span(key)`` continues an item's trace."""
-    with _current(name, attributes=attributes, links=_links(members.values())) as current:
+    links = _links(members.values())
+    with tracer().start_as_current_span(
+        name, attributes=attributes, links=links, record_exception=False, set_status_on_exception=False
+    ) as current:
         token = _MEMBERS.set({**_MEMBERS.get(), **{key: tp for key, tp in members.items() if tp}})
         try:
-            yield current
+            with _failures_marked(current):
+                yield current
         finally:
             _MEMBERS.reset(token)
 
@@ -128,7 +123,18 @@ def member_span(
     if parent is not None and parent.trace_id != current.trace_id:
         links = [Link(current)] if current.is_valid else []
         parent_context = trace.set_span_in_context(trace.NonRecordingSpan(parent))
-    with _current(name, parent_context, attributes, links, start_time) as child:
+    with (
+        tracer().start_as_current_span(
+            name,
+            context=parent_context,
+            attributes=attributes,
+            links=links,
+            start_time=start_time,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as child,
+        _failures_marked(child),
+    ):
         yield child
 
 
@@ -142,32 +148,13 @@ def _links(traceparents: Iterable[str]) -> list[Link]:
 
 
 @contextmanager
-def _current(
-    name: str,
-    parent_context: Context | None = None,
-    attributes: Mapping[str, AttributeValue] | None = None,
-    links: Sequence[Link] = (),
-    start_time: int | None = None,
-) -> Iterator[Span]:
-    """A span started, made current, and ended on the way out; an exception marks it as failed by
-    its kind only (a message may quote a CRM's answer) and goes on.
-
-    What ``Tracer.start_as_current_span`` does, without its two nested generator context managers:
-    a member span cost 50 µs through it and 33 µs here, and a 1,000-lead round makes 2,000 of them
-    (routing/tracing.py)."""
-    current = tracer().start_span(
-        name, context=parent_context, attributes=attributes, links=links, start_time=start_time
-    )
-    token = otel_context.attach(trace.set_span_in_context(current))
+def _failures_marked(current: Span) -> Iterator[None]:
     try:
-        yield current
+        yield
     except BaseException as error:
         if current.is_recording() and current.status.status_code is StatusCode.UNSET:
             current.set_status(Status(StatusCode.ERROR, type(error).__name__))
         raise
-    finally:
-        otel_context.detach(token)
-        current.end()
 
 
 def batch_attributes(connection_id: object, size: int) -> dict[str, AttributeValue]:
