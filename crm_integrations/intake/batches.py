@@ -30,9 +30,16 @@ from django.utils import timezone
 from crm_integrations.core import coalescing, registry, tracing
 from crm_integrations.core.claims import TokenClaims
 from crm_integrations.core.errors import BUDGET_WAIT_FLOOR, RetryLater
+from crm_integrations.core.http.recording import call_meter
 from crm_integrations.core.row_updates import update_each
 from crm_integrations.intake.handover import hand_over
-from crm_integrations.intake.pacing import budget_not_binding, budget_spacing, provider_and_account
+from crm_integrations.intake.pacing import (
+    budget_not_binding,
+    budget_spacing,
+    keep_round_units,
+    provider_and_account,
+    room_wait,
+)
 from crm_integrations.models import (
     DeliveryStatus,
     EventOutcome,
@@ -60,10 +67,16 @@ def request(connection_id: object) -> Counter[str]:
     deliveries: set[int] = set()
 
     def one_round() -> float | None:
+        wait = room_wait(connection_id)
+        if wait > 0:
+            return wait  # nothing claimed: the follow-up comes when the window has room
         try:
-            counts.update(take_in_pending(connection_id, rounds=1, batch=round_size(), unsettled=deliveries))
+            with call_meter() as meter:
+                taken = take_in_pending(connection_id, rounds=1, batch=round_size(), unsettled=deliveries)
         except RetryLater as error:
             return max(error.retry_after, BUDGET_WAIT_FLOOR)
+        counts.update(taken)
+        keep_round_units(connection_id, meter.units)
         return None
 
     def follow_up(countdown: float) -> None:

@@ -10,6 +10,13 @@ Both read from the account's call records (``ProviderApiCall``, one per attempt)
   same connection: only when the whole backlog fits the budget's window now. When the budget is the
   bound, a second round takes no lead in sooner; it only holds a second worker process, and another
   organization's lead waits for one.
+* **Room for the round** (``room_wait``), asked before a round claims its events: the bucket charges
+  a round after it has run, so a window could hold one round more than the intake's room, and a
+  round whose reads then met our limiter mid-way was refused and queued again with the calls it had
+  made spent for nothing (17 calls and 2.1 s in a traced fairness run: docs/benchmarks.md). The
+  round waits instead until the window has room for what the connection's last round's own calls
+  took (``keep_round_units``, counted by ``call_meter``, not from the account's call records, which
+  also hold the write-backs running beside it).
 """
 
 from __future__ import annotations
@@ -114,6 +121,54 @@ def budget_spacing(connection_id: object, started: float, records: int = 0) -> f
     return 0.0 if refilled is None else max(0.0, refilled - started)
 
 
+def keep_round_units(connection_id: object, units: int) -> None:
+    """The units the round's own calls took (``crm_integrations.core.http.recording.call_meter``),
+    for ``room_wait``."""
+    if units > 0:
+        cache.set(_own_units_key(connection_id), units, timeout=COST_KEPT)
+
+
+def room_wait(connection_id: object) -> float:
+    """Seconds a round should wait before it starts so that its calls, costing what the connection's
+    last round's own calls took, fit the budget's window within the intake's room, waiting for our
+    limiter no longer than it lets a call wait inline (``INLINE_SHARE``); 0: start now (also with no
+    pacing, or no round yet to go by).
+
+    The last round's units, not its units per record scaled to the records waiting: most of a
+    round's calls are per level of the read, not per record (a lone lead's round takes six calls, a
+    1,000-lead round about 30), and scaled per record a trickle's next round was priced at the whole
+    room and waited out a window (p95 9.6 s at 20 leads a second)."""
+    pace = budget_pace(connection_id)
+    units = cache.get(_own_units_key(connection_id)) if pace is not None else None
+    if pace is None or not units:
+        return 0.0
+    inline = float(settings.CRM_HTTP["MAX_INLINE_WAIT"]) * INLINE_SHARE
+    return max(0.0, _until_room(pace, min(units, pace.room)) - inline)
+
+
+#: The share of ``CRM_HTTP_MAX_INLINE_WAIT`` a round's calls are left to wait for our limiter: a round
+#: whose room comes that soon starts now and its last calls wait inline (checking for room a whole
+#: round ahead instead made the 20-a-second trickle's p95 1.28 s against 0.80 s, and the
+#: budget-bound 5,000-lead burst's 23 to 25 s against 18 to 22 s).
+INLINE_SHARE = 0.8
+
+
+def _until_room(pace: Pace, units: float) -> float:
+    """Seconds until the window holds at most ``pace.room - units`` (the account's calls leaving it)."""
+    now = time.time()
+    in_window = pace.calls().filter(created_at__gte=_moment(now - pace.window), units__gt=0)
+    used = in_window.aggregate(units=Sum("units"))["units"] or 0
+    excess = used + units - pace.room
+    if excess <= 0:
+        return 0.0
+    freed = 0
+    for at, taken in in_window.order_by("created_at").values_list("created_at", "units").iterator():
+        freed += taken
+        if freed >= excess:
+            return max(0.0, at.timestamp() + pace.window - now)
+    return pace.window
+
+
 def budget_not_binding(connection_id: object, backlog: int) -> bool:
     """The budget's window has room for the whole ``backlog`` now (or there is no pacing): only then
     does a second round beside the one under way take it in sooner. When the budget is the bound (a
@@ -190,3 +245,7 @@ def _allowance_key(connection_id: object) -> str:
 
 def _cost_key(connection_id: object) -> str:
     return f"intake:cost-per-record:{connection_id}"
+
+
+def _own_units_key(connection_id: object) -> str:
+    return f"intake:round-units:{connection_id}"

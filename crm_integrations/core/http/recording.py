@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from django.db import DatabaseError, transaction
 
@@ -69,10 +73,42 @@ class CallRecord:
         )
 
 
+@dataclass
+class CallMeter:
+    """The budget units of the calls made inside ``call_meter``: this piece of work's own, where the
+    account's call records also hold every other process's calls (write-backs beside an intake round)."""
+
+    units: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, units: int) -> None:
+        with self._lock:  # the chunks of one read are recorded from a few threads at once
+            self.units += units
+
+
+_METER: ContextVar[CallMeter | None] = ContextVar("crm_call_meter", default=None)
+
+
+@contextmanager
+def call_meter() -> Iterator[CallMeter]:
+    """Count the units of the calls made inside, in this context and the pool threads it hands calls
+    to (crm_integrations/core/http/concurrent.py carries the context); used by the intake's pacing
+    (crm_integrations/intake/pacing.py) to know what a round itself cost."""
+    meter = CallMeter()
+    token = _METER.set(meter)
+    try:
+        yield meter
+    finally:
+        _METER.reset(token)
+
+
 def record_call(record: CallRecord) -> None:
     """Log the attempt and store it; a failure to store never fails the call itself."""
     from crm_integrations.models import ProviderApiCall
 
+    meter = _METER.get()
+    if meter is not None:
+        meter.add(record.units)
     record.endpoint = safe_template(record.endpoint)
     record.correlation_id = redact_text(record.correlation_id or "")[:100]
     record.log()

@@ -10,6 +10,8 @@ import responses
 from django.forms.models import model_to_dict
 
 from crm_integrations.core.errors import InvalidRequest
+from crm_integrations.core.http.concurrent import call_all
+from crm_integrations.core.http.recording import CallRecord, call_meter, record_call
 from crm_integrations.models import ProviderApiCall
 
 from .support import PATH_PARAMS, TEMPLATE, URL
@@ -66,3 +68,23 @@ def test_path_parameters_are_url_quoted(make_client):
     responses.add(responses.GET, "https://api.hubapi.com/crm/v3/objects/leads/a%2F..%2Fb", json={})
     make_client().request("GET", TEMPLATE, path_params={"objectType": "leads", "objectId": "a/../b"})
     assert len(responses.calls) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_call_meter_counts_the_units_of_the_calls_made_inside_it_and_in_its_pool_threads():
+    """The intake's pacing prices a round by its own calls (crm_integrations/intake/pacing.py): the
+    chunks of a read are made from pool threads, which carry the round's context."""
+
+    def call(units: int):
+        return lambda: record_call(CallRecord("hubspot", "12345", "POST", TEMPLATE, 1, 200, units=units))
+
+    call(7)()  # before: not this meter's
+    with call_meter() as meter:
+        call(3)()
+        call_all([call(2), call(2), call(2), call(1)], at_once=4)  # in the pool's threads
+        with call_meter() as inner:
+            call(5)()
+        assert inner.units == 5
+    call(9)()  # after: not this meter's either
+    assert meter.units == 3 + 7  # the inner meter took its own call
+    assert ProviderApiCall.objects.count() == 8

@@ -436,3 +436,65 @@ def test_a_delivery_settled_by_a_round_before_its_task_ends_stays_processed(
     delivery.refresh_from_db()
     assert delivery.status == "processed" and delivery.status_detail == "2 ingested"
     assert delivery.organization_id == hubspot_connection.organization_id
+
+
+ROUND_UNITS_KEY = "intake:round-units:{}"
+
+
+@pytest.mark.django_db
+def test_a_round_keeps_the_units_of_its_own_calls_only(hubspot_connection, hubspot_sandbox, settings):
+    """What a round cost is counted by the calls it made itself, not from the account's call records,
+    which also hold the write-backs and other rounds running beside it."""
+    settings.WEBHOOK_INTAKE_BUDGET_SHARE = 0.8
+    settings.WEBHOOK_INTAKE_BUDGET_BURST = 0.15
+    ids = seeded(hubspot_sandbox, 2)
+    calls_made(hubspot_connection, 40, at=time.time() - 1.0)  # another process's calls meanwhile
+    processing.process(delivery_of(ids).pk)
+    every = ProviderApiCall.objects.filter(account=hubspot_connection.external_account_id)
+    kept = cache.get(ROUND_UNITS_KEY.format(hubspot_connection.pk))
+    assert kept == sum(every.values_list("units", flat=True)) - 40
+    assert kept >= 5  # the leads, their contacts and companies, and the links between them
+
+
+@pytest.mark.django_db
+def test_a_round_waits_until_the_window_has_room_for_it_less_what_may_wait_inline(
+    hubspot_connection, settings
+):
+    """A round that would meet our limiter mid-way, longer than a call may wait there, was refused
+    and queued again with its reads spent for nothing: it now waits before it claims anything."""
+    settings.WEBHOOK_INTAKE_BUDGET_SHARE = 0.8
+    settings.WEBHOOK_INTAKE_BUDGET_BURST = 0.15  # the intake's room: 95 of HubSpot's 100 per 10 s
+    settings.CRM_HTTP = {**settings.CRM_HTTP, "MAX_INLINE_WAIT": 1.0}
+    assert pacing.room_wait(hubspot_connection.pk) == 0.0  # no round yet to go by
+    pacing.keep_round_units(hubspot_connection.pk, 30)
+    spent_at = time.time() - 4.0
+    calls_made(hubspot_connection, 50, at=spent_at)
+    assert pacing.room_wait(hubspot_connection.pk) == 0.0  # 50 + 30 fit the 95
+    calls_made(hubspot_connection, 30, at=time.time())
+    # 80 + 30 exceed 95 by 15: room once the first 50 leave the window, 6 s from now, less 0.8 s inline
+    wait = pacing.room_wait(hubspot_connection.pk)
+    assert wait == pytest.approx(spent_at + 10 - time.time() - 0.8, abs=0.05)
+    settings.WEBHOOK_INTAKE_BUDGET_SHARE = 0.0
+    assert pacing.room_wait(hubspot_connection.pk) == 0.0  # pacing off
+
+
+@pytest.mark.django_db
+def test_a_round_without_room_claims_nothing_and_comes_back_when_there_is(
+    hubspot_connection, hubspot_sandbox, trailing, settings
+):
+    settings.WEBHOOK_INTAKE_BUDGET_SHARE = 0.8
+    settings.WEBHOOK_INTAKE_BUDGET_BURST = 0.15
+    settings.CRM_HTTP = {**settings.CRM_HTTP, "MAX_INLINE_WAIT": 1.0}
+    pacing.keep_round_units(hubspot_connection.pk, 30)
+    calls_made(hubspot_connection, 90, at=time.time() - 2.0)
+    ids = seeded(hubspot_sandbox, 2)
+
+    assert processing.process(delivery_of(ids).pk) == {"pending": 2}
+
+    assert set(WebhookEvent.objects.values_list("outcome", "claim_token")) == {("pending", "")}
+    [(args, kwargs)] = [(c.args, c.kwargs) for c in trailing.call_args_list]
+    assert args == ((str(hubspot_connection.pk),),)
+    assert kwargs["countdown"] == pytest.approx(8 - 0.8, abs=0.3)  # the 90 calls leave at 8 s
+    ProviderApiCall.objects.all().delete()  # the window has cleared
+    cache.delete(f"intake:running:{hubspot_connection.pk}:later")
+    assert take_in_pending_events.run(str(hubspot_connection.pk)) == {"ingested": 2}
