@@ -1,6 +1,6 @@
 """How the intake's rounds keep within a CRM account's rate budget (crm_integrations/intake/batches.py).
 
-Both read from the account's call records (``ProviderApiCall``, one per attempt):
+Each reads the account's call records (``ProviderApiCall``, one per attempt):
 
 * **Spacing** (``budget_spacing``), asked when a round ends: a token bucket that refills at
   ``WEBHOOK_INTAKE_BUDGET_SHARE`` of the budget's pace and holds ``WEBHOOK_INTAKE_BUDGET_BURST`` of
