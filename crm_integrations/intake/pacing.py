@@ -156,12 +156,11 @@ INLINE_SHARE = 0.8
 def _until_room(pace: Pace, units: float) -> float:
     """Seconds until the window holds at most ``pace.room - units`` (the account's calls leaving it)."""
     now = time.time()
-    in_window = pace.calls().filter(created_at__gte=_moment(now - pace.window), units__gt=0)
-    used = in_window.aggregate(units=Sum("units"))["units"] or 0
-    excess = used + units - pace.room
+    excess = _units_in_window(pace, now) + units - pace.room
     if excess <= 0:
         return 0.0
     freed = 0
+    in_window = pace.calls().filter(created_at__gte=_moment(now - pace.window), units__gt=0)
     for at, taken in in_window.order_by("created_at").values_list("created_at", "units").iterator():
         freed += taken
         if freed >= excess:
