@@ -12,19 +12,10 @@ other busy queue, not for their backlog. Both brokers support it, unlike priorit
 filesystem broker has none). Two accounts that hash onto the same queue share its order; with
 ``CELERY_ACCOUNT_QUEUES`` queues, that is one chance in that many for a given pair.
 
-A task is routed by the account its arguments name (``ACCOUNT_TASKS``): a stored delivery's, or a
-connection's. The look-up is one indexed query, made when the task is queued. Everything else (beat
-jobs, contracts, admin work) stays on the default queue.
-
-A task queued with a queue of its own keeps it, with no look-up: a new webhook delivery's task goes to
-the prompt lane (``CELERY_PROMPT_QUEUE``, crm_integrations/intake/deliveries.py). The account queues
-share the worker processes, so a portal's burst (a 1,000-record round on one process, its owner
-write-back on the other) could still hold every process while another organization's lone lead
-waited up to half a second for one (docs/benchmarks.md, fairness). The Procfile's ``prompt`` worker
-consumes that lane alone, and its tasks are short by construction: one takes in at most
-``WEBHOOK_INTAKE_PROMPT_BATCH`` records and hands a larger backlog to the account's queue
-(crm_integrations/intake/batches.py). Every other worker consumes the lane too, so a deployment
-without a prompt worker loses only the reserved process.
+A task is routed by the account its message header names (a new webhook delivery's, from its events:
+crm_integrations/intake/deliveries.py) or else its arguments (``ACCOUNT_TASKS``): a stored
+delivery's, or a connection's. The look-up is one indexed query, made when the task is queued. Everything else
+(beat jobs, contracts, admin work) stays on the default queue.
 """
 
 from __future__ import annotations
@@ -41,7 +32,7 @@ QUEUE_PREFIX = "account-"
 
 def _delivery_account(args: Sequence[Any]) -> str | None:
     """A stored delivery's account: the signature's, else its first event's (an app webhook names
-    the account in its events)."""
+    the account in its events; a first run is queued with the ``ACCOUNT_HEADER`` instead)."""
     from crm_integrations.models import WebhookDelivery, WebhookEvent
 
     row = WebhookDelivery.objects.filter(pk=args[0]).values_list("provider", "account_id").first()
@@ -100,11 +91,11 @@ def route_task(
     **kw: Any,
 ) -> dict[str, str] | None:
     """Celery router (``CELERY_TASK_ROUTES``): an account task to its account's queue; else None
-    (the default queue, or the queue the caller gave: the prompt lane's)."""
+    (the next router, then the default queue)."""
+    from crm_integrations.intake.deliveries import ACCOUNT_HEADER
+
     naming = ACCOUNT_TASKS.get(name)
-    if naming is None or not args or options.get("queue"):
+    if naming is None or not args or int(getattr(settings, "CELERY_ACCOUNT_QUEUES", 0)) < 1:
         return None
-    if int(getattr(settings, "CELERY_ACCOUNT_QUEUES", 0)) < 1:
-        return None
-    account = naming(args)
+    account = (options.get("headers") or {}).get(ACCOUNT_HEADER) or naming(args)
     return {"queue": queue_for_account(account)} if account else None

@@ -18,7 +18,6 @@ from crm_integrations.core.provider import CrmProvider
 DESCRIPTIONS = {
     "web": "the product (gunicorn)",
     "worker": "Celery worker: webhook intake, routing, owner write-backs, contracts",
-    "prompt": "Celery worker kept for new webhook deliveries (a lone lead never waits behind a burst)",
     "beat": "Celery beat: CRM polls and scheduled jobs",
 }
 SANDBOXES = "sandboxes"

@@ -4,14 +4,11 @@ first-in, first-out line."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from config.celery import app
 from config.task_routing import ACCOUNT_TASKS, account_queue_names, queue_for_account
 from crm_integrations.models import WebhookDelivery
-from devtools.run_banner import procfile_processes
 
 
 def routed_queue(name: str, args: tuple) -> str:
@@ -52,26 +49,17 @@ def test_other_tasks_stay_on_the_default_queue():
     assert routed_queue("routing.tasks.sweep_routing", ()) == "celery"
 
 
-def test_the_prompt_lane_is_consumed_by_every_worker_and_by_the_procfiles_prompt_worker_alone(settings):
-    assert settings.CELERY_PROMPT_QUEUE in {queue.name for queue in app.conf.task_queues}
-    processes = dict(procfile_processes(Path(settings.BASE_DIR) / "Procfile"))
-    assert f"--queues {settings.CELERY_PROMPT_QUEUE} " in processes["prompt"]
-    assert "--queues" not in processes["worker"]  # it consumes every queue, the prompt lane too
-
-
 @pytest.mark.django_db
-def test_a_task_queued_on_a_lane_of_its_own_keeps_it_without_a_lookup(
-    hubspot_connection, settings, django_assert_num_queries
-):
-    delivery = WebhookDelivery.objects.create(
-        provider="hubspot", account_id=hubspot_connection.external_account_id, signature="valid"
+def test_a_new_delivery_goes_to_the_queue_of_the_account_its_events_name(hubspot_connection, settings):
+    settings.CELERY_ACCOUNT_QUEUES = 4096
+    unsigned_account = WebhookDelivery.objects.create(provider="hubspot", signature="valid")  # events name it
+    account = f"hubspot:{hubspot_connection.external_account_id}"
+    routed = app.amqp.router.route(
+        {"headers": {"crm_account": account}},
+        "crm_integrations.tasks.process_webhook_delivery",
+        args=(unsigned_account.pk,),
+        kwargs={},
     )
-    with django_assert_num_queries(0):
-        routed = app.amqp.router.route(
-            {"queue": settings.CELERY_PROMPT_QUEUE},
-            "crm_integrations.tasks.process_webhook_delivery",
-            args=(delivery.pk,),
-            kwargs={"prompt": True},
-        )
-    assert routed["queue"].name == settings.CELERY_PROMPT_QUEUE
-    assert routed_queue("crm_integrations.tasks.process_webhook_delivery", (delivery.pk,)).startswith("account-")
+    assert routed["queue"].name == routed_queue(
+        "routing.tasks.flush_owner_writes", (str(hubspot_connection.pk),)
+    )

@@ -259,15 +259,9 @@ CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 # of CELERY_TASK_QUEUES). "writeback" stays for messages queued before the account queues.
 CELERY_ACCOUNT_QUEUES = env.int("CELERY_ACCOUNT_QUEUES", default=8)
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-# A new webhook delivery's task goes to the prompt lane: the Procfile's "prompt" worker consumes it
-# alone, so a lone lead never waits for a process that another organization's burst fills; its task
-# takes in at most WEBHOOK_INTAKE_PROMPT_BATCH records and hands more to the account's queue
-# (config/task_routing.py). Every other worker consumes it too.
-CELERY_PROMPT_QUEUE = "prompt"
 CELERY_TASK_QUEUES = (
     Queue("celery"),
     Queue("writeback"),
-    Queue(CELERY_PROMPT_QUEUE),
     *(Queue(name) for name in account_queue_names(CELERY_ACCOUNT_QUEUES)),
 )
 CELERY_TASK_ROUTES = ("config.task_routing.route_task",)
@@ -358,10 +352,6 @@ WEBHOOK_INTAKE_PARALLEL_ROUNDS = env.int("WEBHOOK_INTAKE_PARALLEL_ROUNDS", defau
 # connection's backlog never holds every worker process for long (another organization's lead waits
 # for a process at most such a round).
 WEBHOOK_INTAKE_BESIDE_BATCH = env.int("WEBHOOK_INTAKE_BESIDE_BATCH", default=200)
-# A delivery's task on the prompt lane takes in a round of at most this many records (a lone lead,
-# a burst's first delivery); when more wait, the round goes to the account's queue instead, so the
-# prompt worker is never held for long (crm_integrations/intake/batches.py).
-WEBHOOK_INTAKE_PROMPT_BATCH = env.int("WEBHOOK_INTAKE_PROMPT_BATCH", default=100)
 # A write whose answer never came and that a read back did not find is sent again no sooner than
 # this (seconds): a request the CRM held may still land meanwhile (crm_integrations/core/write_once.py).
 CRM_WRITE_SETTLE_SECONDS = env.float("CRM_WRITE_SETTLE_SECONDS", default=60.0)

@@ -53,19 +53,14 @@ EVENT_CLAIMS = TokenClaims(unclaimed=Q(claim_token=""), claimed_at="claimed_at",
 NOBODY = "no app took this record in"
 
 
-def request(connection_id: object, *, prompt: bool = False) -> Counter[str]:
+def request(connection_id: object) -> Counter[str]:
     """Take in one round of the connection's pending events now, unless a round of its is under way
     (``coalescing.run_or_leave``): that round looks again once it is done and queues the next round
     as a task when events wait. A round hands over at most ``WEBHOOK_INTAKE_BATCH`` events, so one
     task never holds a worker for a whole burst: the next round queues behind the other accounts'
     tasks (config/task_routing.py). A round that meets an exhausted API budget (``RetryLater``)
     leaves its events pending and asks for the next round after the wait, instead of sleeping or
-    raising. The outcomes of the round run here (none when it was left to the round under way).
-
-    ``prompt``: the caller is a task of the prompt lane, whose worker must stay free for the next
-    organization's lead: it takes in a round only when at most ``WEBHOOK_INTAKE_PROMPT_BATCH``
-    records wait (``fits_prompt_lane``), else it claims nothing and the next round, a full one, is
-    queued on the account's queue at once (a burst's reads stay full)."""
+    raising. The outcomes of the round run here (none when it was left to the round under way)."""
     from .tasks import take_in_pending_events  # the task module imports this one
 
     counts: Counter[str] = Counter()
@@ -75,12 +70,9 @@ def request(connection_id: object, *, prompt: bool = False) -> Counter[str]:
         wait = room_wait(connection_id)
         if wait > 0:
             return wait  # nothing claimed: the follow-up comes when the window has room
-        if prompt and not fits_prompt_lane(connection_id):
-            return 0.0  # nothing claimed: the follow-up, on the account's queue, takes a full round
-        batch = int(settings.WEBHOOK_INTAKE_PROMPT_BATCH) if prompt else round_size()
         try:
             with call_meter() as meter:
-                taken = take_in_pending(connection_id, rounds=1, batch=batch, unsettled=deliveries)
+                taken = take_in_pending(connection_id, rounds=1, batch=round_size(), unsettled=deliveries)
         except RetryLater as error:
             return max(error.retry_after, BUDGET_WAIT_FLOOR)
         counts.update(taken)
@@ -132,13 +124,6 @@ def may_overlap(connection_id: object) -> bool:
 
 #: How many waiting records ``may_overlap`` counts at most (HubSpot: 450 calls' worth).
 BACKLOG_LOOKAHEAD = 10_000
-
-
-def fits_prompt_lane(connection_id: object) -> bool:
-    """At most ``WEBHOOK_INTAKE_PROMPT_BATCH`` of the connection's events wait unclaimed: a round of
-    the prompt lane may take them in (a lone lead, a burst's first delivery)."""
-    bound = int(settings.WEBHOOK_INTAKE_PROMPT_BATCH)
-    return unclaimed_count(connection_id, bound + 1) <= bound
 
 
 def full_batch_pending(connection_id: object) -> bool:

@@ -11,7 +11,6 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 
 from crm_integrations.core.redaction import redact_mapping, redact_url
@@ -106,13 +105,14 @@ def refuse(
     return WebhookAnswer(answer, message, delivery.pk, payload=payload)
 
 
-def accept(delivery: WebhookDelivery, detail: str, *, queue: bool = True) -> WebhookAnswer:
-    """Answer 200 and queue the delivery for processing (once the transaction commits). ``queue``
+def accept(delivery: WebhookDelivery, detail: str, *, account: str = "", queue: bool = True) -> WebhookAnswer:
+    """Answer 200 and queue the delivery for processing (once the transaction commits); ``account``:
+    the CRM account its events name, whose queue it goes to (config/task_routing.py). ``queue``
     False: nothing is left to process (the caller settles it)."""
     delivery.status, delivery.status_detail, delivery.response_status = DeliveryStatus.QUEUED, detail, 200
     delivery.save(update_fields=VERDICT_FIELDS)
     if queue:
-        _enqueue(delivery.pk)
+        _enqueue(delivery.pk, f"{delivery.provider}:{account}" if account else "")
     return WebhookAnswer(200, "accepted", delivery.pk)
 
 
@@ -126,15 +126,16 @@ def reject(delivery: WebhookDelivery, status: int, message: str) -> WebhookAnswe
     return WebhookAnswer(status, message, delivery.pk)
 
 
-def _enqueue(delivery_id: int) -> None:
-    """The delivery's task, on the prompt lane (``CELERY_PROMPT_QUEUE``, config/task_routing.py): a
-    worker that no burst's rounds and write-backs fill takes it, and the task takes in at most a
-    short round (``prompt=True``: crm_integrations/intake/batches.py), handing a larger backlog to
-    the account's queue. A retry stays on the lane (Celery keeps a retried task's queue)."""
+#: A queued delivery's message header naming its account ("provider:account id"), for the task
+#: router (config/task_routing.py): an app webhook's account is in its events, not yet stored.
+ACCOUNT_HEADER = "crm_account"
+
+
+def _enqueue(delivery_id: int, account: str = "") -> None:
     from .tasks import process_webhook_delivery  # imported where it is queued (README, house rules)
 
-    transaction.on_commit(
-        lambda: process_webhook_delivery.apply_async(
-            (delivery_id,), {"prompt": True}, queue=settings.CELERY_PROMPT_QUEUE
-        )
-    )
+    if account:
+        headers = {ACCOUNT_HEADER: account}
+        transaction.on_commit(lambda: process_webhook_delivery.apply_async((delivery_id,), headers=headers))
+    else:  # the router finds the account of a stored one (a workflow's is its signature's)
+        transaction.on_commit(lambda: process_webhook_delivery.delay(delivery_id))

@@ -17,13 +17,11 @@ from . import batches, webhooks, workflows
 from .deliveries import WORKFLOW
 
 
-def process(delivery_id: int, *, source: str = "webhook", prompt: bool = False) -> dict[str, int]:
+def process(delivery_id: int, *, source: str = "webhook") -> dict[str, int]:
     """Turn a stored, verified delivery into events and hand each to the app above that takes it.
 
     Idempotent: an event already seen (same dedupe key) is recorded as a duplicate of the first
     and creates nothing; running the same delivery again (a replay) re-runs only what is not done.
-    ``prompt``: the task came from the prompt lane, so its intake round is a short one
-    (``batches.request``).
     """
     delivery = WebhookDelivery.objects.get(pk=delivery_id)
     if not replayable(delivery):
@@ -31,7 +29,7 @@ def process(delivery_id: int, *, source: str = "webhook", prompt: bool = False) 
     if delivery.kind == WORKFLOW:
         workflows.process_workflow(delivery, source)
     else:
-        webhooks.process_events(delivery, source, prompt=prompt)
+        webhooks.process_events(delivery, source)
     return batches.settle_saved(delivery.pk)
 
 

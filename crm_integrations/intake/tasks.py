@@ -16,11 +16,10 @@ from . import batches, echoes, polling, processing
 
 
 @shared_task(bind=True, max_retries=5, acks_late=True, name="crm_integrations.tasks.process_webhook_delivery")
-def process_webhook_delivery(self, delivery_id: int, prompt: bool = False) -> dict[str, int]:  # noqa: ANN001
-    """Process a stored webhook delivery (idempotent: events already done are not redone). ``prompt``:
-    queued on the prompt lane, so it takes in at most a short round (``batches.request``)."""
+def process_webhook_delivery(self, delivery_id: int) -> dict[str, int]:  # noqa: ANN001
+    """Process a stored webhook delivery (idempotent: events already done are not redone)."""
     try:
-        return processing.process(delivery_id, prompt=prompt)
+        return processing.process(delivery_id)
     except RetryLater as error:
         raise self.retry(countdown=max(error.retry_after, 2**self.request.retries)) from None
 

@@ -47,8 +47,9 @@ def receive(request: InboundRequest) -> WebhookAnswer:
     except MalformedWebhook as error:
         return reject(delivery, 400, f"Malformed body: {error}.")
     waiting = _record_on_arrival(delivery, events)
+    account = events[0].account_id if events else ""
     if waiting is not None and not waiting:  # all recorded, none to take in: our own writes coming back
-        answer = accept(delivery, f"{len(events)} event(s) recorded.", queue=False)
+        answer = accept(delivery, f"{len(events)} event(s) recorded.", account=account, queue=False)
         try:
             batches.settle_saved(delivery.pk)  # no task: a burst's echoes were half its delivery tasks
             return answer
@@ -59,7 +60,7 @@ def receive(request: InboundRequest) -> WebhookAnswer:
         # the tasks of such deliveries queued ahead of the owner write-backs handed to the other
         # worker process, each only to find the round under way.
         return accept(delivery, f"{len(events)} event(s) queued for the intake round under way.", queue=False)
-    return accept(delivery, f"{len(events)} event(s) queued.")
+    return accept(delivery, f"{len(events)} event(s) queued.", account=account)
 
 
 def _record_on_arrival(delivery: WebhookDelivery, events: list[InboundEvent]) -> set[object] | None:
@@ -93,16 +94,15 @@ def _record(delivery: WebhookDelivery, events: list[InboundEvent]) -> set[object
     }
 
 
-def process_events(delivery: WebhookDelivery, source: str, *, prompt: bool = False) -> None:
+def process_events(delivery: WebhookDelivery, source: str) -> None:
     """App webhook events: recorded (most already were, on arrival), then the changed records go to
-    the intake in batches (``batches``; a replay takes its events in at once; ``prompt``: a short
-    round only, the task being on the prompt lane)."""
+    the intake in batches (``batches``; a replay takes its events in at once)."""
     events = registry.get_provider(delivery.provider).parse_webhook_events(
         delivery.body.encode(), account_id=delivery.account_id
     )
     waiting = _record(delivery, events)
     for connection_id in sorted(waiting, key=str):
         if source == "webhook":
-            batches.request(connection_id, prompt=prompt)
+            batches.request(connection_id)
         else:
             batches.take_in_pending(connection_id, source=source)

@@ -37,8 +37,8 @@ def post(client, connection, url, body, **options):
 
 @pytest.fixture
 def queued():
-    with mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.apply_async") as apply_async:
-        yield apply_async
+    with mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.delay") as delay:
+        yield delay
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_a_signed_request_is_stored_raw_answered_200_and_queued(
     assert json.loads(delivery.body)["id"] == "9001"
     assert (delivery.account_id, delivery.organization_id) == (PORTAL, connection.organization_id)
     assert delivery.headers["X-Hubspot-Signature"] == "[redacted]"
-    queued.assert_called_once_with((delivery.pk,), {"prompt": True}, queue="prompt")  # the prompt lane
+    queued.assert_called_once_with(delivery.pk)
 
 
 def test_processing_asks_the_app_above_once_per_request(client, connection, queued, contracts_intake):
@@ -157,7 +157,7 @@ def test_another_organization_gets_403_and_is_recorded(client, connection, queue
 def test_a_refused_request_is_never_processed_not_even_by_a_replay(client, connection, contracts_intake):
     """A replay must not get round the organization check that refused the request."""
     other = Organization.objects.create(name="Globex", slug="globex")
-    with mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.apply_async"):
+    with mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.delay"):
         post(client, connection, workflow_url(other.pk), deal_body(9001))
     delivery = WebhookDelivery.objects.get()
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,46 +25,22 @@ WORKER_ENV = {"CRM_HTTP_MAX_INLINE_WAIT": "1"}
 
 @contextmanager
 def run_worker(
-    var_dir: str,
-    concurrency: int = 2,
-    *,
-    prompt_lane: bool = True,
-    extra_env: Mapping[str, str] | None = None,
-    timeout: float = 60,
+    var_dir: str, concurrency: int = 2, *, extra_env: Mapping[str, str] | None = None, timeout: float = 60
 ) -> Iterator[Path]:
-    """A prefork worker with ``concurrency`` processes and, as the Procfile starts them, the prompt
-    lane's own one-process worker (``prompt_lane``; config/task_routing.py); yields the first's log
-    file once both are ready to take tasks, and stops them afterwards (warm shutdown, then a kill).
-    The prompt worker logs to ``celery-prompt.log`` beside it."""
-    env = child_env(var_dir, **{**WORKER_ENV, **(extra_env or {})})
-    folder = Path(var_dir)
-    with ExitStack() as workers:
-        log_path = workers.enter_context(
-            _celery_worker(folder / "celery-worker.log", env, timeout, "benchmark", concurrency)
-        )
-        if prompt_lane:
-            lane = ("--queues", settings.CELERY_PROMPT_QUEUE)
-            prompt_log = folder / "celery-prompt.log"
-            workers.enter_context(_celery_worker(prompt_log, env, timeout, "prompt", 1, lane))
-        yield log_path
-
-
-@contextmanager
-def _celery_worker(
-    log_path: Path,
-    env: dict[str, str],
-    timeout: float,
-    name: str,
-    concurrency: int,
-    queues: tuple[str, ...] = (),
-) -> Iterator[Path]:
+    """A prefork worker with ``concurrency`` processes; yields its log file once it is ready to take
+    tasks, and stops it afterwards (warm shutdown, then a kill)."""
+    log_path = Path(var_dir) / "celery-worker.log"
     command = [
-        sys.executable, "-m", "celery", "-A", "config", "worker", "--hostname", f"{name}@%h",
-        "--concurrency", str(concurrency), *queues, "--loglevel", "INFO", *QUIET,
+        sys.executable, "-m", "celery", "-A", "config", "worker", "--hostname", "benchmark@%h",
+        "--concurrency", str(concurrency), "--loglevel", "INFO", *QUIET,
     ]  # fmt: skip
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 (a fixed command: this interpreter's celery)
-            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+            command,
+            cwd=settings.BASE_DIR,
+            env=child_env(var_dir, **{**WORKER_ENV, **(extra_env or {})}),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             _wait_until_ready(process, log_path, timeout)

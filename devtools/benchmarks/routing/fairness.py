@@ -65,7 +65,6 @@ class FairnessOptions:
     alone_leads: int = 10  # B's leads in the phase without A
     web_workers: int = 2
     workers: int = 2
-    prompt_worker: bool = True  # the Procfile's "prompt": one process for the prompt lane alone
     senders: int = 10  # the sandbox's concurrent webhook POSTs
     api_limit: int = 110  # each portal's API calls per 10 s (the app keeps a tenth below it)
     broker_url: str | None = None
@@ -139,7 +138,7 @@ def _run(sandbox: RunningSandbox, options: FairnessOptions, folder: Path, databa
     app = {"var_dir": str(var_dir), "extra_env": env}
     with (
         serve_app(options.web_workers, ready_path=path, **app) as base_url,
-        run_worker(str(var_dir), options.workers, prompt_lane=options.prompt_worker, extra_env=env),
+        run_worker(str(var_dir), options.workers, extra_env=env),
     ):
         warm_up(base_url + path)
         sandbox.control.configure_webhooks(targetUrl=base_url + path, subscriptions=LEAD_SUBSCRIPTIONS)

@@ -107,8 +107,7 @@ def report_lines(report: FairnessReport) -> list[str]:
     lines = [
         f"Fairness: organization A's burst of {options.burst:,} new leads, organization B one new lead "
         f"every {options.interval:g} s; two HubSpot portals; gunicorn {options.web_workers} workers; Celery "
-        f"{options.workers} processes{' + 1 for the prompt lane' if options.prompt_worker else ''} on "
-        f"{report.broker}; {report.database}; account queues: A "
+        f"{options.workers} processes on {report.broker}; {report.database}; account queues: A "
         f"{report.queues[0]}, B {report.queues[1]}",
         f"{'figure':<{first}}{'measured':<{width}}{'goal':<{goal_width}}verdict",
     ]

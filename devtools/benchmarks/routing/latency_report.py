@@ -262,7 +262,7 @@ def report_lines(report: LatencyReport) -> list[str]:
     lines = [
         f"Routing latency: {_arrivals(setup)}; webhooks for "
         f"{setup.subscriptions}, {setup.senders} senders; gunicorn {setup.web_workers} workers; "
-        f"Celery {setup.workers} processes + 1 for the prompt lane on {setup.broker}; write-back window "
+        f"Celery {setup.workers} processes on {setup.broker}; write-back window "
         f"{setup.writeback_window:g} s; {setup.database}",
         f"{'figure':<{first}}{'measured':<{width}}{'goal':<{goal_width}}verdict",
     ]

@@ -43,12 +43,6 @@ class Command(StackCommand):
         parser.add_argument(
             "--api-limit", type=int, default=110, help="Each portal's API calls per 10 s (110, HubSpot's)."
         )
-        parser.add_argument(
-            "--without-prompt-worker",
-            dest="prompt_worker",
-            action="store_false",
-            help="Start no worker for the prompt lane (the Procfile's 'prompt'): its tasks share --workers.",
-        )
 
     def check(self, options: Mapping[str, Any]) -> None:
         if options["interval"] <= 0 or options["api_limit"] < 2:

@@ -155,36 +155,6 @@ def test_a_round_stops_at_its_bound_and_queues_the_next(
 
 
 @pytest.mark.django_db
-def test_a_prompt_lane_task_takes_a_short_round_in_itself(hubspot_connection, hubspot_sandbox, trailing, settings):
-    settings.WEBHOOK_INTAKE_PROMPT_BATCH = 5
-    ids = seeded(hubspot_sandbox, 5)
-
-    assert processing.process(delivery_of(ids).pk, prompt=True) == {"ingested": 5}
-
-    assert Lead.objects.filter(external_id__in=ids).count() == 5
-    trailing.assert_not_called()  # nothing left waiting
-
-
-@pytest.mark.django_db
-def test_a_prompt_lane_task_hands_a_larger_backlog_to_the_accounts_queue_whole(
-    hubspot_connection, hubspot_sandbox, trailing, settings
-):
-    """The prompt worker is not held by a burst: past the bound, the task claims nothing and the
-    next round (on the account's queue, config/task_routing.py) takes everything in one full round."""
-    settings.WEBHOOK_INTAKE_PROMPT_BATCH = 5
-    ids = seeded(hubspot_sandbox, 6)
-    hubspot_sandbox.control.clear_requests()
-
-    assert processing.process(delivery_of(ids).pk, prompt=True) == {"pending": 6}
-
-    assert not calls(hubspot_sandbox, LEAD_READS)
-    assert not WebhookEvent.objects.exclude(claim_token="").exists()  # nothing claimed
-    trailing.assert_called_once_with((str(hubspot_connection.pk),), countdown=0.0)
-    assert take_in_pending_events.run(str(hubspot_connection.pk)) == {"ingested": 6}
-    assert calls(hubspot_sandbox, LEAD_READS) == 1  # one full read, as without the lane
-
-
-@pytest.mark.django_db
 def test_an_exhausted_budget_queues_the_next_round_after_the_wait_without_sleeping(
     hubspot_connection, hubspot_sandbox, trailing
 ):
@@ -457,9 +427,9 @@ def test_a_delivery_settled_by_a_round_before_its_task_ends_stays_processed(
     delivery = delivery_of(seeded(hubspot_sandbox, 2))
     real_request = batches.request
 
-    def round_under_way_takes_them(connection_id, **options):  # the task found a round under way
+    def round_under_way_takes_them(connection_id):  # the task found a round under way: left to it
         batches.take_in_pending(connection_id)  # ... which takes them in and settles the delivery
-        return real_request(connection_id, **options)
+        return real_request(connection_id)
 
     with mock.patch.object(batches, "request", side_effect=round_under_way_takes_them):
         processing.process(delivery.pk)

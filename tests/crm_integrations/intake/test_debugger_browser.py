@@ -54,7 +54,7 @@ def test_the_debugger_lists_deliveries_shows_what_each_event_became_and_replays(
     event = {"eventId": 9, "subscriptionId": 1, "portalId": 24000001, "occurredAt": 1764000000000,
              "subscriptionType": "object.propertyChange", "objectTypeId": "0-136", "objectId": int(existing),
              "propertyName": "hs_lead_name", "propertyValue": "x"}  # fmt: skip
-    with mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.apply_async"):
+    with mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.delay"):
         good = deliver([event])
         deliver([event], secret="wrong")
     processing.process(good.pk)

@@ -78,8 +78,8 @@ def test_a_signed_batch_is_stored_raw_answered_200_and_queued(
     assert json.loads(delivery.body) == body
     assert (delivery.signature, delivery.status) == ("valid", "queued")
     assert delivery.headers["X-Hubspot-Signature-V3"] == "[redacted]"
-    # on the prompt lane, as a short round at most (config/task_routing.py)
-    queued.assert_called_once_with((delivery.pk,), {"prompt": True}, queue="prompt")
+    # queued with its events' account, for that account's queue (config/task_routing.py)
+    queued.assert_called_once_with((delivery.pk,), headers={"crm_account": f"hubspot:{body[0]['portalId']}"})
 
 
 def test_a_batch_with_nothing_to_take_in_is_settled_in_its_request_and_queues_no_task(
