@@ -66,3 +66,23 @@ def test_a_burst_waits_until_the_accounts_budget_window_has_no_call(monkeypatch)
     called(0, account=str(fairness.PORTAL_B))  # B's portal has a budget of its own
     fairness._wait_for_clear_window(a)
     assert fairness.BUDGET_WINDOW - 3 < slept[-1] <= fairness.BUDGET_WINDOW - 3 + 0.6
+
+
+def test_a_burst_is_seeded_in_chunks_so_the_sandbox_lock_is_let_go_between_them():
+    """B's reads must not wait for the sandbox to seed A's whole burst under its one lock."""
+    asked: list[int] = []
+
+    class Control:
+        next_id = 7000
+
+        def seed_leads(self, count: int, *, portal_id: int, fresh: bool, unowned: bool) -> dict[str, str]:
+            assert (portal_id, fresh, unowned) == (fairness.PORTAL_A, True, True)
+            asked.append(count)
+            first, Control.next_id = Control.next_id, Control.next_id + count + 3  # B's leads in between
+            return {"firstId": str(first), "lastId": str(first + count - 1)}
+
+    ids = fairness._seed_burst(SimpleNamespace(control=Control()), 2 * fairness.SEED_CHUNK + 50)
+
+    assert asked == [fairness.SEED_CHUNK, fairness.SEED_CHUNK, 50]
+    assert len(ids) == len(set(ids)) == 2 * fairness.SEED_CHUNK + 50
+    assert ids[0] == "7000" and str(7000 + fairness.SEED_CHUNK + 3) in ids  # each chunk's own ids
