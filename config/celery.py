@@ -53,6 +53,17 @@ def _trace_worker_without_children(sender: Any = None, **kwargs: Any) -> None:
         setup_tracing("worker")
 
 
+@worker_init.connect(weak=False)
+def _build_url_resolver(**kwargs: Any) -> None:
+    """Build Django's URL resolver (the root and the admin's) in the worker's main process, before it
+    forks its pool, so every child starts with it. An intake round links each lead's journey to the
+    webhook debugger (``reverse`` in routing/receivers.py), and building the resolver there cost a
+    new child's first task 0.15 s of its 0.55 s (docs/benchmarks.md, "Issue 15, eighth pass")."""
+    from django.urls import reverse
+
+    reverse("admin:index")
+
+
 @worker_process_shutdown.connect(weak=False)
 def _flush_spans(**kwargs: Any) -> None:
     from crm_integrations.core.tracing.setup import shutdown_tracing
