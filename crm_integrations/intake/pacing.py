@@ -139,8 +139,10 @@ def room_wait(connection_id: object) -> float:
     1,000-lead round about 30), and scaled per record a trickle's next round was priced at the whole
     room and waited out a window (p95 9.6 s at 20 leads a second)."""
     pace = budget_pace(connection_id)
-    units = cache.get(_own_units_key(connection_id)) if pace is not None else None
-    if pace is None or not units:
+    if pace is None:
+        return 0.0
+    units = cache.get(_own_units_key(connection_id))
+    if not units:
         return 0.0
     inline = float(settings.CRM_HTTP["MAX_INLINE_WAIT"]) * INLINE_SHARE
     return max(0.0, _until_room(pace, min(units, pace.room)) - inline)
