@@ -116,7 +116,7 @@ def test_env_example_copied_as_is_starts_on_the_embedded_defaults():
     var = ROOT / "var"
     callback = "http://127.0.0.1:8000/api/v1/integrations"
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {
-        "database": f"django.db.backends.sqlite3 {var / 'db.sqlite3'}",
+        "database": f"config.db.sqlite3 {var / 'db.sqlite3'}",
         "cache": f"config.file_cache.LockedAddFileCache {var / 'cache'}",
         "broker": "filesystem://",
         "rate_limits": f"sqlite:///{var / 'ratelimit.sqlite3'}",

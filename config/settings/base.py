@@ -104,7 +104,9 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'd
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file: WAL lets readers run beside a
     # writer, IMMEDIATE makes every transaction take the write lock up front so two writers
-    # queue instead of failing with "database is locked" half-way through.
+    # queue instead of failing with "database is locked" half-way through; our backend
+    # (config/db/sqlite3/base.py) waits for that lock in 1 ms polls, not SQLite's 100 ms sleeps.
+    DATABASES["default"]["ENGINE"] = "config.db.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
@@ -114,7 +116,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+IS_SQLITE = DATABASES["default"]["ENGINE"] == "config.db.sqlite3"
 
 # --- Cache (shared by every process: file-based locally, Redis in production) ---------------
 CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
