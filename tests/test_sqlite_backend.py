@@ -18,7 +18,7 @@ from django.db import IntegrityError, OperationalError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.utils import ConnectionHandler
 
-from config.db.sqlite3.base import PatientCursorWrapper
+from config.db.sqlite3.base import PatientCursorWrapper, waiting_for_lock
 
 ALIAS = "writers"
 
@@ -131,3 +131,30 @@ def test_executemany_outside_a_transaction_waits_for_the_lock(database):
     assert released.is_set()
     timer.join()
     assert _names(path) == ["a", "b", "other"]
+
+
+def _failure(code: int) -> sqlite3.OperationalError:
+    error = sqlite3.OperationalError("database is locked" if code & 0xFF == sqlite3.SQLITE_BUSY else "no")
+    error.sqlite_errorcode = code
+    return error
+
+
+def test_every_busy_code_is_waited_out_and_any_other_error_raised_at_once():
+    outcomes = [_failure(sqlite3.SQLITE_BUSY_SNAPSHOT), _failure(sqlite3.SQLITE_BUSY), "done"]
+
+    def run() -> str:
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    assert waiting_for_lock(run, timeout=5) == "done" and not outcomes
+    calls = []
+
+    def broken() -> None:
+        calls.append(1)
+        raise _failure(sqlite3.SQLITE_ERROR)
+
+    with pytest.raises(sqlite3.OperationalError, match="no"):
+        waiting_for_lock(broken, timeout=5)
+    assert calls == [1]

@@ -37,13 +37,16 @@ Result = TypeVar("Result")
 
 def waiting_for_lock(run: Callable[[], Result], timeout: float) -> Result:
     """``run()``, tried again every ``POLL_SECONDS`` while SQLite answers that the database is
-    locked, until ``timeout`` seconds have passed (then its last error is raised)."""
+    busy (any ``SQLITE_BUSY`` code: in WAL mode a write outside a transaction whose snapshot another
+    writer made stale fails with ``SQLITE_BUSY_SNAPSHOT``, and SQLite's own handler never retried
+    that), until ``timeout`` seconds have passed (then its last error is raised)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             return run()
         except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+            busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY  # also BUSY_SNAPSHOT, …
+            if not busy or time.monotonic() >= deadline:
                 raise
         time.sleep(POLL_SECONDS)
 
