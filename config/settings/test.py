@@ -6,6 +6,8 @@ suite runs on SQLite (``make test``) and on PostgreSQL + Redis (the second CI la
 
 import os
 
+from config.test_workers import redis_url_for_worker
+
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault(
     "ENCRYPTION_KEYS",
@@ -17,11 +19,20 @@ os.environ.setdefault(
 os.environ.setdefault("CRM_SANDBOXES_ENABLED", "true")
 # A folder per test run (database, file broker, cache), so that two runs on one machine never share
 # a database; processes a test starts inherit VAR_DIR from the environment and so find this run's.
-os.environ.setdefault(
-    "VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "var", "test", f"run-{os.getpid()}")
-)
+_RUN_FOLDER = os.path.join(os.path.dirname(__file__), "..", "..", "var", "test", f"run-{os.getpid()}")
+os.environ.setdefault("VAR_DIR", _RUN_FOLDER)
+# `make test` runs the suite in parallel processes (pytest-xdist). Each inherits the controller's
+# environment, so each takes a folder and Redis databases of its own here, once: the processes its
+# tests start inherit the variables (and the marker) and so share their own worker's, not another's.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER and os.environ.get("TEST_WORKER_ISOLATED") != _WORKER:
+    os.environ["TEST_WORKER_ISOLATED"] = _WORKER
+    os.environ["VAR_DIR"] = _RUN_FOLDER
+    for _variable in ("CELERY_BROKER_URL", "CACHE_URL", "RATE_LIMIT_STORAGE_URL", "REDIS_URL"):
+        if _variable in os.environ:
+            os.environ[_variable] = redis_url_for_worker(os.environ[_variable], _WORKER)
 
-from .base import *
+from .base import *  # noqa: E402 - after the environment above, which base reads
 
 # A provider that lives only in tests/ (tests/providers/minicrm/): its folder and this one line are all
 # it takes (tests/crm_integrations/test_minimal_provider.py walks it to a routed lead).
