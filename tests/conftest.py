@@ -51,6 +51,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """pytest-django's test database, whose PostgreSQL sessions still open at the end are closed
+    before it is dropped: a live-server request thread lives on while a client keeps its HTTP
+    connection alive (the Salesforce sandbox's outbound messages use one session,
+    devtools/sandboxes/salesforce/outbound.py), with its database connection, and the drop fails
+    with "being accessed by other users"."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _pool_connections_closed() -> Iterator[None]:
     """After each test, the CRM-call pool's threads close their database connections
