@@ -27,7 +27,9 @@ from typing import Any
 
 from django.conf import settings
 
-QUEUE_PREFIX = "account-"
+from crm_integrations.core.giving_way import ACCOUNT_QUEUE_PREFIX
+
+QUEUE_PREFIX = ACCOUNT_QUEUE_PREFIX
 
 
 def _delivery_account(args: Sequence[Any]) -> str | None:

@@ -23,7 +23,7 @@ the top of the module, because the task module imports the services (house rule,
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -35,6 +35,7 @@ from crm_integrations.core import coalescing, registry
 from crm_integrations.core.claims import TokenClaims
 from crm_integrations.core.client import CrmClient
 from crm_integrations.core.errors import BUDGET_WAIT_FLOOR, CrmError, RateLimited
+from crm_integrations.core.giving_way import another_account_waiting
 from crm_integrations.core.types import BatchUpdateResult, RecordUpdate
 from crm_integrations.core.write_once import send_once, settle
 from crm_integrations.intake import echoes
@@ -112,7 +113,9 @@ def _flush_or_leave(connection_id: object) -> None:
 
     def flush_here() -> float | None:
         try:
-            flush(connection_id)
+            # Another organization's task waiting for a process gets this one between two batches;
+            # run_or_leave queues the follow-up for the rest (crm_integrations/core/giving_way.py).
+            flush(connection_id, give_way=another_account_waiting)
         except Exception:  # the rows stay due: a task (and else the beat) takes them
             logger.exception("Inline owner write-back of connection %s failed; queued instead", connection_id)
             return 0.0
@@ -187,8 +190,9 @@ def claim(connection_id: object, limit: int) -> list[OwnerWrite]:
     return list(mine.defer(*HEAVY_FIELDS))
 
 
-def flush(connection_id: object) -> int:
-    """Write every due owner of this connection; returns how many were written."""
+def flush(connection_id: object, *, give_way: Callable[[], bool] | None = None) -> int:
+    """Write every due owner of this connection; returns how many were written. With ``give_way``,
+    asked after each batch, it stops early when that says so (the rows left stay due)."""
     connection = OrganizationIntegration.objects.select_related("integration").get(pk=connection_id)
     client = registry.get_client(connection)
     written = 0
@@ -197,6 +201,8 @@ def flush(connection_id: object) -> int:
             sent, budget_spent = _send(connection, client, rows)
         written += sent
         if budget_spent:  # the rest would meet the same limit: they wait for its refill too
+            break
+        if give_way is not None and give_way():
             break
     return written
 

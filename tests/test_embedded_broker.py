@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from pathlib import Path
 
 from kombu import Connection
 
 from config.celery import app
-from config.embedded_broker import PARTIAL_SUFFIX, Transport
+from config.embedded_broker import LISTING_REUSE, PARTIAL_SUFFIX, Transport
 
 
 def _connection(folder: Path) -> Connection:
@@ -37,6 +38,24 @@ def test_a_message_being_written_is_not_taken(tmp_path):
     assert channel._get("work") == {"n": 1}
     assert not name.endswith(PARTIAL_SUFFIX)
     assert os.listdir(tmp_path / "queue") == [f"1_half.work.msg{PARTIAL_SUFFIX}"]  # left alone
+
+
+def test_queue_lengths_count_whole_messages_of_each_queue(tmp_path):
+    channel = _connection(tmp_path).channel()
+    for queue, count in (("account-1", 3), ("account-2", 1)):
+        for n in range(count):
+            channel._put(queue, {"n": n})
+    (tmp_path / "queue" / f"1_half.account-2.msg{PARTIAL_SUFFIX}").write_bytes(b'{"n": ')  # mid-write
+
+    sizes = {
+        queue: channel.queue_declare(queue=queue, passive=True).message_count
+        for queue in ("account-1", "account-2", "account-3")
+    }
+
+    assert sizes == {"account-1": 3, "account-2": 1, "account-3": 0}
+    channel._get("account-1")
+    time.sleep(LISTING_REUSE)  # one listing serves every queue for this long
+    assert channel.queue_declare(queue="account-1", passive=True).message_count == 2
 
 
 def _drain(folder: str, results) -> None:

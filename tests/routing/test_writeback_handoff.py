@@ -76,3 +76,29 @@ def test_a_handed_off_flush_the_crm_refuses_queues_its_retry(routed, hubspot_san
     assert handed.args == retry.args == ((str(routed.pk),),)
     assert handed.kwargs == {"countdown": 0.0}
     assert 0 < retry.kwargs["countdown"] <= writeback.RETRY_TASK_HORIZON
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_gives_way_between_batches_while_another_account_waits(routed, hubspot_sandbox, monkeypatch):  # noqa: F811
+    """Another organization's task waiting for a process (crm_integrations/core/giving_way.py): the
+    flush task stops after one batch and queues its follow-up behind it; with none waiting it writes all."""
+    cache.clear()
+    ids = pending_round(hubspot_sandbox, 250)
+    with monkeypatch.context() as later:  # routed now, written below
+        later.setattr(writeback, "request_flush", lambda connection_id: None)
+        batches.take_in_pending(routed.pk)
+    assigned = OwnerWrite.objects.filter(record_id__in=ids).count()
+    assert assigned > 2 * writeback.registry.get_client(routed).batch_size
+
+    monkeypatch.setattr(writeback, "another_account_waiting", lambda: True)
+    with mock.patch.object(tasks.flush_owner_writes, "apply_async") as queued:
+        tasks.flush_owner_writes(str(routed.pk))
+    batch = writeback.registry.get_client(routed).batch_size
+    assert statuses(ids) == {"written": batch, "pending": assigned - batch}
+    queued.assert_called_once_with((str(routed.pk),), countdown=0.0)
+
+    monkeypatch.setattr(writeback, "another_account_waiting", lambda: False)
+    with mock.patch.object(tasks.flush_owner_writes, "apply_async") as queued:
+        tasks.flush_owner_writes(str(routed.pk))
+    assert statuses(ids) == {"written": assigned}
+    assert queued.call_count == 0
