@@ -15,6 +15,7 @@ Celery task (an inline flush in a web request) nothing is asked.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from kombu.exceptions import ChannelError, OperationalError
 
@@ -56,7 +57,7 @@ def another_account_waiting() -> bool:
         return False
 
 
-def _size(channel: object, queue: str) -> int:
+def _size(channel: Any, queue: str) -> int:  # a kombu channel of whichever transport
     """Messages waiting in ``queue`` (a queue never declared on this broker holds none)."""
     try:
         return channel.queue_declare(queue=queue, passive=True).message_count
