@@ -19,19 +19,24 @@ def probe() -> tuple[str | None, bool]:
     return giving_way.current_queue(), giving_way.another_account_waiting()
 
 
-@pytest.fixture
-def queued() -> Iterator[list[str]]:
-    """Queue a message on each queue appended (the task is never run); every queue purged after."""
-    queues: list[str] = []
-    yield queues
+def purge_every_queue() -> None:
     with app.connection_for_write() as connection:
-        for queue in set(queues):
-            connection.default_channel.queue_purge(queue)
+        for queue in app.conf.task_queues:
+            connection.default_channel.queue_purge(queue.name)
+    time.sleep(LISTING_REUSE)  # the embedded broker's counts are this old at most
 
 
-def put(queued: list[str], queue: str) -> None:
+@pytest.fixture
+def empty_queues() -> Iterator[None]:
+    """Every queue emptied before (earlier tests in this process queue tasks no worker takes) and after."""
+    purge_every_queue()
+    yield
+    purge_every_queue()
+
+
+def put(queue: str) -> None:
+    """A message on ``queue`` (its task is never run)."""
     app.send_task("tests.giving_way.never_run", queue=queue)
-    queued.append(queue)
     time.sleep(LISTING_REUSE)  # the embedded broker's counts are this old at most
 
 
@@ -40,17 +45,17 @@ def test_outside_a_task_nothing_is_asked():
     assert giving_way.another_account_waiting() is False
 
 
-def test_a_task_gives_way_only_to_another_accounts_waiting_message(queued):
+def test_a_task_gives_way_only_to_another_accounts_waiting_message(empty_queues):
     assert probe.apply(routing_key="account-1").get() == ("account-1", False)  # nothing waits
 
-    put(queued, "account-1")  # its own account's next task: no reason to stop
-    put(queued, "celery")  # beat and admin work: not another organization's leads
+    put("account-1")  # its own account's next task: no reason to stop
+    put("celery")  # beat and admin work: not another organization's leads
     assert probe.apply(routing_key="account-1").get() == ("account-1", False)
 
-    put(queued, "account-2")
+    put("account-2")
     assert probe.apply(routing_key="account-1").get() == ("account-1", True)
 
 
-def test_a_task_from_the_default_queue_is_not_an_accounts_and_never_gives_way(queued):
-    put(queued, "account-2")
+def test_a_task_from_the_default_queue_is_not_an_accounts_and_never_gives_way(empty_queues):
+    put("account-2")
     assert probe.apply(routing_key="celery").get() == (None, False)
