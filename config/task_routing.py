@@ -29,8 +29,6 @@ from django.conf import settings
 
 from crm_integrations.core.giving_way import ACCOUNT_QUEUE_PREFIX
 
-QUEUE_PREFIX = ACCOUNT_QUEUE_PREFIX
-
 
 def _delivery_account(args: Sequence[Any]) -> str | None:
     """A stored delivery's account: the signature's, else its first event's (an app webhook names
@@ -75,13 +73,13 @@ ACCOUNT_TASKS: dict[str, Callable[[Sequence[Any]], str | None]] = {
 
 
 def account_queue_names(count: int) -> list[str]:
-    return [f"{QUEUE_PREFIX}{n}" for n in range(count)]
+    return [f"{ACCOUNT_QUEUE_PREFIX}{n}" for n in range(count)]
 
 
 def queue_for_account(account: str, count: int | None = None) -> str:
     """The queue of ``account`` ("provider:account id"): stable across processes and restarts."""
     count = count or int(settings.CELERY_ACCOUNT_QUEUES)
-    return f"{QUEUE_PREFIX}{zlib.crc32(account.encode()) % count}"
+    return f"{ACCOUNT_QUEUE_PREFIX}{zlib.crc32(account.encode()) % count}"
 
 
 def route_task(

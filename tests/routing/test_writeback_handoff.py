@@ -88,12 +88,12 @@ def test_a_flush_gives_way_between_batches_while_another_account_waits(routed, h
         later.setattr(writeback, "request_flush", lambda connection_id: None)
         batches.take_in_pending(routed.pk)
     assigned = OwnerWrite.objects.filter(record_id__in=ids).count()
-    assert assigned > 2 * writeback.registry.get_client(routed).batch_size
+    batch = writeback.registry.get_client(routed).batch_size
+    assert assigned > 2 * batch
 
     monkeypatch.setattr(writeback, "another_account_waiting", lambda: True)
     with mock.patch.object(tasks.flush_owner_writes, "apply_async") as queued:
         tasks.flush_owner_writes(str(routed.pk))
-    batch = writeback.registry.get_client(routed).batch_size
     assert statuses(ids) == {"written": batch, "pending": assigned - batch}
     queued.assert_called_once_with((str(routed.pk),), countdown=0.0)
 
