@@ -130,6 +130,14 @@ class CpuSampler:
         return {group: before[group] + share * (after[group] - before[group]) for group in GROUPS}
 
 
+def database_to_sample(fresh_db: bool) -> str | None:
+    """The PostgreSQL database whose backends are the "database" group: the configured one, unless
+    the run has a fresh SQLite file or the configured database is SQLite (its work is the app's own)."""
+    from django.db import connection
+
+    return None if fresh_db or connection.vendor == "sqlite" else str(connection.settings_dict["NAME"])
+
+
 def _sandbox_seconds(me: psutil.Process, own_thread: int) -> float:
     """This process's CPU but for its main thread (the benchmark itself) and the sampler's."""
     times = me.cpu_times()

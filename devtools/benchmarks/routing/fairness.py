@@ -21,6 +21,10 @@ timestamps, read in this process, ``latency_measure.crm_leads``); A's drain is i
 created to its last owner written. The goals (``fairness_report``): B's p95 under 1 s throughout
 A's burst, and A's drain with B no slower than alone. The setup, the webhooks and the clean-up are
 the routing latency benchmark's (``latency``).
+
+The CPU each process group spends during A's drains (``harness/cpu_groups``: gunicorn, Celery,
+PostgreSQL's backends, the sandbox in this process) is reported beside them: how busy A's burst
+keeps the cores decides how long B's small tasks take on them (``fairness_report``).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from django.utils import timezone
 
 from config.task_routing import queue_for_account
 from crm_integrations.models import OrganizationIntegration, ProviderApiCall
+from devtools.benchmarks.harness.cpu_groups import CpuSampler, database_to_sample, sampling
 from devtools.benchmarks.harness.fresh_db import benchmark_database
 from devtools.benchmarks.harness.portal import remove_benchmark_data, start_portal_sandbox
 from devtools.benchmarks.harness.waiting import owned_then_unroutable, settle, wait_for_count
@@ -103,12 +108,15 @@ class Ticker(threading.Thread):
 def run_benchmark(options: FairnessOptions) -> FairnessReport:
     folder = Path(tempfile.mkdtemp(prefix="routing-fairness-"))
     try:
-        with benchmark_database(folder, fresh=options.fresh_db, keep=options.keep) as database:
+        with (
+            benchmark_database(folder, fresh=options.fresh_db, keep=options.keep) as database,
+            sampling(database_to_sample(options.fresh_db)) as sampler,
+        ):
             sandbox = start_portal_sandbox(
                 PORTAL_A, PORTAL_B, webhook_max_concurrent=options.senders, rate_limit_max=options.api_limit
             )
             try:
-                return _run(sandbox, options, folder, database)
+                return _run(sandbox, options, folder, database, sampler)
             finally:
                 sandbox.stop()
                 if not options.fresh_db and not options.keep:
@@ -123,7 +131,9 @@ def remove_fairness_benchmark() -> None:
     remove_benchmark_data(slug=SLUG_B, portal_id=PORTAL_B)
 
 
-def _run(sandbox: RunningSandbox, options: FairnessOptions, folder: Path, database: str) -> FairnessReport:
+def _run(
+    sandbox: RunningSandbox, options: FairnessOptions, folder: Path, database: str, sampler: CpuSampler
+) -> FairnessReport:
     a = routing_connection(sandbox, slug=SLUG_A, portal_id=PORTAL_A, name="Fairness benchmark A")
     b = routing_connection(sandbox, slug=SLUG_B, portal_id=PORTAL_B, name="Fairness benchmark B")
     env = {
@@ -143,8 +153,8 @@ def _run(sandbox: RunningSandbox, options: FairnessOptions, folder: Path, databa
         warm_up(base_url + path)
         sandbox.control.configure_webhooks(targetUrl=base_url + path, subscriptions=LEAD_SUBSCRIPTIONS)
         try:
-            phases = [_b_alone(sandbox, a, b, options), _a_burst(sandbox, a, b, options, with_b=False)]
-            phases.append(_a_burst(sandbox, a, b, options, with_b=True))
+            phases = [_b_alone(sandbox, a, b, options)]
+            phases += [_a_burst(sandbox, a, b, options, sampler, with_b=with_b) for with_b in (False, True)]
         finally:
             sandbox.control.configure_webhooks(targetUrl=None)
     notes = [
@@ -159,6 +169,7 @@ def _run(sandbox: RunningSandbox, options: FairnessOptions, folder: Path, databa
         database=database,
         queues=(_queue(a), _queue(b)),
         phases=tuple(phases),
+        cpus=len(os.sched_getaffinity(0)),
         notes=tuple(notes),
     )
 
@@ -185,6 +196,7 @@ def _a_burst(
     a: OrganizationIntegration,
     b: OrganizationIntegration,
     options: FairnessOptions,
+    sampler: CpuSampler,
     *,
     with_b: bool,
 ) -> Phase:
@@ -212,6 +224,7 @@ def _a_burst(
         a_leads=len(a_ids),
         a_missing=a_missing,
         a_drain_seconds=drain,
+        a_cpu=sampler.cpu_between(min(created) / 1000, max(written) / 1000) if written else None,
     )
 
 

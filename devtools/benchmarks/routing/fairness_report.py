@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ class Phase:
     a_leads: int = 0
     a_missing: int = 0
     a_drain_seconds: float | None = None  # A's first lead created -> its last owner written
+    a_cpu: Mapping[str, float] | None = None  # CPU seconds per process group during A's drain
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class FairnessReport:
     database: str
     queues: tuple[str, str]  # the account queues of A and B (config/task_routing.py)
     phases: Sequence[Phase]
+    cpus: int = 1  # the CPUs the processes share
     notes: Sequence[str] = field(default_factory=tuple)
 
     def phase(self, name: str) -> Phase:
@@ -84,6 +86,7 @@ def _rows(report: FairnessReport) -> list[tuple[str, str, str, str]]:
             f"<= {DRAIN_RATIO_GOAL:g}x alone",
             _verdict(ratio is not None and ratio <= DRAIN_RATIO_GOAL),
         ),
+        *_cpu_rows(report),
         (
             "leads never owned (A / B)",
             f"{sum(p.a_missing for p in report.phases):,} / {sum(p.b_missing for p in report.phases):,}",
@@ -91,6 +94,53 @@ def _rows(report: FairnessReport) -> list[tuple[str, str, str, str]]:
             _verdict(report.lost == 0),
         ),
     ]
+
+
+#: The process groups of ``harness/cpu_groups``; "ours" is every one but the sandbox (HubSpot's stand-in).
+OURS = ("web", "worker", "database")
+
+
+def busy_share(phase: Phase, cpus: int) -> float | None:
+    """The share of the cores busy during A's drain (every group, the sandbox included: it shares them)."""
+    if not phase.a_cpu or not phase.a_drain_seconds:
+        return None
+    return sum(phase.a_cpu.values()) / (phase.a_drain_seconds * cpus)
+
+
+def _cpu_rows(report: FairnessReport) -> list[tuple[str, str, str, str]]:
+    """How busy A's burst kept the cores, what one of A's leads cost, and B's p50 as CPU sharing
+    predicts it: a task that takes ``t`` on idle cores takes about ``t / (1 - busy)`` when the cores
+    are ``busy`` with other work and share their time evenly (processor sharing)."""
+    rows = []
+    for name, label in (("A alone", "alone"), ("A with B", "with B")):
+        phase = report.phase(name)
+        share = busy_share(phase, report.cpus)
+        if share is None or not phase.a_cpu or not phase.a_drain_seconds:
+            continue
+        per_second = {group: spent / phase.a_drain_seconds for group, spent in phase.a_cpu.items() if spent}
+        groups = ", ".join(f"{group} {cores:.2f}" for group, cores in per_second.items())
+        measured = f"{share * report.cpus:.2f} of {report.cpus} ({share:.0%}): {groups}"
+        rows.append((f"cores busy during A's drain {label}", measured, "", ""))
+    both = report.phase("A with B")
+    share = busy_share(both, report.cpus)
+    if share is None or not both.a_cpu or not both.a_leads:
+        return rows
+    ours = sum(both.a_cpu.get(group, 0.0) for group in OURS) * 1000 / both.a_leads
+    sandbox = both.a_cpu.get("sandbox", 0.0) * 1000 / both.a_leads
+    rows.append(("A's CPU per lead, with B", f"ours {ours:.1f} ms, the sandbox {sandbox:.1f} ms", "", ""))
+    alone = report.phase("B alone").b_latencies
+    if alone and both.b_latencies and share < 1:
+        predicted = percentile(alone, 0.5) / (1 - share)
+        prediction = f"{predicted:.2f} s predicted (alone / {1 - share:.2f} idle), "
+        rows.append(
+            (
+                "B's p50 during A's burst, CPU sharing",
+                prediction + f"{percentile(both.b_latencies, 0.5):.2f} s measured",
+                "",
+                "",
+            )
+        )
+    return rows
 
 
 def _drain(phase: Phase) -> str:

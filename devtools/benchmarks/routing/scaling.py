@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from django.db import connection as db
 
 from crm_integrations.models import OrganizationIntegration
-from devtools.benchmarks.harness.cpu_groups import GROUPS, CpuSampler, sampling
+from devtools.benchmarks.harness.cpu_groups import GROUPS, CpuSampler, database_to_sample, sampling
 from devtools.benchmarks.routing.latency import PORTAL, LatencyOptions, run_benchmark
 from devtools.benchmarks.routing.latency_measure import crm_leads
 from devtools.benchmarks.routing.latency_report import LatencyReport
@@ -143,7 +143,7 @@ def pinning(separate: bool) -> dict[str, set[int]] | None:
 
 
 def run_scaling(options: ScalingOptions) -> ScalingReport:
-    database = None if db.vendor == "sqlite" or options.fresh_db else str(db.settings_dict["NAME"])
+    database = database_to_sample(options.fresh_db)
     runs = []
     for workers in options.workers_list:
         with sampling(database, pin=pinning(options.separate_cpus)) as sampler:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from crm_integrations.models import ProviderApiCall
 from devtools.benchmarks.routing import fairness
 from devtools.benchmarks.routing.fairness import FairnessOptions, run_benchmark
-from devtools.benchmarks.routing.fairness_report import report_lines
+from devtools.benchmarks.routing.fairness_report import FairnessReport, Phase, busy_share, report_lines
 
 BURST, ALONE = 40, 2
 
@@ -40,10 +40,69 @@ def test_both_organizations_leads_are_owned_and_every_goal_is_reported(catalogue
     assert a_alone.a_drain_seconds and both.a_drain_seconds and report.drain_ratio
     assert all(value >= 0 for phase in report.phases for value in phase.b_latencies)
     assert report.queues[0].startswith("account-") and report.queues[1].startswith("account-")
+    for phase in (a_alone, both):  # the sampler found the Celery processes working A's burst
+        assert phase.a_cpu and phase.a_cpu["worker"] > 0
+        assert (busy_share(phase, report.cpus) or 0) > 0
+    assert report.cpus >= 1
     text = "\n".join(report_lines(report))
-    for figure in ("B created -> owner written, alone", "during A's burst", "A's drain with B"):
+    for figure in (
+        "B created -> owner written, alone",
+        "during A's burst",
+        "A's drain with B",
+        "cores busy during A's drain alone",
+        "cores busy during A's drain with B",
+        "A's CPU per lead, with B",
+    ):
         assert figure in text
     assert text.count("PASS") + text.count("MISS") == 4
+
+
+def test_the_report_gives_the_cores_busy_share_and_what_cpu_sharing_predicts_for_b():
+    """1.5 CPU-s a second on 2 cores is 75% busy, so B's 0.25 s alone is predicted at 0.25 / 0.25."""
+    report = FairnessReport(
+        options=FairnessOptions(burst=1_000),
+        broker="a broker",
+        database="a database",
+        queues=("account-1", "account-2"),
+        phases=(
+            Phase("B alone", [0.2, 0.25, 0.3], 0, 3),
+            Phase(
+                "A alone", [], 0, 0, a_leads=1_000, a_drain_seconds=10.0, a_cpu={"web": 2.0, "worker": 8.0}
+            ),
+            Phase(
+                "A with B",
+                [0.9, 1.1, 1.3],
+                0,
+                3,
+                a_leads=1_000,
+                a_drain_seconds=10.0,
+                a_cpu={"web": 3.0, "worker": 9.0, "database": 0.0, "sandbox": 3.0},
+            ),
+        ),
+        cpus=2,
+    )
+
+    assert busy_share(report.phase("A alone"), 2) == pytest.approx(0.5)
+    assert busy_share(report.phase("A with B"), 2) == pytest.approx(0.75)
+    lines = {line.split("  ")[0]: line for line in report_lines(report)}
+    assert "1.00 of 2 (50%): web 0.20, worker 0.80" in lines["cores busy during A's drain alone"]
+    assert (
+        "1.50 of 2 (75%): web 0.30, worker 0.90, sandbox 0.30" in lines["cores busy during A's drain with B"]
+    )
+    assert "database" not in lines["cores busy during A's drain with B"]  # no time spent: not listed
+    assert "ours 12.0 ms, the sandbox 3.0 ms" in lines["A's CPU per lead, with B"]
+    prediction = lines["B's p50 during A's burst, CPU sharing"]
+    assert "1.00 s predicted (alone / 0.25 idle), 1.10 s measured" in prediction
+
+
+def test_no_cpu_rows_without_samples():
+    """A drain the sampler did not see (nothing owned) is not reported as 0% busy."""
+    phases = (Phase("B alone", [0.2], 0, 1), Phase("A alone", [], 0, 0), Phase("A with B", [0.5], 0, 1))
+    report = FairnessReport(FairnessOptions(), "broker", "database", ("account-1", "account-2"), phases)
+
+    text = "\n".join(report_lines(report))
+
+    assert "cores busy" not in text and "CPU sharing" not in text
 
 
 @pytest.mark.django_db
