@@ -108,9 +108,9 @@ def busy_share(phase: Phase, cpus: int) -> float | None:
 
 
 def _cpu_rows(report: FairnessReport) -> list[tuple[str, str, str, str]]:
-    """How busy A's burst kept the cores, what one of A's leads cost, and B's p50 as CPU sharing
-    predicts it: a task that takes ``t`` on idle cores takes about ``t / (1 - busy)`` when the cores
-    are ``busy`` with other work and share their time evenly (processor sharing)."""
+    """How busy A's burst kept the cores (B's tasks share what is left) and what one of A's leads
+    cost: ours (web, worker, database) and the sandbox's, which stands in for HubSpot on the same
+    cores (docs/benchmarks.md, "Eleventh pass")."""
     rows = []
     for name, label in (("A alone", "alone"), ("A with B", "with B")):
         phase = report.phase(name)
@@ -121,25 +121,12 @@ def _cpu_rows(report: FairnessReport) -> list[tuple[str, str, str, str]]:
         groups = ", ".join(f"{group} {cores:.2f}" for group, cores in per_second.items())
         measured = f"{share * report.cpus:.2f} of {report.cpus} ({share:.0%}): {groups}"
         rows.append((f"cores busy during A's drain {label}", measured, "", ""))
-    both = report.phase("A with B")
-    share = busy_share(both, report.cpus)
-    if share is None or not both.a_cpu or not both.a_leads:
+    alone = report.phase("A alone")  # B's leads not in it
+    if not alone.a_cpu or not alone.a_leads:
         return rows
-    ours = sum(both.a_cpu.get(group, 0.0) for group in OURS) * 1000 / both.a_leads
-    sandbox = both.a_cpu.get("sandbox", 0.0) * 1000 / both.a_leads
-    rows.append(("A's CPU per lead, with B", f"ours {ours:.1f} ms, the sandbox {sandbox:.1f} ms", "", ""))
-    alone = report.phase("B alone").b_latencies
-    if alone and both.b_latencies and share < 1:
-        predicted = percentile(alone, 0.5) / (1 - share)
-        prediction = f"{predicted:.2f} s predicted (alone / {1 - share:.2f} idle), "
-        rows.append(
-            (
-                "B's p50 during A's burst, CPU sharing",
-                prediction + f"{percentile(both.b_latencies, 0.5):.2f} s measured",
-                "",
-                "",
-            )
-        )
+    ours = sum(alone.a_cpu.get(group, 0.0) for group in OURS) * 1000 / alone.a_leads
+    sandbox = alone.a_cpu.get("sandbox", 0.0) * 1000 / alone.a_leads
+    rows.append(("A's CPU per lead, alone", f"ours {ours:.1f} ms, the sandbox {sandbox:.1f} ms", "", ""))
     return rows
 
 

@@ -51,14 +51,14 @@ def test_both_organizations_leads_are_owned_and_every_goal_is_reported(catalogue
         "A's drain with B",
         "cores busy during A's drain alone",
         "cores busy during A's drain with B",
-        "A's CPU per lead, with B",
+        "A's CPU per lead, alone",
     ):
         assert figure in text
     assert text.count("PASS") + text.count("MISS") == 4
 
 
-def test_the_report_gives_the_cores_busy_share_and_what_cpu_sharing_predicts_for_b():
-    """1.5 CPU-s a second on 2 cores is 75% busy, so B's 0.25 s alone is predicted at 0.25 / 0.25."""
+def test_the_report_gives_the_cores_busy_share_and_a_leads_cpu():
+    """1.5 CPU-s a second on 2 cores is 75% busy; A alone spent 10 CPU-s on 1,000 leads, 9 of them ours."""
     report = FairnessReport(
         options=FairnessOptions(burst=1_000),
         broker="a broker",
@@ -67,7 +67,13 @@ def test_the_report_gives_the_cores_busy_share_and_what_cpu_sharing_predicts_for
         phases=(
             Phase("B alone", [0.2, 0.25, 0.3], 0, 3),
             Phase(
-                "A alone", [], 0, 0, a_leads=1_000, a_drain_seconds=10.0, a_cpu={"web": 2.0, "worker": 8.0}
+                "A alone",
+                [],
+                0,
+                0,
+                a_leads=1_000,
+                a_drain_seconds=10.0,
+                a_cpu={"web": 2.0, "worker": 7.0, "sandbox": 1.0},
             ),
             Phase(
                 "A with B",
@@ -85,14 +91,14 @@ def test_the_report_gives_the_cores_busy_share_and_what_cpu_sharing_predicts_for
     assert busy_share(report.phase("A alone"), 2) == pytest.approx(0.5)
     assert busy_share(report.phase("A with B"), 2) == pytest.approx(0.75)
     lines = {line.split("  ")[0]: line for line in report_lines(report)}
-    assert "1.00 of 2 (50%): web 0.20, worker 0.80" in lines["cores busy during A's drain alone"]
+    assert (
+        "1.00 of 2 (50%): web 0.20, worker 0.70, sandbox 0.10" in lines["cores busy during A's drain alone"]
+    )
     assert (
         "1.50 of 2 (75%): web 0.30, worker 0.90, sandbox 0.30" in lines["cores busy during A's drain with B"]
     )
     assert "database" not in lines["cores busy during A's drain with B"]  # no time spent: not listed
-    assert "ours 12.0 ms, the sandbox 3.0 ms" in lines["A's CPU per lead, with B"]
-    prediction = lines["B's p50 during A's burst, CPU sharing"]
-    assert "1.00 s predicted (alone / 0.25 idle), 1.10 s measured" in prediction
+    assert "ours 9.0 ms, the sandbox 1.0 ms" in lines["A's CPU per lead, alone"]
 
 
 def test_no_cpu_rows_without_samples():
@@ -102,7 +108,7 @@ def test_no_cpu_rows_without_samples():
 
     text = "\n".join(report_lines(report))
 
-    assert "cores busy" not in text and "CPU sharing" not in text
+    assert "cores busy" not in text and "CPU per lead" not in text
 
 
 @pytest.mark.django_db
