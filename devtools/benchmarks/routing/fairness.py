@@ -22,9 +22,10 @@ created to its last owner written. The goals (``fairness_report``): B's p95 unde
 A's burst, and A's drain with B no slower than alone. The setup, the webhooks and the clean-up are
 the routing latency benchmark's (``latency``).
 
-The CPU each process group spends during A's drains (``harness/cpu_groups``: gunicorn, Celery,
-PostgreSQL's backends, the sandbox in this process) is reported beside them: how busy A's burst
-keeps the cores decides how long B's small tasks take on them (``fairness_report``).
+The CPU each process group spends (``harness/cpu_groups``: gunicorn, Celery, PostgreSQL's backends,
+the sandbox in this process) is reported beside them: for ``IDLE_SECONDS`` with nothing to do, during
+B's leads alone and during A's drains. How busy A's burst keeps the cores, and how much CPU one of
+B's leads needs, decide how long B's leads take during the burst (``fairness_report``).
 """
 
 from __future__ import annotations
@@ -55,12 +56,15 @@ from devtools.sandboxes.hubspot.client import SandboxControl
 
 from .fairness_report import FairnessReport, Phase
 from .latency import LEAD_SUBSCRIPTIONS, app_busy, own_limit, routing_connection, warm_up
-from .latency_measure import crm_leads, owned_count, unroutable_count
+from .latency_measure import CrmLead, crm_leads, owned_count, unroutable_count
 
 SLUG_A, SLUG_B = "fairness-benchmark-a", "fairness-benchmark-b"
 PORTAL_A, PORTAL_B = 24_900_011, 24_900_012
 #: The portals' budget window, seconds (HubSpot's: calls per 10 s).
 BUDGET_WINDOW = 10.0
+#: Seconds of nothing to do, after B alone has settled, whose CPU is the stack's idle cost (the
+#: workers polling the broker): taken off each phase's CPU before it is divided among its leads.
+IDLE_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,8 @@ def _run(
         warm_up(base_url + path)
         sandbox.control.configure_webhooks(targetUrl=base_url + path, subscriptions=LEAD_SUBSCRIPTIONS)
         try:
-            phases = [_b_alone(sandbox, a, b, options)]
+            phases = [_b_alone(sandbox, a, b, options, sampler)]
+            idle = _idle_cpu(sampler)
             phases += [_a_burst(sandbox, a, b, options, sampler, with_b=with_b) for with_b in (False, True)]
         finally:
             sandbox.control.configure_webhooks(targetUrl=None)
@@ -170,6 +175,7 @@ def _run(
         queues=(_queue(a), _queue(b)),
         phases=tuple(phases),
         cpus=len(os.sched_getaffinity(0)),
+        idle_cpu=idle,
         notes=tuple(notes),
     )
 
@@ -179,7 +185,11 @@ def _queue(connection: OrganizationIntegration) -> str:
 
 
 def _b_alone(
-    sandbox: RunningSandbox, a: OrganizationIntegration, b: OrganizationIntegration, options: FairnessOptions
+    sandbox: RunningSandbox,
+    a: OrganizationIntegration,
+    b: OrganizationIntegration,
+    options: FairnessOptions,
+    sampler: CpuSampler,
 ) -> Phase:
     since = timezone.now()
     ticker = Ticker(sandbox, options.interval, limit=options.alone_leads)
@@ -188,7 +198,40 @@ def _b_alone(
     b_ids = ticker.ids
     b_missing = _wait_owned(sandbox, PORTAL_B, b, b_ids, options)
     _settle_both(sandbox, (a, b), since, options)
-    return Phase("B alone", _latencies(sandbox, PORTAL_B, b_ids), b_missing, len(b_ids))
+    window = _window(crm_leads(sandbox, PORTAL_B, b_ids))
+    return Phase(
+        "B alone",
+        _latencies(sandbox, PORTAL_B, b_ids),
+        b_missing,
+        len(b_ids),
+        cpu=_cpu(sampler, window),
+        cpu_seconds=_seconds(window),
+    )
+
+
+def _idle_cpu(sampler: CpuSampler) -> dict[str, float]:
+    """CPU seconds a second per process group over ``IDLE_SECONDS`` with nothing to do."""
+    start = time.time()
+    time.sleep(IDLE_SECONDS)
+    spent = sampler.cpu_between(start, time.time())
+    return {group: seconds / IDLE_SECONDS for group, seconds in spent.items()}
+
+
+def _window(leads: dict[str, CrmLead]) -> tuple[int, int] | None:
+    """The first lead created to the last owner written, ms by the sandbox's (wall) clock; None when
+    nothing was owned."""
+    written = [lead.owner_written_ms for lead in leads.values() if lead.owner_written_ms is not None]
+    if not written:
+        return None
+    return min(lead.created_ms for lead in leads.values()), max(written)
+
+
+def _seconds(window: tuple[int, int] | None) -> float | None:
+    return (window[1] - window[0]) / 1000 if window else None
+
+
+def _cpu(sampler: CpuSampler, window: tuple[int, int] | None) -> dict[str, float] | None:
+    return sampler.cpu_between(window[0] / 1000, window[1] / 1000) if window else None
 
 
 def _a_burst(
@@ -211,11 +254,8 @@ def _a_burst(
     b_ids = ticker.finish() if ticker else []
     b_missing = _wait_owned(sandbox, PORTAL_B, b, b_ids, options) if b_ids else 0
     _settle_both(sandbox, (a, b), since, options)
-    a_leads = crm_leads(sandbox, PORTAL_A, a_ids)
-    created = [lead.created_ms for lead in a_leads.values()]
-    written = [lead.owner_written_ms for lead in a_leads.values() if lead.owner_written_ms is not None]
-    drain = (max(written) - min(created)) / 1000 if written else None
-    b_during = _latencies(sandbox, PORTAL_B, b_ids, between=(min(created), max(written, default=0)))
+    window = _window(crm_leads(sandbox, PORTAL_A, a_ids))
+    b_during = _latencies(sandbox, PORTAL_B, b_ids, between=window or (0, 0))
     return Phase(
         "A with B" if with_b else "A alone",
         b_during or _latencies(sandbox, PORTAL_B, b_ids),
@@ -223,8 +263,9 @@ def _a_burst(
         len(b_ids),
         a_leads=len(a_ids),
         a_missing=a_missing,
-        a_drain_seconds=drain,
-        a_cpu=sampler.cpu_between(min(created) / 1000, max(written) / 1000) if written else None,
+        a_drain_seconds=_seconds(window),
+        cpu=_cpu(sampler, window),
+        cpu_seconds=_seconds(window),
     )
 
 

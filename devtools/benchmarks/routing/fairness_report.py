@@ -25,7 +25,8 @@ class Phase:
     a_leads: int = 0
     a_missing: int = 0
     a_drain_seconds: float | None = None  # A's first lead created -> its last owner written
-    a_cpu: Mapping[str, float] | None = None  # CPU seconds per process group during A's drain
+    cpu: Mapping[str, float] | None = None  # CPU seconds per process group over ``cpu_seconds``:
+    cpu_seconds: float | None = None  # A's drain; B alone: B's first lead created -> last owner written
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class FairnessReport:
     queues: tuple[str, str]  # the account queues of A and B (config/task_routing.py)
     phases: Sequence[Phase]
     cpus: int = 1  # the CPUs the processes share
+    idle_cpu: Mapping[str, float] | None = None  # CPU seconds a second per group with nothing to do
     notes: Sequence[str] = field(default_factory=tuple)
 
     def phase(self, name: str) -> Phase:
@@ -101,33 +103,66 @@ OURS = ("web", "worker", "database")
 
 
 def busy_share(phase: Phase, cpus: int) -> float | None:
-    """The share of the cores busy during A's drain (every group, the sandbox included: it shares them)."""
-    if not phase.a_cpu or not phase.a_drain_seconds:
+    """The share of the cores busy during the phase's window (every group, the sandbox included: it
+    shares them)."""
+    if not phase.cpu or not phase.cpu_seconds:
         return None
-    return sum(phase.a_cpu.values()) / (phase.a_drain_seconds * cpus)
+    return sum(phase.cpu.values()) / (phase.cpu_seconds * cpus)
+
+
+def cpu_per_lead(phase: Phase, leads: int, idle: Mapping[str, float] | None) -> dict[str, float] | None:
+    """CPU ms per lead and group over the phase's window, less what the groups spend with nothing
+    to do (``idle``, a second's worth per group) over as long."""
+    if not phase.cpu or not phase.cpu_seconds or not leads:
+        return None
+    idle = idle or {}
+    seconds = phase.cpu_seconds
+    return {
+        group: max(0.0, spent - idle.get(group, 0.0) * seconds) * 1000 / leads
+        for group, spent in phase.cpu.items()
+    }
+
+
+def _groups(values: Mapping[str, float], unit: str = "") -> str:
+    return ", ".join(f"{group} {value:.2f}{unit}" for group, value in values.items() if value >= 0.005)
 
 
 def _cpu_rows(report: FairnessReport) -> list[tuple[str, str, str, str]]:
-    """How busy A's burst kept the cores (B's tasks share what is left) and what one of A's leads
-    cost: ours (web, worker, database) and the sandbox's, which stands in for HubSpot on the same
-    cores (docs/benchmarks.md, "Eleventh pass")."""
+    """The cores busy with nothing to do and during A's drains (B's tasks share what is left), and
+    the CPU one lead costs in A's burst and alone in B's (docs/benchmarks.md, "Eleventh pass").
+    "Ours" is web, worker and database; the sandbox stands in for HubSpot on the same cores."""
     rows = []
+    if report.idle_cpu:
+        idle = sum(report.idle_cpu.values())
+        rows.append(
+            ("cores busy with nothing to do", f"{idle:.2f} of {report.cpus}: {_groups(report.idle_cpu)}")
+        )
     for name, label in (("A alone", "alone"), ("A with B", "with B")):
         phase = report.phase(name)
         share = busy_share(phase, report.cpus)
-        if share is None or not phase.a_cpu or not phase.a_drain_seconds:
+        if share is None or not phase.cpu or not phase.cpu_seconds:
             continue
-        per_second = {group: spent / phase.a_drain_seconds for group, spent in phase.a_cpu.items() if spent}
-        groups = ", ".join(f"{group} {cores:.2f}" for group, cores in per_second.items())
-        measured = f"{share * report.cpus:.2f} of {report.cpus} ({share:.0%}): {groups}"
-        rows.append((f"cores busy during A's drain {label}", measured, "", ""))
-    alone = report.phase("A alone")  # B's leads not in it
-    if not alone.a_cpu or not alone.a_leads:
-        return rows
-    ours = sum(alone.a_cpu.get(group, 0.0) for group in OURS) * 1000 / alone.a_leads
-    sandbox = alone.a_cpu.get("sandbox", 0.0) * 1000 / alone.a_leads
-    rows.append(("A's CPU per lead, alone", f"ours {ours:.1f} ms, the sandbox {sandbox:.1f} ms", "", ""))
-    return rows
+        seconds = phase.cpu_seconds
+        cores = _groups({group: spent / seconds for group, spent in phase.cpu.items()})
+        rows.append(
+            (
+                f"cores busy during A's drain {label}",
+                f"{share * report.cpus:.2f} of {report.cpus} ({share:.0%}): {cores}",
+            )
+        )
+    for name, leads, label in (
+        ("A alone", report.phase("A alone").a_leads, "A's CPU per lead, its burst alone"),
+        ("B alone", report.phase("B alone").b_leads, "B's CPU per lead, one at a time"),
+    ):
+        spent = cpu_per_lead(report.phase(name), leads, report.idle_cpu)
+        if spent is not None:
+            ours = sum(spent.get(group, 0.0) for group in OURS)
+            mine = {group: value for group, value in spent.items() if group in OURS}
+            measured = (
+                f"ours {ours:.1f} ms ({_groups(mine, ' ms')}), the sandbox {spent.get('sandbox', 0.0):.1f} ms"
+            )
+            rows.append((label + (", less idle" if report.idle_cpu else ""), measured))
+    return [(figure, measured, "", "") for figure, measured in rows]
 
 
 def _drain(phase: Phase) -> str:

@@ -40,10 +40,11 @@ def test_both_organizations_leads_are_owned_and_every_goal_is_reported(catalogue
     assert a_alone.a_drain_seconds and both.a_drain_seconds and report.drain_ratio
     assert all(value >= 0 for phase in report.phases for value in phase.b_latencies)
     assert report.queues[0].startswith("account-") and report.queues[1].startswith("account-")
-    for phase in (a_alone, both):  # the sampler found the Celery processes working A's burst
-        assert phase.a_cpu and phase.a_cpu["worker"] > 0
+    for phase in (b_alone, a_alone, both):  # the sampler found the Celery processes at work
+        assert phase.cpu and phase.cpu["worker"] > 0 and phase.cpu_seconds
         assert (busy_share(phase, report.cpus) or 0) > 0
-    assert report.cpus >= 1
+    assert report.cpus >= 1 and report.idle_cpu is not None
+    assert report.idle_cpu["worker"] < both.cpu["worker"] / both.cpu_seconds  # idle is less than busy
     text = "\n".join(report_lines(report))
     for figure in (
         "B created -> owner written, alone",
@@ -51,21 +52,32 @@ def test_both_organizations_leads_are_owned_and_every_goal_is_reported(catalogue
         "A's drain with B",
         "cores busy during A's drain alone",
         "cores busy during A's drain with B",
-        "A's CPU per lead, alone",
+        "cores busy with nothing to do",
+        "A's CPU per lead, its burst alone, less idle",
+        "B's CPU per lead, one at a time, less idle",
     ):
         assert figure in text
     assert text.count("PASS") + text.count("MISS") == 4
 
 
-def test_the_report_gives_the_cores_busy_share_and_a_leads_cpu():
-    """1.5 CPU-s a second on 2 cores is 75% busy; A alone spent 10 CPU-s on 1,000 leads, 9 of them ours."""
+def test_the_report_gives_the_cores_busy_and_the_cpu_of_a_lead_less_idle():
+    """1.5 CPU-s a second on 2 cores is 75% busy. A alone spent 10 CPU-s over 10 s, 1 of them the
+    workers' idle 0.1 a second: 9 ms for each of its 1,000 leads, 8 of them ours. B: 2 CPU-s over
+    10 s, less 1 idle, for 10 leads: 100 ms a lead, 80 of them ours."""
     report = FairnessReport(
         options=FairnessOptions(burst=1_000),
         broker="a broker",
         database="a database",
         queues=("account-1", "account-2"),
         phases=(
-            Phase("B alone", [0.2, 0.25, 0.3], 0, 3),
+            Phase(
+                "B alone",
+                [0.2, 0.25, 0.3],
+                0,
+                10,
+                cpu={"web": 0.2, "worker": 1.6, "sandbox": 0.2},
+                cpu_seconds=10.0,
+            ),
             Phase(
                 "A alone",
                 [],
@@ -73,7 +85,8 @@ def test_the_report_gives_the_cores_busy_share_and_a_leads_cpu():
                 0,
                 a_leads=1_000,
                 a_drain_seconds=10.0,
-                a_cpu={"web": 2.0, "worker": 7.0, "sandbox": 1.0},
+                cpu={"web": 2.0, "worker": 7.0, "sandbox": 1.0},
+                cpu_seconds=10.0,
             ),
             Phase(
                 "A with B",
@@ -82,15 +95,18 @@ def test_the_report_gives_the_cores_busy_share_and_a_leads_cpu():
                 3,
                 a_leads=1_000,
                 a_drain_seconds=10.0,
-                a_cpu={"web": 3.0, "worker": 9.0, "database": 0.0, "sandbox": 3.0},
+                cpu={"web": 3.0, "worker": 9.0, "database": 0.0, "sandbox": 3.0},
+                cpu_seconds=10.0,
             ),
         ),
         cpus=2,
+        idle_cpu={"web": 0.0, "worker": 0.1, "database": 0.0, "sandbox": 0.0},
     )
 
     assert busy_share(report.phase("A alone"), 2) == pytest.approx(0.5)
     assert busy_share(report.phase("A with B"), 2) == pytest.approx(0.75)
     lines = {line.split("  ")[0]: line for line in report_lines(report)}
+    assert "0.10 of 2: worker 0.10" in lines["cores busy with nothing to do"]
     assert (
         "1.00 of 2 (50%): web 0.20, worker 0.70, sandbox 0.10" in lines["cores busy during A's drain alone"]
     )
@@ -98,7 +114,10 @@ def test_the_report_gives_the_cores_busy_share_and_a_leads_cpu():
         "1.50 of 2 (75%): web 0.30, worker 0.90, sandbox 0.30" in lines["cores busy during A's drain with B"]
     )
     assert "database" not in lines["cores busy during A's drain with B"]  # no time spent: not listed
-    assert "ours 9.0 ms, the sandbox 1.0 ms" in lines["A's CPU per lead, alone"]
+    a_lead = lines["A's CPU per lead, its burst alone, less idle"]
+    assert "ours 8.0 ms (web 2.00 ms, worker 6.00 ms), the sandbox 1.0 ms" in a_lead
+    b_lead = lines["B's CPU per lead, one at a time, less idle"]
+    assert "ours 80.0 ms (web 20.00 ms, worker 60.00 ms), the sandbox 20.0 ms" in b_lead
 
 
 def test_no_cpu_rows_without_samples():
