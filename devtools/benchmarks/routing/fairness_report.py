@@ -27,6 +27,7 @@ class Phase:
     a_drain_seconds: float | None = None  # A's first lead created -> its last owner written
     cpu: Mapping[str, float] | None = None  # CPU seconds per process group over ``cpu_seconds``:
     cpu_seconds: float | None = None  # A's drain; B alone: B's first lead created -> last owner written
+    cpu_leads: int | None = None  # the leads of that window (B alone: its first ones are left out)
 
 
 @dataclass(frozen=True)
@@ -150,11 +151,12 @@ def _cpu_rows(report: FairnessReport) -> list[tuple[str, str, str, str]]:
                 f"{share * report.cpus:.2f} of {report.cpus} ({share:.0%}): {cores}",
             )
         )
-    for name, leads, label in (
-        ("A alone", report.phase("A alone").a_leads, "A's CPU per lead, its burst alone"),
-        ("B alone", report.phase("B alone").b_leads, "B's CPU per lead, one at a time"),
+    for name, label in (
+        ("A alone", "A's CPU per lead, its burst alone"),
+        ("B alone", "B's CPU per lead, one at a time"),
     ):
-        spent = cpu_per_lead(report.phase(name), leads, report.idle_cpu)
+        phase = report.phase(name)
+        spent = cpu_per_lead(phase, phase.cpu_leads or 0, report.idle_cpu)
         if spent is not None:
             ours = sum(spent.get(group, 0.0) for group in OURS)
             mine = {group: value for group, value in spent.items() if group in OURS}

@@ -41,8 +41,10 @@ def test_both_organizations_leads_are_owned_and_every_goal_is_reported(catalogue
     assert all(value >= 0 for phase in report.phases for value in phase.b_latencies)
     assert report.queues[0].startswith("account-") and report.queues[1].startswith("account-")
     for phase in (b_alone, a_alone, both):  # the sampler found the Celery processes at work
-        assert phase.cpu and phase.cpu["worker"] > 0 and phase.cpu_seconds
+        assert phase.cpu and phase.cpu["worker"] > 0 and phase.cpu_seconds and phase.cpu_leads
         assert (busy_share(phase, report.cpus) or 0) > 0
+    assert b_alone.cpu_leads == ALONE  # too few to leave the first ones out (fairness.WARM_LEADS)
+    assert a_alone.cpu_leads == both.cpu_leads == BURST
     assert report.cpus >= 1 and report.idle_cpu is not None
     assert report.idle_cpu["worker"] < both.cpu["worker"] / both.cpu_seconds  # idle is less than busy
     text = "\n".join(report_lines(report))
@@ -63,7 +65,7 @@ def test_both_organizations_leads_are_owned_and_every_goal_is_reported(catalogue
 def test_the_report_gives_the_cores_busy_and_the_cpu_of_a_lead_less_idle():
     """1.5 CPU-s a second on 2 cores is 75% busy. A alone spent 10 CPU-s over 10 s, 1 of them the
     workers' idle 0.1 a second: 9 ms for each of its 1,000 leads, 8 of them ours. B: 2 CPU-s over
-    10 s, less 1 idle, for 10 leads: 100 ms a lead, 80 of them ours."""
+    10 s, less 1 idle, for the 10 leads of that window: 100 ms a lead, 80 of them ours."""
     report = FairnessReport(
         options=FairnessOptions(burst=1_000),
         broker="a broker",
@@ -74,9 +76,10 @@ def test_the_report_gives_the_cores_busy_and_the_cpu_of_a_lead_less_idle():
                 "B alone",
                 [0.2, 0.25, 0.3],
                 0,
-                10,
+                12,
                 cpu={"web": 0.2, "worker": 1.6, "sandbox": 0.2},
                 cpu_seconds=10.0,
+                cpu_leads=10,  # its first two left out
             ),
             Phase(
                 "A alone",
@@ -87,6 +90,7 @@ def test_the_report_gives_the_cores_busy_and_the_cpu_of_a_lead_less_idle():
                 a_drain_seconds=10.0,
                 cpu={"web": 2.0, "worker": 7.0, "sandbox": 1.0},
                 cpu_seconds=10.0,
+                cpu_leads=1_000,
             ),
             Phase(
                 "A with B",
@@ -97,6 +101,7 @@ def test_the_report_gives_the_cores_busy_and_the_cpu_of_a_lead_less_idle():
                 a_drain_seconds=10.0,
                 cpu={"web": 3.0, "worker": 9.0, "database": 0.0, "sandbox": 3.0},
                 cpu_seconds=10.0,
+                cpu_leads=1_000,
             ),
         ),
         cpus=2,
