@@ -134,10 +134,9 @@ def _cpu_rows(report: FairnessReport) -> list[tuple[str, str, str, str]]:
     "Ours" is web, worker and database; the sandbox stands in for HubSpot on the same cores."""
     rows = []
     if report.idle_cpu:
-        idle = sum(report.idle_cpu.values())
-        rows.append(
-            ("cores busy with nothing to do", f"{idle:.2f} of {report.cpus}: {_groups(report.idle_cpu)}")
-        )
+        idle = f"{sum(report.idle_cpu.values()):.2f} of {report.cpus}"
+        groups = _groups(report.idle_cpu)
+        rows.append(("cores busy with nothing to do", f"{idle}: {groups}" if groups else idle))
     for name, label in (("A alone", "alone"), ("A with B", "with B")):
         phase = report.phase(name)
         share = busy_share(phase, report.cpus)

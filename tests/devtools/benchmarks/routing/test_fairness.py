@@ -133,6 +133,16 @@ def test_no_cpu_rows_without_samples():
     text = "\n".join(report_lines(report))
 
     assert "cores busy" not in text and "CPU per lead" not in text
+    quiet = FairnessReport(
+        FairnessOptions(),
+        "broker",
+        "database",
+        ("account-1", "account-2"),
+        phases,
+        idle_cpu={"worker": 0.001},
+    )
+    [idle] = [line for line in report_lines(quiet) if line.startswith("cores busy with nothing to do")]
+    assert idle.endswith(" 0.00 of 1")  # no group above 0.005 cores: none listed
 
 
 @pytest.mark.django_db
