@@ -7,9 +7,12 @@ from datetime import timedelta
 import pytest
 import requests
 import responses
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from crm_integrations.core.errors import InvalidRequest, NotFound, ProviderUnavailable, RateLimited
+from crm_integrations.core.http import breaker as breaker_module
 from crm_integrations.core.http.breaker import AccountBreaker, ModelBreakerStorage
 from crm_integrations.models import ProviderApiCall, ProviderCircuitBreaker
 
@@ -196,3 +199,46 @@ def test_a_success_resets_the_consecutive_failure_count(make_client):
     with pytest.raises(ProviderUnavailable):
         _get(client)
     assert (_row().state, _row().fail_counter) == ("closed", 1)
+
+
+def _breaker_reads(queries) -> int:
+    return sum(
+        1 for query in queries if query["sql"].startswith("SELECT") and "circuitbreaker" in query["sql"]
+    )
+
+
+@responses.activate
+def test_a_call_reads_the_shared_row_once(make_client):
+    """The state the pre-check read also serves pybreaker's read as the call starts: one row read a
+    call, where there were two (a single lead's round makes six calls)."""
+    responses.add(responses.GET, URL, json={"id": "7"})
+    client = make_client(policy=POLICY)
+    _get(client)  # the breaker's row made on the first call
+    with CaptureQueriesContext(connection) as captured:
+        _get(client)
+    assert _breaker_reads(captured.captured_queries) == 1
+
+
+def test_a_breaker_opened_by_another_process_after_the_check_is_seen_once_the_check_is_old(db, monkeypatch):
+    """The pre-check's snapshot serves only a call that starts at once, and only once: after a longer
+    wait (the rate limiter's) the call reads the row again and fails fast on what another process did."""
+    clock = [1000.0]
+    monkeypatch.setattr(breaker_module.time, "monotonic", lambda: clock[0])
+    breaker = AccountBreaker("hubspot", "12345", fail_max=3, reset_timeout=30, probe_lease=60)
+    assert breaker.check() == "closed"
+    ProviderCircuitBreaker.objects.filter(provider="hubspot", account="12345").update(
+        state="open", fail_counter=3, opened_at=timezone.now()
+    )  # another process tripped it meanwhile
+    assert breaker.storage.state == "closed"  # at once: the check's snapshot
+    assert breaker.storage.state == "open"  # the next read is the row's again
+
+    assert ModelBreakerStorage("hubspot", "12345").state == "open"
+    ProviderCircuitBreaker.objects.filter(provider="hubspot", account="12345").update(state="closed")
+    assert breaker.check() == "closed"
+    ProviderCircuitBreaker.objects.filter(provider="hubspot", account="12345").update(
+        state="open", fail_counter=3, opened_at=timezone.now()
+    )
+    clock[0] += breaker_module.CHECKED_STATE_SERVES + 0.1  # the limiter made the call wait
+    with pytest.raises(ProviderUnavailable) as raised, breaker.protect():
+        pytest.fail("a call went through a breaker another process had opened")
+    assert raised.value.code == "circuit_open"
