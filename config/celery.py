@@ -5,7 +5,13 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init, worker_process_shutdown
+from celery.signals import (
+    task_prerun,
+    task_received,
+    worker_init,
+    worker_process_init,
+    worker_process_shutdown,
+)
 
 from .embedded_broker import register as register_embedded_broker
 
@@ -69,3 +75,21 @@ def _flush_spans(**kwargs: Any) -> None:
     from crm_integrations.core.tracing.setup import shutdown_tracing
 
     shutdown_tracing()  # a recycled child would lose its queued spans
+
+
+@task_received.connect(weak=False)
+def _note_task_received(request: Any = None, **kwargs: Any) -> None:
+    """A task taken from the broker may wait in this worker for a process: noted for the long tasks
+    that give way to another account's (crm_integrations/core/giving_way.py)."""
+    from crm_integrations.core import giving_way
+
+    info = getattr(request, "delivery_info", None) or {}
+    giving_way.note_received(info.get("routing_key"), countdown=bool(getattr(request, "eta", None)))
+
+
+@task_prerun.connect(weak=False)
+def _note_task_started(task: Any = None, **kwargs: Any) -> None:
+    from crm_integrations.core import giving_way
+
+    info = getattr(getattr(task, "request", None), "delivery_info", None) or {}
+    giving_way.note_started(info.get("routing_key"))
