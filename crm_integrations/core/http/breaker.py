@@ -92,8 +92,8 @@ class ModelBreakerStorage(pybreaker.CircuitBreakerStorage):
 
     def serve_checked_state(self) -> None:
         """Let this thread's next read of ``state`` within ``CHECKED_STATE_SERVES`` be the snapshot just
-        read: a single lead's round makes six calls, and a second read of the row for each was a
-        sixth of its queries (docs/benchmarks.md, fairness, "Eleventh pass")."""
+        read: a single lead's intake round makes six calls, and reading the row twice for each made
+        16 of the round's 94 queries (docs/benchmarks.md, fairness, "Eleventh pass")."""
         self._checked.until = time.monotonic() + CHECKED_STATE_SERVES
 
     @state.setter
