@@ -66,7 +66,7 @@ BUDGET_WINDOW = 10.0
 #: workers polling the broker): taken off each phase's CPU before it is divided among its leads.
 IDLE_SECONDS = 3.0
 #: B's first leads alone left out of its CPU per lead: the first task in each Celery process pays
-#: that process's first CRM calls and reads (one of B's ten leads alone cost 0.5 s of CPU more).
+#: that process's first CRM calls and reads (B's first lead alone is its slowest: its p95).
 WARM_LEADS = 2
 
 
