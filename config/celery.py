@@ -83,13 +83,11 @@ def _note_task_received(request: Any = None, **kwargs: Any) -> None:
     that give way to another account's (crm_integrations/core/giving_way.py)."""
     from crm_integrations.core import giving_way
 
-    info = getattr(request, "delivery_info", None) or {}
-    giving_way.note_received(info.get("routing_key"), countdown=bool(getattr(request, "eta", None)))
+    giving_way.note_received(giving_way.queue_of(request), countdown=bool(getattr(request, "eta", None)))
 
 
 @task_prerun.connect(weak=False)
 def _note_task_started(task: Any = None, **kwargs: Any) -> None:
     from crm_integrations.core import giving_way
 
-    info = getattr(getattr(task, "request", None), "delivery_info", None) or {}
-    giving_way.note_started(info.get("routing_key"))
+    giving_way.note_started(giving_way.queue_of(getattr(task, "request", None)))

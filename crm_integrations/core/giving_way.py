@@ -45,8 +45,13 @@ def current_queue() -> str | None:
 
     if not current_task or current_task.request.called_directly:  # a proxy: falsy outside a task
         return None
-    queue = (current_task.request.delivery_info or {}).get("routing_key") or ""
-    return queue if queue.startswith(ACCOUNT_QUEUE_PREFIX) else None
+    queue = queue_of(current_task.request)
+    return queue if _is_account_queue(queue) else None
+
+
+def queue_of(request: Any) -> str | None:
+    """The queue a task's message came from (a worker's request or a running task's context)."""
+    return (getattr(request, "delivery_info", None) or {}).get("routing_key") or None
 
 
 def another_account_waiting() -> bool:
@@ -61,7 +66,7 @@ def another_account_waiting() -> bool:
     queues = [
         queue.name
         for queue in current_app.conf.task_queues or ()
-        if queue.name.startswith(ACCOUNT_QUEUE_PREFIX) and queue.name != own
+        if _is_account_queue(queue.name) and queue.name != own
     ]
     if _waiting_in_a_worker(queues):
         return True
