@@ -24,7 +24,7 @@ from crm_integrations.models import OrganizationIntegration
 from .labels import Labels, field_at, value_labels
 from .mapping import MappingSpec
 from .models import FieldMapping, FieldRule
-from .selectors import fields_for_spec
+from .selectors import fields_for_spec, mapping_for_connection
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def labels_refresh_if_stale(connection: OrganizationIntegration) -> bool:
     Never raises: the labels only dress values for people, so a CRM that does not answer leaves the
     old ones (or the plain values) and the read is tried again in an hour.
     """
-    mapping = FieldMapping.objects.filter(connection=connection).first()
+    mapping = mapping_for_connection(connection)  # the intake round's reading (selectors.mapping_read_once)
     if mapping is None or not labels_are_stale(mapping):
         return False
     try:

@@ -34,7 +34,19 @@ def take_in(
     """Fetch, map and store these records; one outcome per id (never a silent drop).
 
     ``records``: those a change feed already returned whole (crm_integrations/intake/polling.py);
-    each that carries every property the mapping reads is taken as it is, the rest are read."""
+    each that carries every property the mapping reads is taken as it is, the rest are read.
+    The mapping is read once for all of it, routing's part included (``selectors.mapping_read_once``)."""
+    with selectors.mapping_read_once():
+        return _take_in(connection, object_type, external_ids, source, records)
+
+
+def _take_in(
+    connection: OrganizationIntegration,
+    object_type: str,
+    external_ids: Sequence[str],
+    source: str,
+    records: Sequence[CrmRecord],
+) -> dict[str, Outcome]:
     spec = _spec(connection)
     if spec is None:
         return _all(external_ids, EventOutcome.IGNORED, f"no field mapping for {connection.provider} yet")

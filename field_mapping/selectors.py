@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db.models import Prefetch, QuerySet
 
 from crm_integrations.core import registry
@@ -16,10 +20,31 @@ from .models import FieldMapping, FieldRule, Lead, StatusMapping
 from .providers import default_mapping, lead_object_types, provider_associations
 from .validation import Problem, validate_mapping
 
+#: The mappings read inside ``mapping_read_once`` blocks, by connection id (None outside them).
+_read_once: ContextVar[dict[object, FieldMapping] | None] = ContextVar("mappings_read_once", default=None)
+
+
+@contextmanager
+def mapping_read_once() -> Iterator[None]:
+    """Inside the block, a connection's mapping is read once, by whichever of ``mapping_for_connection``,
+    ``spec_for_connection`` and ``label_book`` asks first. An intake round's parts each asked for it
+    (field_mapping/receivers.py for the intake, routing's journey and owner property after it): nine
+    of a lone lead's 88 queries (docs/benchmarks.md, fairness, "Twelfth pass"). One reading also
+    keeps a round whole when staff save the mapping meanwhile: the next round reads the new one. A
+    connection with no mapping yet is asked about again (its default mapping may be made)."""
+    token = _read_once.set({})
+    try:
+        yield
+    finally:
+        _read_once.reset(token)
+
 
 def mapping_for_connection(connection: OrganizationIntegration) -> FieldMapping | None:
     """The connection's mapping with its rules and status rows loaded (two queries more), or None."""
-    return (
+    remembered = _read_once.get()
+    if remembered is not None and connection.pk in remembered:
+        return remembered[connection.pk]
+    mapping = (
         FieldMapping.objects.filter(connection=connection)
         .prefetch_related(
             Prefetch("rules", queryset=FieldRule.objects.order_by("canonical_field")),
@@ -27,6 +52,9 @@ def mapping_for_connection(connection: OrganizationIntegration) -> FieldMapping 
         )
         .first()
     )
+    if remembered is not None and mapping is not None:
+        remembered[connection.pk] = mapping
+    return mapping
 
 
 def spec_for_connection(connection: OrganizationIntegration) -> MappingSpec | None:
@@ -41,10 +69,15 @@ LABELS_PREFETCH = "connection__field_mapping__rules"
 
 def label_book(connection: OrganizationIntegration) -> LabelBook:
     """The CRM's words for the values of this connection's leads (its mapping's stored labels)."""
-    try:
-        mapping = connection.field_mapping
-    except FieldMapping.DoesNotExist:
-        return LabelBook()
+    if _read_once.get() is not None:
+        mapping = mapping_for_connection(connection)
+        if mapping is None:
+            return LabelBook()
+    else:  # as prefetched with the leads of an admin page (LABELS_PREFETCH), or read here
+        try:
+            mapping = connection.field_mapping
+        except FieldMapping.DoesNotExist:
+            return LabelBook()
     return LabelBook(
         {rule.canonical_field: rule.value_labels for rule in mapping.rules.all() if rule.value_labels}
     )

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 
 from crm_integrations.catalogue import ensure_catalogue
+from crm_integrations.core.http.breaker import SNAPSHOTS as breaker_snapshots
 from crm_integrations.core.http.concurrent import close_pool_connections
 from crm_integrations.hubspot.config import hubspot_apps, hubspot_settings
 from crm_integrations.models import Integration, Organization
@@ -68,6 +69,14 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(autouse=True)
+def _breaker_snapshots_dropped() -> None:
+    """Each test starts with no breaker state remembered by the process
+    (crm_integrations/core/http/breaker.py, ``CLOSED_STATE_FRESH``): a snapshot from an earlier
+    test's database would answer for a row this test's database has not got."""
+    breaker_snapshots.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ outcome, 4xx and 429 included, shows the provider is up and counts as a success.
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,10 +34,12 @@ if TYPE_CHECKING:
 CLOSED, OPEN, HALF_OPEN = pybreaker.STATE_CLOSED, pybreaker.STATE_OPEN, pybreaker.STATE_HALF_OPEN
 #: The half-open probe's lease: stamped with when it was taken; released by the state's next change.
 PROBE_LEASE = RowLease("probe_claimed_at", ends=False)
-#: Seconds within which the state ``AccountBreaker.check`` read also serves pybreaker's own read as
-#: the call starts (one row read a call, not two). A longer wait in between (the rate limiter's)
-#: reads the row again, so a breaker another process opened meanwhile is still seen.
-CHECKED_STATE_SERVES = 0.5
+#: Seconds a closed state read in this process answers every read of that account's breaker in the
+#: process (its clients, its pool threads) without the row: a lone lead's intake round made six
+#: calls through two clients and read the row ten times (docs/benchmarks.md, fairness, "Twelfth
+#: pass"). A breaker another process opens is seen here within as long; an open or half-open state,
+#: and any change this process makes, are read from the row each time.
+CLOSED_STATE_FRESH = 0.5
 
 
 class ProviderFailure(Exception):
@@ -47,12 +50,44 @@ class ProviderFailure(Exception):
         self.response = response
 
 
+class _ProcessSnapshots:
+    """The last row each account's breaker read in this process, and when (``CLOSED_STATE_FRESH``)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # the client's pool threads read and keep side by side
+        self._rows: dict[str, tuple[float, ProviderCircuitBreaker]] = {}
+
+    def closed(self, key: str) -> ProviderCircuitBreaker | None:
+        """A copy of the account's row if it was read closed within ``CLOSED_STATE_FRESH``."""
+        with self._lock:
+            kept = self._rows.get(key)
+        if kept is None or kept[1].state != CLOSED or time.monotonic() - kept[0] >= CLOSED_STATE_FRESH:
+            return None
+        return copy.copy(kept[1])
+
+    def keep(self, key: str, row: ProviderCircuitBreaker) -> None:
+        with self._lock:
+            self._rows[key] = (time.monotonic(), copy.copy(row))
+
+    def forget(self, key: str | None = None) -> None:
+        """The account's snapshot (every one, with no key: the test suite, between tests) is dropped."""
+        with self._lock:
+            if key is None:
+                self._rows.clear()
+            else:
+                self._rows.pop(key, None)
+
+
+SNAPSHOTS = _ProcessSnapshots()
+
+
 class ModelBreakerStorage(pybreaker.CircuitBreakerStorage):
     """pybreaker storage in one ``ProviderCircuitBreaker`` row.
 
-    Reading ``state`` re-reads the row, but for the one read that ``serve_checked_state`` lets the
-    snapshot answer; the other getters answer from that snapshot, which pybreaker reads right after
-    ``state`` within one call. Every write is a single UPDATE.
+    Reading ``state`` answers from the process's closed snapshot while fresh (``CLOSED_STATE_FRESH``),
+    otherwise re-reads the row; the other getters answer from the last row read, which pybreaker
+    reads right after ``state`` within one call. Every write is a single UPDATE, and drops the
+    process's snapshot so that the next read sees it.
     """
 
     def __init__(self, provider: str, account: str) -> None:
@@ -60,23 +95,30 @@ class ModelBreakerStorage(pybreaker.CircuitBreakerStorage):
 
         super().__init__(f"{provider}:{account}")
         self._model = ProviderCircuitBreaker
+        self._key = f"{provider}:{account}"
         self._lookup = {"provider": provider, "account": account}
-        self._row = self._load()
-        self._checked = threading.local()  # the client's pool threads each check and call on their own
+        self._row = SNAPSHOTS.closed(self._key) or self._load()
 
     def _load(self) -> ProviderCircuitBreaker:
         row, _ = self._model.objects.get_or_create(**self._lookup)
+        SNAPSHOTS.keep(self._key, row)
         return row
 
     def _rows(self) -> Any:
         return self._model.objects.filter(**self._lookup)
 
     def _update(self, rows: Any = None, **values: Any) -> int:
+        SNAPSHOTS.forget(self._key)
         return (rows if rows is not None else self._rows()).update(updated_at=timezone.now(), **values)
 
     def refresh(self) -> ProviderCircuitBreaker:
-        self._row = self._rows().first() or self._load()
-        return self._row
+        row = self._rows().first()
+        if row is None:
+            row = self._load()
+        else:
+            SNAPSHOTS.keep(self._key, row)
+        self._row = row
+        return row
 
     @property
     def row(self) -> ProviderCircuitBreaker:
@@ -85,16 +127,11 @@ class ModelBreakerStorage(pybreaker.CircuitBreakerStorage):
 
     @property
     def state(self) -> str:
-        served_until, self._checked.until = getattr(self._checked, "until", 0.0), 0.0
-        if time.monotonic() < served_until:
-            return self._row.state
+        fresh = SNAPSHOTS.closed(self._key)
+        if fresh is not None:
+            self._row = fresh
+            return CLOSED
         return self.refresh().state
-
-    def serve_checked_state(self) -> None:
-        """Let this thread's next read of ``state`` within ``CHECKED_STATE_SERVES`` be the snapshot just
-        read: a single lead's intake round makes six calls, and reading the row twice for each made
-        16 of the round's 94 queries (docs/benchmarks.md, fairness, "Eleventh pass")."""
-        self._checked.until = time.monotonic() + CHECKED_STATE_SERVES
 
     @state.setter
     def state(self, state: str) -> None:
@@ -285,7 +322,6 @@ class AccountBreaker:
         state = self.storage.state
         if state != CLOSED and self.remaining() > 0:
             raise self._unavailable("failing fast")
-        self.storage.serve_checked_state()  # the call's own read of the state, if it starts soon
         return state
 
     @contextmanager

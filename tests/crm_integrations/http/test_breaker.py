@@ -118,11 +118,12 @@ def test_only_one_probe_passes_while_it_is_in_flight(make_client):
 
 def test_two_callers_past_the_precheck_still_get_a_single_probe(db):
     """The race the pre-check cannot close: both saw "cool-down over", only one claims the probe."""
+    ProviderCircuitBreaker.objects.create(
+        provider="hubspot", account="12345", state="open", fail_counter=3,
+        opened_at=timezone.now() - timedelta(seconds=31),
+    )  # fmt: skip
     first, second = (
         AccountBreaker("hubspot", "12345", fail_max=3, reset_timeout=30, probe_lease=60) for _ in range(2)
-    )
-    ProviderCircuitBreaker.objects.filter(provider="hubspot", account="12345").update(
-        state="open", fail_counter=3, opened_at=timezone.now() - timedelta(seconds=31)
     )
     assert first.check() == second.check() == "open"
     with first.protect() as state:
@@ -207,38 +208,72 @@ def _breaker_reads(queries) -> int:
     )
 
 
+@pytest.fixture
+def clock(monkeypatch) -> list[float]:
+    """The breaker's monotonic clock, moved by hand."""
+    now = [1000.0]
+    monkeypatch.setattr(breaker_module.time, "monotonic", lambda: now[0])
+    return now
+
+
 @responses.activate
-def test_a_call_reads_the_shared_row_once(make_client):
-    """The state the pre-check read also serves pybreaker's read as the call starts: one row read a
-    call, where there were two (a single lead's round makes six calls)."""
+def test_calls_in_quick_succession_read_the_shared_row_once(make_client, clock):
+    """A closed state read in this process answers the next reads of the account's breaker, through
+    any client, for ``CLOSED_STATE_FRESH``: a lone lead's round (six calls, two clients) read the row
+    ten times."""
     responses.add(responses.GET, URL, json={"id": "7"})
-    client = make_client(policy=POLICY)
-    _get(client)  # the breaker's row made on the first call
+    _get(make_client(policy=POLICY))  # the breaker's row made on the first call
+    clock[0] += breaker_module.CLOSED_STATE_FRESH
     with CaptureQueriesContext(connection) as captured:
-        _get(client)
+        for client in (make_client(policy=POLICY), make_client(policy=POLICY)):
+            for _ in range(3):
+                _get(client)
     assert _breaker_reads(captured.captured_queries) == 1
+    assert len(responses.calls) == 7
 
 
-def test_a_breaker_opened_by_another_process_after_the_check_is_seen_once_the_check_is_old(db, monkeypatch):
-    """The pre-check's snapshot serves only a call that starts at once, and only once: after a longer
-    wait (the rate limiter's) the call reads the row again and fails fast on what another process did."""
-    clock = [1000.0]
-    monkeypatch.setattr(breaker_module.time, "monotonic", lambda: clock[0])
-    breaker = AccountBreaker("hubspot", "12345", fail_max=3, reset_timeout=30, probe_lease=60)
-    assert breaker.check() == "closed"
-    ProviderCircuitBreaker.objects.filter(provider="hubspot", account="12345").update(
-        state="open", fail_counter=3, opened_at=timezone.now()
-    )  # another process tripped it meanwhile
-    assert breaker.storage.state == "closed"  # at once: the check's snapshot
-    assert breaker.storage.state == "open"  # the next read is the row's again
+def _breaker() -> AccountBreaker:
+    return AccountBreaker("hubspot", "12345", fail_max=3, reset_timeout=30, probe_lease=60)
 
-    assert ModelBreakerStorage("hubspot", "12345").state == "open"
-    ProviderCircuitBreaker.objects.filter(provider="hubspot", account="12345").update(state="closed")
-    assert breaker.check() == "closed"
-    ProviderCircuitBreaker.objects.filter(provider="hubspot", account="12345").update(
-        state="open", fail_counter=3, opened_at=timezone.now()
+
+def _open_elsewhere() -> None:
+    ProviderCircuitBreaker.objects.update_or_create(
+        provider="hubspot",
+        account="12345",
+        defaults={"state": "open", "fail_counter": 3, "opened_at": timezone.now()},
     )
-    clock[0] += breaker_module.CHECKED_STATE_SERVES + 0.1  # the limiter made the call wait
-    with pytest.raises(ProviderUnavailable) as raised, breaker.protect():
-        pytest.fail("a call went through a breaker another process had opened")
+
+
+def test_a_breaker_another_process_opened_is_seen_once_the_closed_snapshot_is_old(db, clock):
+    breaker = _breaker()
+    assert breaker.check() == "closed"
+    _open_elsewhere()
+    clock[0] += breaker_module.CLOSED_STATE_FRESH - 0.1
+    assert breaker.check() == "closed"  # the process's fresh snapshot
+    clock[0] += 0.1
+    with pytest.raises(ProviderUnavailable) as raised:
+        breaker.check()
+    assert raised.value.code == "circuit_open"
+    # A client made now reads the row: an open state is never served from the snapshot.
+    assert _breaker().storage.row.state == "open"
+
+
+def test_a_breaker_that_is_not_closed_is_read_from_the_row_every_time(db, clock):
+    """Open (and half-open) are read each time, so that a probe's success elsewhere is seen at once."""
+    _open_elsewhere()
+    breaker = _breaker()
+    with pytest.raises(ProviderUnavailable):
+        breaker.check()
+    ProviderCircuitBreaker.objects.filter(provider="hubspot", account="12345").update(state="closed")
+    assert breaker.check() == "closed"  # no time passed
+
+
+@responses.activate
+def test_a_change_this_process_makes_is_seen_by_its_other_clients_at_once(make_client, clock):
+    responses.add(responses.GET, URL, json={"id": "7"})
+    other = make_client(policy=POLICY)
+    _get(other)  # its snapshot: closed
+    _trip(make_client(policy=POLICY))
+    with pytest.raises(ProviderUnavailable) as raised:
+        _get(other)
     assert raised.value.code == "circuit_open"
