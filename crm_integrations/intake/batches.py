@@ -1,6 +1,7 @@
 """Webhook events taken in by batch: a burst's deliveries share large intake reads.
 
-``request`` is called by a delivery's task once its events are recorded. When no round of the
+``request`` runs in the round task a webhook's request queues once it has recorded the events
+(``queue_round``), or in a delivery's task that recorded them itself. When no round of the
 connection is under way, a round takes its pending events in at once, in that task (a lone lead
 waits for nothing); otherwise they stay pending for the round under way, which looks again when it
 is done and queues the next round as a task (``crm_integrations/core/coalescing.py``'s
@@ -61,8 +62,6 @@ def request(connection_id: object) -> Counter[str]:
     tasks (config/task_routing.py). A round that meets an exhausted API budget (``RetryLater``)
     leaves its events pending and asks for the next round after the wait, instead of sleeping or
     raising. The outcomes of the round run here (none when it was left to the round under way)."""
-    from .tasks import take_in_pending_events  # the task module imports this one
-
     counts: Counter[str] = Counter()
     deliveries: set[int] = set()
 
@@ -79,15 +78,12 @@ def request(connection_id: object) -> Counter[str]:
         keep_round_units(connection_id, meter.units)
         return None
 
-    def follow_up(countdown: float) -> None:
-        take_in_pending_events.apply_async((str(connection_id),), countdown=countdown)
-
     try:
         coalescing.run_or_leave(
             _round_key(connection_id),
             one_round,
             pending=lambda: has_pending(connection_id),
-            follow_up=follow_up,
+            follow_up=lambda countdown: queue_round(connection_id, countdown=countdown),
             until_done=CLAIM_TIMEOUT.total_seconds(),
             spacing=lambda started: budget_spacing(connection_id, started, records=sum(counts.values())),
             slots=max(1, int(settings.WEBHOOK_INTAKE_PARALLEL_ROUNDS)),
@@ -99,6 +95,15 @@ def request(connection_id: object) -> Counter[str]:
         for delivery_id in sorted(deliveries):
             settle_saved(delivery_id)
     return counts
+
+
+def queue_round(connection_id: object, *, countdown: float = 0.0) -> None:
+    """A round of the connection as a task (``request`` in a worker), on its account's queue
+    (config/task_routing.py): the next round a round leaves, and the first for events a webhook's
+    request recorded (crm_integrations/intake/webhooks.py)."""
+    from .tasks import take_in_pending_events  # the task module imports this one
+
+    take_in_pending_events.apply_async((str(connection_id),), countdown=countdown)
 
 
 def _round_key(connection_id: object) -> str:

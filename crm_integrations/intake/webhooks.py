@@ -1,9 +1,12 @@
-"""App webhook batches: check the request in memory, store it, record its events and answer; the
-delivery's task then hands the changed records to the intake in batches (``batches``)."""
+"""App webhook batches: check the request in memory, store it, record its events and answer; an
+intake round of each connection then takes the changed records in, in batches (``batches``). The
+delivery's own task runs only when its events could not be recorded on arrival, and on a replay."""
 
 from __future__ import annotations
 
 import logging
+
+from django.db import transaction
 
 from crm_integrations import selectors
 from crm_integrations.core import registry
@@ -60,7 +63,15 @@ def receive(request: InboundRequest) -> WebhookAnswer:
         # the tasks of such deliveries queued ahead of the owner write-backs handed to the other
         # worker process, each only to find the round under way.
         return accept(delivery, f"{len(events)} event(s) queued for the intake round under way.", queue=False)
-    return accept(delivery, f"{len(events)} event(s) queued.", account=account)
+    if waiting:
+        # Recorded: a round of each connection takes them in and settles the delivery. The delivery's
+        # own task would only read the body and the events again, then settle it twice: ten of a
+        # lone lead's queries (docs/benchmarks.md, fairness, "Twelfth pass").
+        answer = accept(delivery, f"{len(events)} event(s) queued.", queue=False)
+        for connection_id in sorted(waiting, key=str):
+            transaction.on_commit(lambda connection_id=connection_id: batches.queue_round(connection_id))
+        return answer
+    return accept(delivery, f"{len(events)} event(s) queued.", account=account)  # recording failed
 
 
 def _record_on_arrival(delivery: WebhookDelivery, events: list[InboundEvent]) -> set[object] | None:
@@ -70,8 +81,9 @@ def _record_on_arrival(delivery: WebhookDelivery, events: list[InboundEvent]) ->
     time and could not run side by side (crm_integrations/intake/batches.py). Best effort: the
     delivery is already stored, and its task records whatever is not (``record_events`` keeps a
     delivery's rows), so a failure here costs only the head start. The connections with events to
-    take in; None when recording failed. A delivery with none (our own writes coming back,
-    duplicates, events for no connection) is settled here and queues no task."""
+    take in (``receive`` queues a round of each); None when recording failed (``receive`` queues
+    the delivery's task). A delivery with none (our own writes coming back, duplicates, events for
+    no connection) is settled here and queues no task."""
     try:
         return _record(delivery, events)
     except Exception:  # the delivery is stored and its task will record them: answer 200 all the same

@@ -5,11 +5,12 @@ import time
 from unittest import mock
 
 import pytest
+from django.db import DatabaseError
 from django.urls import reverse
 
 from crm_integrations.hubspot.config import hubspot_settings
 from crm_integrations.hubspot.webhooks import signature_v1, signature_v3
-from crm_integrations.intake import batches, processing
+from crm_integrations.intake import batches, processing, webhooks
 from crm_integrations.intake.handover import hand_over
 from crm_integrations.models import WebhookDelivery, WebhookEvent
 
@@ -63,12 +64,15 @@ def test_the_reference_signature_test_values_are_reproduced():
     )
 
 
-def test_a_signed_batch_is_stored_raw_answered_200_and_queued(
-    client, connection, django_capture_on_commit_callbacks
+def test_a_signed_batch_is_stored_raw_answered_200_and_its_connections_round_queued(
+    client, connection, intake, django_capture_on_commit_callbacks
 ):
+    """Its events recorded as it arrives, a round of their connection is queued (on the account's
+    queue: config/task_routing.py) and takes them in; the delivery needs no task of its own."""
     body = [event(101), event(102, event_id=2)]
     with (
-        mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.apply_async") as queued,
+        mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.apply_async") as delivery_task,
+        mock.patch("crm_integrations.intake.tasks.take_in_pending_events.apply_async") as rounds,
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = post(client, body)
@@ -78,8 +82,35 @@ def test_a_signed_batch_is_stored_raw_answered_200_and_queued(
     assert json.loads(delivery.body) == body
     assert (delivery.signature, delivery.status) == ("valid", "queued")
     assert delivery.headers["X-Hubspot-Signature-V3"] == "[redacted]"
-    # queued with its events' account, for that account's queue (config/task_routing.py)
+    assert delivery.events.filter(outcome="pending").count() == 2
+    rounds.assert_called_once_with((str(connection.pk),), countdown=0.0)
+    assert delivery_task.call_count == 0
+
+    batches.request(connection.pk)  # that round, as its task runs it
+    delivery.refresh_from_db()
+    assert intake[0] == [(connection.pk, "leads", ["101", "102"], "webhook")]
+    assert (delivery.status, delivery.status_detail) == ("processed", "2 ingested")
+
+
+def test_a_batch_whose_events_could_not_be_recorded_on_arrival_queues_its_own_task(
+    client, connection, django_capture_on_commit_callbacks
+):
+    """Recording on arrival is best effort: when it fails, the stored delivery's task records and
+    takes them in, queued with its events' account for that account's queue (config/task_routing.py)."""
+    body = [event(101), event(102, event_id=2)]
+    with (
+        mock.patch.object(webhooks, "record_events", side_effect=DatabaseError("locked")),
+        mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.apply_async") as queued,
+        mock.patch("crm_integrations.intake.tasks.take_in_pending_events.apply_async") as rounds,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = post(client, body)
+
+    assert response.status_code == 200
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.events.count()) == ("queued", 0)
     queued.assert_called_once_with((delivery.pk,), headers={"crm_account": f"hubspot:{body[0]['portalId']}"})
+    assert rounds.call_count == 0
 
 
 def test_a_batch_with_nothing_to_take_in_is_settled_in_its_request_and_queues_no_task(
@@ -90,7 +121,8 @@ def test_a_batch_with_nothing_to_take_in_is_settled_in_its_request_and_queues_no
     settled there and then, with no task."""
     body = [event(101), event(102, event_id=2)]
     with (
-        mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.apply_async") as queued,
+        mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.apply_async") as delivery_task,
+        mock.patch("crm_integrations.intake.tasks.take_in_pending_events.apply_async") as rounds,
         django_capture_on_commit_callbacks(execute=True),
     ):
         post(client, body)
@@ -98,10 +130,10 @@ def test_a_batch_with_nothing_to_take_in_is_settled_in_its_request_and_queues_no
 
     assert response.status_code == 200
     first, second = WebhookDelivery.objects.order_by("pk")
-    assert queued.call_count == 1  # the first batch's task only
+    assert (rounds.call_count, delivery_task.call_count) == (1, 0)  # the first batch's round only
     assert (second.status, second.status_detail) == ("processed", "2 duplicate")
     assert second.organization_id == connection.organization_id
-    assert first.events.filter(outcome="pending").count() == 2  # recorded on arrival, for the task
+    assert first.events.filter(outcome="pending").count() == 2  # recorded on arrival, for the round
 
 
 def test_a_batch_arriving_during_a_round_of_its_connection_is_left_to_that_round(

@@ -39,14 +39,14 @@ def test_a_lead_from_signed_webhook_to_owner_written_is_one_trace(routed, hubspo
     answer = post(Client(), [event(int(lead_id))])
     assert answer.status_code == 200
     write = wait_for_owner_written(lead_id)
-    finished = wait_for_span(spans, "run/crm_integrations.tasks.process_webhook_delivery")
+    finished = wait_for_span(spans, "run/crm_integrations.tasks.take_in_pending_events")
     by_name: dict[str, list] = {}
     for span in finished:
         by_name.setdefault(span.name, []).append(span)
     request = next(s for s in finished if s.kind is SpanKind.SERVER)
     trace_id = request.context.trace_id
-    publish = next(s for s in by_name["apply_async/crm_integrations.tasks.process_webhook_delivery"])
-    run = next(s for s in by_name["run/crm_integrations.tasks.process_webhook_delivery"])
+    publish = next(s for s in by_name["apply_async/crm_integrations.tasks.take_in_pending_events"])
+    run = next(s for s in by_name["run/crm_integrations.tasks.take_in_pending_events"])
     # Parent and child across the hop: request -> publish (producer) -> run (consumer, remote parent).
     assert publish.parent.span_id == request.context.span_id
     assert run.parent.span_id == publish.context.span_id and run.parent.is_remote

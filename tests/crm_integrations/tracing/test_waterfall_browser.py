@@ -20,7 +20,7 @@ def test_the_journey_page_shows_the_leads_waterfall(
     lead_id = create_lead_as_a_user(hubspot_sandbox, "waterfall@example.com")
     assert post(Client(), [event(int(lead_id))]).status_code == 200
     write = wait_for_owner_written(lead_id)
-    write_spans(wait_for_span(spans, "run/crm_integrations.tasks.process_webhook_delivery"))
+    write_spans(wait_for_span(spans, "run/crm_integrations.tasks.take_in_pending_events"))
 
     page = admin_page
     page.goto(f"{live_server.url}/admin/routing/leadjourney/{write.decision.lead_id}/change/")
@@ -33,9 +33,9 @@ def test_the_journey_page_shows_the_leads_waterfall(
     text = waterfall.inner_text()
     for step in (
         "Webhook received from the CRM",
-        "Queued a task: process the webhook delivery",
+        "Queued a task: take in pending webhook events",
         "Waiting in the queue for a worker",
-        "Worker task: process the webhook delivery",
+        "Worker task: take in pending webhook events",
         "Intake batch: records read and mapped",
         "CRM call: POST",
         "Routing decision",
