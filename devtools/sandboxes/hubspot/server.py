@@ -18,6 +18,7 @@ from .control import SERVICES_KEY
 from .guard import EXTENSION_KEY
 from .services import Services
 from .state import SandboxState
+from .validation import build_validators
 
 
 @dataclass
@@ -45,6 +46,7 @@ class RunningSandbox(ServedInThread):
 
 
 def _bind(config: SandboxConfig, host: str, port: int, quiet: bool) -> tuple[Flask, BaseWSGIServer, Services]:
+    build_validators()  # before the first request, not during it
     app = create_app(config)
     server = make_server(host, port, app, threaded=True, request_handler=QuietHandler if quiet else None)
     services: Services = app.extensions[SERVICES_KEY]
