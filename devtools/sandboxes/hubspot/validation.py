@@ -130,10 +130,11 @@ def openapi_for(name: str, for_requests: bool) -> OpenAPI:
 
 
 def build_validators() -> None:
-    """Build every validated file's validator now (0.04 to 0.08 s each, once per process: ``openapi_for``
-    keeps them), so that the sandbox's first answer on each API takes as long as its later ones, as
-    HubSpot's does. Built on first use, they made the first lead of a benchmark run wait about 0.1 s
-    more (docs/benchmarks.md, fairness, "Twelfth pass")."""
+    """Build every validated file's validator now (0.08 s for the objects file, 0.04 s for the
+    associations file; once per process: ``openapi_for`` keeps them), so that the sandbox's first
+    answer on each API takes as long as its later ones, as HubSpot's does. Built on first use, they
+    made a benchmark's first lead wait about 0.2 s more (docs/benchmarks.md, fairness, "Twelfth
+    pass")."""
     for name in REQUEST_VALIDATED:
         openapi_for(name, True)
 
