@@ -20,16 +20,24 @@ def record_events(
     delivery: WebhookDelivery,
     events: list[InboundEvent],
     connections: dict[str, OrganizationIntegration | None],
+    *,
+    stored_now: bool = False,
 ) -> list[WebhookEvent]:
     """The delivery's events as rows, in a few statements: two reads and one bulk insert.
 
+    ``stored_now``: the caller's request stored the delivery a moment ago, so it has no rows yet
+    and the read of its own rows (for a task or a replay that finds them) is left out.
     A first sighting another worker recorded between our read and our insert breaks the bulk
     insert on the dedupe constraint; the delivery then falls back to recording event by event.
     """
     keys = [event.dedupe_key for event in events]
-    mine = {
-        row.dedupe_key: row for row in WebhookEvent.objects.filter(delivery=delivery, dedupe_key__in=keys)
-    }
+    mine = (
+        {}
+        if stored_now
+        else {
+            row.dedupe_key: row for row in WebhookEvent.objects.filter(delivery=delivery, dedupe_key__in=keys)
+        }
+    )
     firsts = {
         row.dedupe_key: row
         for row in WebhookEvent.objects.filter(dedupe_key__in=keys, duplicate_of=None).exclude(

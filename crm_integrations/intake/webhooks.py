@@ -85,14 +85,17 @@ def _record_on_arrival(delivery: WebhookDelivery, events: list[InboundEvent]) ->
     the delivery's task). A delivery with none (our own writes coming back, duplicates, events for
     no connection) is settled here and queues no task."""
     try:
-        return _record(delivery, events)
+        return _record(delivery, events, stored_now=True)
     except Exception:  # the delivery is stored and its task will record them: answer 200 all the same
         logger.warning("Events of webhook %s left to its task", delivery.pk, exc_info=True)
         return None
 
 
-def _record(delivery: WebhookDelivery, events: list[InboundEvent]) -> set[object]:
-    """The events as rows (one connection lookup per account); the connections with some pending."""
+def _record(
+    delivery: WebhookDelivery, events: list[InboundEvent], *, stored_now: bool = False
+) -> set[object]:
+    """The events as rows (one connection lookup per account); the connections with some pending.
+    ``stored_now``: by the request that stored the delivery (``events.record_events``)."""
     connections: dict[str, OrganizationIntegration | None] = {}  # one lookup per account, not per event
     for event in events:
         if event.account_id not in connections:
@@ -101,7 +104,7 @@ def _record(delivery: WebhookDelivery, events: list[InboundEvent]) -> set[object
             )
     return {
         row.connection_id
-        for row in record_events(delivery, events, connections)
+        for row in record_events(delivery, events, connections, stored_now=stored_now)
         if row.outcome == EventOutcome.PENDING
     }
 

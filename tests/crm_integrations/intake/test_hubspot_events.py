@@ -6,6 +6,8 @@ from unittest import mock
 
 import pytest
 from django.db import DatabaseError
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crm_integrations.hubspot.config import hubspot_settings
@@ -318,3 +320,20 @@ def test_a_failed_event_says_when_polling_took_its_record_in_later(client, conne
         "this event had failed: intake failed: RuntimeError: the connection needs reconnecting"
     )
     assert still.outcome == "error"
+
+
+def test_a_webhook_request_looks_for_no_rows_of_the_delivery_it_just_stored(
+    client, connection, django_capture_on_commit_callbacks
+):
+    """Only a task or a replay can find rows of its delivery: the request that stored it records
+    its events without looking (one read fewer a webhook, ours coming back included)."""
+    with (
+        mock.patch("crm_integrations.intake.tasks.take_in_pending_events.apply_async"),
+        CaptureQueriesContext(db_connection) as captured,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        post(client, [event(101), event(102, event_id=2)])
+    delivery = WebhookDelivery.objects.get()
+    own_rows = f'AND "crm_integrations_webhookevent"."delivery_id" = {delivery.pk})'
+    assert [query["sql"] for query in captured.captured_queries if own_rows in query["sql"]] == []
+    assert delivery.events.count() == 2
