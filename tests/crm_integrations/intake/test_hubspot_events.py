@@ -2,6 +2,8 @@
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from unittest import mock
 
 import pytest
@@ -66,17 +68,25 @@ def test_the_reference_signature_test_values_are_reproduced():
     )
 
 
+@contextmanager
+def queued_tasks(on_commit) -> Iterator[tuple[mock.MagicMock, mock.MagicMock]]:
+    """The delivery's own task and its connection's round task, as the request queues them once its
+    transaction commits (``on_commit``: pytest-django's ``django_capture_on_commit_callbacks``)."""
+    with (
+        mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.apply_async") as delivery_task,
+        mock.patch("crm_integrations.intake.tasks.take_in_pending_events.apply_async") as rounds,
+        on_commit(execute=True),
+    ):
+        yield delivery_task, rounds
+
+
 def test_a_signed_batch_is_stored_raw_answered_200_and_its_connections_round_queued(
     client, connection, intake, django_capture_on_commit_callbacks
 ):
     """Its events recorded as it arrives, a round of their connection is queued (on the account's
     queue: config/task_routing.py) and takes them in; the delivery needs no task of its own."""
     body = [event(101), event(102, event_id=2)]
-    with (
-        mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.apply_async") as delivery_task,
-        mock.patch("crm_integrations.intake.tasks.take_in_pending_events.apply_async") as rounds,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with queued_tasks(django_capture_on_commit_callbacks) as (delivery_task, rounds):
         response = post(client, body)
 
     assert response.status_code == 200
@@ -102,9 +112,7 @@ def test_a_batch_whose_events_could_not_be_recorded_on_arrival_queues_its_own_ta
     body = [event(101), event(102, event_id=2)]
     with (
         mock.patch.object(webhooks, "record_events", side_effect=DatabaseError("locked")),
-        mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.apply_async") as queued,
-        mock.patch("crm_integrations.intake.tasks.take_in_pending_events.apply_async") as rounds,
-        django_capture_on_commit_callbacks(execute=True),
+        queued_tasks(django_capture_on_commit_callbacks) as (queued, rounds),
     ):
         response = post(client, body)
 
@@ -122,11 +130,7 @@ def test_a_batch_with_nothing_to_take_in_is_settled_in_its_request_and_queues_no
     batch already recorded: all duplicates; likewise our own writes coming back), the delivery is
     settled there and then, with no task."""
     body = [event(101), event(102, event_id=2)]
-    with (
-        mock.patch("crm_integrations.intake.tasks.process_webhook_delivery.apply_async") as delivery_task,
-        mock.patch("crm_integrations.intake.tasks.take_in_pending_events.apply_async") as rounds,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with queued_tasks(django_capture_on_commit_callbacks) as (delivery_task, rounds):
         post(client, body)
         response = post(client, [{**item, "attemptNumber": 1} for item in body])  # HubSpot's retry
 
@@ -328,9 +332,8 @@ def test_a_webhook_request_looks_for_no_rows_of_the_delivery_it_just_stored(
     """Only a task or a replay can find rows of its delivery: the request that stored it records
     its events without looking (one read fewer a webhook, ours coming back included)."""
     with (
-        mock.patch("crm_integrations.intake.tasks.take_in_pending_events.apply_async"),
         CaptureQueriesContext(db_connection) as captured,
-        django_capture_on_commit_callbacks(execute=True),
+        queued_tasks(django_capture_on_commit_callbacks),
     ):
         post(client, [event(101), event(102, event_id=2)])
     delivery = WebhookDelivery.objects.get()
