@@ -65,7 +65,7 @@ def receive(request: InboundRequest) -> WebhookAnswer:
         return accept(delivery, f"{len(events)} event(s) queued for the intake round under way.", queue=False)
     if waiting:
         # Recorded: a round of each connection takes them in and settles the delivery. The delivery's
-        # own task would only read the body and the events again, then settle it twice: ten of a
+        # own task would only read the body and the events again, then settle it twice: 12 of a
         # lone lead's queries (docs/benchmarks.md, fairness, "Twelfth pass").
         answer = accept(delivery, f"{len(events)} event(s) queued.", queue=False)
         for connection_id in sorted(waiting, key=str):
