@@ -11,13 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
 from django.db.models import Sum
 from django.db.models.functions import Length
 
-from crm_integrations.intake import deliveries
+from crm_integrations.intake import deliveries, refusals
 from crm_integrations.intake import views as webhook_views
 from crm_integrations.models import WebhookDelivery
 
@@ -25,6 +27,15 @@ from .test_hubspot_events import event, post
 
 MIB = 1024 * 1024
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("connection")]
+
+
+@pytest.fixture(autouse=True)
+def mid_window(monkeypatch):
+    """The refusal windows are the clock's minutes (crm_integrations/intake/refusals.py): a test's
+    requests that straddled a minute's end were counted in two windows, and a CI run saw 401 where
+    429 was due. The clock the budget reads stays in the middle of one window."""
+    middle = (time.time() // refusals.WINDOW_SECONDS + 0.5) * refusals.WINDOW_SECONDS
+    monkeypatch.setattr(refusals, "time", SimpleNamespace(time=lambda: middle))
 
 
 @pytest.fixture(autouse=True)
