@@ -56,7 +56,15 @@ from devtools.sandboxes.hubspot.client import SandboxControl
 
 from .fairness_report import FairnessReport, Phase
 from .latency import LEAD_SUBSCRIPTIONS, app_busy, own_limit, routing_connection, warm_up
-from .latency_measure import CrmLead, crm_leads, owned_count, unroutable_count
+from .latency_measure import (
+    CrmLead,
+    crm_leads,
+    lead_timeline,
+    owned_count,
+    slowest_steps,
+    steps_of,
+    unroutable_count,
+)
 
 SLUG_A, SLUG_B = "fairness-benchmark-a", "fairness-benchmark-b"
 PORTAL_A, PORTAL_B = 24_900_011, 24_900_012
@@ -261,6 +269,9 @@ def _a_burst(
     _settle_both(sandbox, (a, b), since, options)
     window = _window(crm_leads(sandbox, PORTAL_A, a_ids))
     b_during = _latencies(sandbox, PORTAL_B, b_ids, between=window or (0, 0))
+    # B's leads created during A's drain (all of B's when none was: as ``b_during`` falls back)
+    b_shown = _created_between(sandbox, PORTAL_B, b_ids, window or (0, 0)) or b_ids
+    timeline = lead_timeline(sandbox, b, b_shown) if b_shown else ()
     return Phase(
         "A with B" if with_b else "A alone",
         b_during or _latencies(sandbox, PORTAL_B, b_ids),
@@ -272,7 +283,17 @@ def _a_burst(
         cpu=_cpu(sampler, window),
         cpu_seconds=_seconds(window),
         cpu_leads=len(a_ids),
+        b_steps=steps_of(timeline) if timeline else {},
+        b_slowest=slowest_steps(timeline) if timeline else {},
     )
+
+
+def _created_between(
+    sandbox: RunningSandbox, portal_id: int, ids: Sequence[str], between: tuple[int, int]
+) -> list[str]:
+    """The leads of ``ids`` created ``between`` (ms): B's leads during A's drain."""
+    leads = crm_leads(sandbox, portal_id, ids)
+    return [lead_id for lead_id, lead in leads.items() if between[0] <= lead.created_ms <= between[1]]
 
 
 #: A's burst is seeded this many leads a control call. The sandbox holds one lock for all its portals

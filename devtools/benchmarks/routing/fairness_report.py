@@ -28,6 +28,10 @@ class Phase:
     cpu: Mapping[str, float] | None = None  # CPU seconds per process group over ``cpu_seconds``:
     cpu_seconds: float | None = None  # A's drain; B alone: B's first lead created -> last owner written
     cpu_leads: int | None = None  # the leads of that window (B alone: its first ones are left out)
+    #: B's leads created during A's drain, stage by stage (latency_report.STEPS): seconds per lead,
+    #: and those of the slowest of them (None: a moment unknown), so a run shows where B's p95 went.
+    b_steps: Mapping[str, Sequence[float]] = field(default_factory=dict)
+    b_slowest: Mapping[str, float | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ def _rows(report: FairnessReport) -> list[tuple[str, str, str, str]]:
             f"p95 < {B_DURING_P95_GOAL:g} s",
             _verdict(bool(both.b_latencies) and during_p95 < B_DURING_P95_GOAL),
         ),
+        *_step_rows(both),
         ("A's drain alone", _drain(a_alone), "", ""),
         (
             "A's drain with B",
@@ -97,6 +102,26 @@ def _rows(report: FairnessReport) -> list[tuple[str, str, str, str]]:
             _verdict(report.lost == 0),
         ),
     ]
+
+
+def _step_rows(phase: Phase) -> list[tuple[str, str, str, str]]:
+    """Where B's time went during A's drain: each stage's p50 and p95 over B's leads, and the
+    slowest lead's (the p95 of a run's 15 or so is that lead) from the records' timestamps."""
+    if not phase.b_steps:
+        return []
+    rows = [("  stage by stage (p50, p95; the slowest lead)", "", "", "")]
+    for name, values in phase.b_steps.items():
+        slowest = phase.b_slowest.get(name)
+        rows.append(
+            (
+                f"    {name}",
+                f"{percentile(values, 0.5):.3f} s, {percentile(values, 0.95):.3f} s; "
+                + ("-" if slowest is None else f"{slowest:.3f} s"),
+                "",
+                "",
+            )
+        )
+    return rows
 
 
 #: The process groups of ``harness/cpu_groups``; "ours" is every one but the sandbox (HubSpot's stand-in).

@@ -173,7 +173,38 @@ def _stored(connection: OrganizationIntegration) -> dict[str, int | None]:
     return {lead_id: _ms(at) for lead_id, at in rows}  # the earliest comes last
 
 
-def _steps(moments: Sequence[Mapping[str, int | None]]) -> dict[str, list[float]]:
+#: Each lead's moments (ms by id), one map per end of a stage in ``STEPS``, the creation first.
+Timeline = tuple[Mapping[str, int | None], ...]
+
+
+def timeline_of(
+    crm: Mapping[str, CrmLead],
+    connection: OrganizationIntegration,
+    first_decided: Mapping[str, int | None],
+    written: Mapping[str, int | None],
+) -> Timeline:
+    """The moments of ``crm``'s leads, and only theirs: created at the CRM, creation event stored,
+    lead stored, first decided, owner written (our record), owner written at the CRM."""
+    moments = (
+        {lead_id: lead.created_ms for lead_id, lead in crm.items()},
+        _received(connection),
+        _stored(connection),
+        first_decided,
+        written,
+        {lead_id: lead.owner_written_ms for lead_id, lead in crm.items()},
+    )
+    return tuple({lead_id: found.get(lead_id) for lead_id in crm} for found in moments)
+
+
+def lead_timeline(
+    sandbox: RunningSandbox, connection: OrganizationIntegration, ids: Sequence[str]
+) -> Timeline:
+    """``timeline_of`` the connection's leads ``ids`` (the fairness benchmark's B leads)."""
+    crm = crm_leads(sandbox, int(connection.external_account_id), ids)
+    return timeline_of(crm, connection, _decisions(connection).first_ms, _writes(connection).written_ms)
+
+
+def steps_of(moments: Timeline) -> dict[str, list[float]]:
     """Each stage's own seconds per lead: the moment it ended minus the one before (both known)."""
     steps: dict[str, list[float]] = {}
     for name, (before, after) in zip(STEPS, pairwise(moments), strict=True):
@@ -183,6 +214,23 @@ def _steps(moments: Sequence[Mapping[str, int | None]]) -> dict[str, list[float]
             if end is not None and (start := before.get(lead_id)) is not None
         )
     return steps
+
+
+def slowest_steps(moments: Timeline) -> dict[str, float | None]:
+    """The stages of the lead slowest from creation to its owner at the CRM (its p95 in a small run),
+    seconds each (None: a moment unknown); empty when no lead got its owner."""
+    created, at_crm = moments[0], moments[-1]
+    done = [
+        lead_id for lead_id, end in at_crm.items() if end is not None and created.get(lead_id) is not None
+    ]
+    if not done:
+        return {}
+    slowest = max(done, key=lambda lead_id: (at_crm[lead_id] or 0) - (created[lead_id] or 0))
+    ends = [found.get(slowest) for found in moments]
+    return {
+        name: (after - before) / 1000 if before is not None and after is not None else None
+        for name, (before, after) in zip(STEPS, pairwise(ends), strict=True)
+    }
 
 
 @dataclass(frozen=True)
@@ -251,9 +299,8 @@ def collect(
     )
     events, event_errors = _events(window.since)
     first_created = min((lead.created_ms for lead in crm.values()), default=0)
-    received = _received(connection)
-    created = {lead_id: lead.created_ms for lead_id, lead in crm.items()}
-    timeline = (created, received, _stored(connection), decisions.first_ms, writes.written_ms, at_crm)
+    timeline = timeline_of(crm, connection, decisions.first_ms, writes.written_ms)
+    received = timeline[1]
     return LatencyReport(
         setup=setup,
         stages=dict(
@@ -292,5 +339,5 @@ def collect(
         wall_seconds=window.wall_seconds,
         settled=window.settled,
         notes=tuple(notes),
-        steps=_steps(timeline),
+        steps=steps_of(timeline),
     )

@@ -13,6 +13,8 @@ from crm_integrations.models import ProviderApiCall
 from devtools.benchmarks.routing import fairness
 from devtools.benchmarks.routing.fairness import FairnessOptions, run_benchmark
 from devtools.benchmarks.routing.fairness_report import FairnessReport, Phase, busy_share, report_lines
+from devtools.benchmarks.routing.latency_measure import slowest_steps, steps_of
+from devtools.benchmarks.routing.latency_report import STEPS
 
 BURST, ALONE = 40, 2
 
@@ -60,6 +62,14 @@ def test_both_organizations_leads_are_owned_and_every_goal_is_reported(catalogue
     ):
         assert figure in text
     assert text.count("PASS") + text.count("MISS") == 4
+    # where B's time went, from our records and the sandbox's: every stage of every lead shown
+    assert list(both.b_steps) == list(STEPS) and list(both.b_slowest) == list(STEPS)
+    assert all(len(values) == len(both.b_latencies) for values in both.b_steps.values())
+    *ours, last = both.b_slowest.values()
+    assert all(value is not None and value >= 0 for value in ours)
+    assert last is not None  # negative when our record is stamped after the CRM applied the write
+    assert sum(both.b_slowest.values()) == pytest.approx(max(both.b_latencies), abs=0.002)
+    assert "stage by stage" in text and "    lead stored -> decided" in text
 
 
 def test_the_report_gives_the_cores_busy_and_the_cpu_of_a_lead_less_idle():
@@ -185,3 +195,49 @@ def test_a_burst_is_seeded_in_chunks_so_the_sandbox_lock_is_let_go_between_them(
     assert asked == [fairness.SEED_CHUNK, fairness.SEED_CHUNK, 50]
     assert len(ids) == len(set(ids)) == 2 * fairness.SEED_CHUNK + 50
     assert ids[0] == "7000" and str(7000 + fairness.SEED_CHUNK + 3) in ids  # each chunk's own ids
+
+
+def test_the_slowest_leads_stages_add_up_to_its_latency_and_an_unknown_moment_is_none():
+    """Two leads' moments (ms), one map per stage end: lead "2" is the slower (900 ms against 400),
+    so its stages are shown; a lead with no owner at the CRM is not a candidate."""
+    timeline = (
+        {"1": 0, "2": 1_000, "3": 2_000},  # created at the CRM
+        {"1": 50, "2": 1_060, "3": 2_050},  # creation event stored
+        {"1": 100, "2": 1_560, "3": 2_100},  # lead stored
+        {"1": 150, "2": 1_600, "3": None},  # first decided (lead "3" never was)
+        {"1": 350, "2": 1_850, "3": None},  # owner written, our record
+        {"1": 400, "2": 1_900, "3": None},  # owner written at the CRM
+    )
+
+    slowest = slowest_steps(timeline)
+    steps = steps_of(timeline)
+
+    assert list(slowest.values()) == pytest.approx([0.06, 0.5, 0.04, 0.25, 0.05])
+    assert steps["lead stored -> decided"] == pytest.approx([0.04, 0.05])  # "3" has no decision
+    assert steps["created -> webhook stored"] == pytest.approx([0.05, 0.05, 0.06])
+    assert slowest_steps((*timeline[:-1], {"1": None, "2": None, "3": None})) == {}
+    gap = (*timeline[:3], {"1": 150, "2": None, "3": None}, *timeline[4:])
+    assert slowest_steps(gap)["lead stored -> decided"] is None  # a moment unknown: not a guess
+
+
+def test_the_report_shows_where_b_s_time_went_during_a_s_drain():
+    phases = (
+        Phase("B alone", [0.2], 0, 1),
+        Phase("A alone", [], 0, 0),
+        Phase(
+            "A with B",
+            [0.5, 1.4],
+            0,
+            2,
+            b_steps={name: [0.1, 0.3] for name in STEPS},
+            b_slowest={**{name: 0.3 for name in STEPS}, STEPS[2]: None},
+        ),
+    )
+    report = FairnessReport(FairnessOptions(), "broker", "database", ("account-1", "account-2"), phases)
+
+    lines = report_lines(report)
+
+    [row] = [line for line in lines if line.startswith("    webhook stored -> lead stored")]
+    assert "0.100 s, 0.300 s; 0.300 s" in row  # p50, p95; the slowest lead's
+    [unknown] = [line for line in lines if line.startswith("    lead stored -> decided")]
+    assert unknown.rstrip().endswith("; -")
