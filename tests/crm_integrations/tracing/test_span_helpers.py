@@ -39,3 +39,10 @@ def test_a_failure_marks_the_span_by_kind_and_goes_on(spans, helper):
     assert failed.status.description == "KeyError"
     assert "secret" not in str(failed.events) + str(failed.attributes)
     assert trace.get_current_span() is trace.INVALID_SPAN
+
+
+def test_the_tracer_is_made_once_and_its_spans_reach_the_provider(spans):
+    assert tracing.tracer() is tracing.tracer()  # not asked of the provider for every span
+    with tracing.span("work"):
+        pass
+    assert [span.name for span in spans.get_finished_spans()] == ["work"]
