@@ -293,7 +293,11 @@ def _created_between(
 ) -> list[str]:
     """The leads of ``ids`` created ``between`` (ms): B's leads during A's drain."""
     leads = crm_leads(sandbox, portal_id, ids)
-    return [lead_id for lead_id, lead in leads.items() if between[0] <= lead.created_ms <= between[1]]
+    return [lead_id for lead_id, lead in leads.items() if _created_in(lead, between)]
+
+
+def _created_in(lead: CrmLead, between: tuple[int, int] | None) -> bool:
+    return between is None or between[0] <= lead.created_ms <= between[1]
 
 
 #: A's burst is seeded this many leads a control call. The sandbox holds one lock for all its portals
@@ -334,8 +338,7 @@ def _latencies(
     return sorted(
         (lead.owner_written_ms - lead.created_ms) / 1000
         for lead in leads
-        if lead.owner_written_ms is not None
-        and (between is None or between[0] <= lead.created_ms <= between[1])
+        if lead.owner_written_ms is not None and _created_in(lead, between)
     )
 
 
