@@ -37,7 +37,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.urls import reverse
@@ -219,6 +219,7 @@ def _b_alone(
         cpu=_cpu(sampler, window),
         cpu_seconds=_seconds(window),
         cpu_leads=len(b_ids) - warm,
+        b_call_ms=_call_times(b, window),
     )
 
 
@@ -285,7 +286,19 @@ def _a_burst(
         cpu_leads=len(a_ids),
         b_steps=steps_of(timeline) if timeline else {},
         b_slowest=slowest_steps(timeline) if timeline else {},
+        b_call_ms=_call_times(b, window) if with_b else (),
     )
+
+
+def _call_times(connection: OrganizationIntegration, window: tuple[int, int] | None) -> list[float]:
+    """How long the connection's HubSpot calls recorded ``window`` (ms, wall clock) took, ms."""
+    if window is None:
+        return []
+    start, end = (datetime.fromtimestamp(ms / 1000, tz=UTC) for ms in window)
+    calls = ProviderApiCall.objects.filter(
+        provider=connection.provider, account=connection.external_account_id, created_at__range=(start, end)
+    )
+    return sorted(float(ms) for ms in calls.values_list("latency_ms", flat=True))
 
 
 def _created_between(

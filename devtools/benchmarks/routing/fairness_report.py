@@ -32,6 +32,9 @@ class Phase:
     #: and those of the slowest of them (None: a moment unknown), so a run shows where B's p95 went.
     b_steps: Mapping[str, Sequence[float]] = field(default_factory=dict)
     b_slowest: Mapping[str, float | None] = field(default_factory=dict)
+    #: How long B's HubSpot calls of the phase's window took, ms as our client timed them (the call
+    #: records): against B alone, what sharing the cores with A's burst did to HubSpot's stand-in.
+    b_call_ms: Sequence[float] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ def _rows(report: FairnessReport) -> list[tuple[str, str, str, str]]:
             _verdict(bool(both.b_latencies) and during_p95 < B_DURING_P95_GOAL),
         ),
         *_step_rows(both),
+        *_call_rows(b_alone, both),
         ("A's drain alone", _drain(a_alone), "", ""),
         (
             "A's drain with B",
@@ -122,6 +126,25 @@ def _step_rows(phase: Phase) -> list[tuple[str, str, str, str]]:
             )
         )
     return rows
+
+
+def _call_rows(alone: Phase, during: Phase) -> list[tuple[str, str, str, str]]:
+    """B's HubSpot calls alone and during A's drain. The sandbox answers both portals from one
+    process on the cores A's burst keeps busy; HubSpot serves a portal on machines of its own, so
+    what these calls gain during the burst is the stand-in's part of B's stages."""
+    if not during.b_call_ms:
+        return []
+
+    def spread(values: Sequence[float]) -> str:
+        if not values:
+            return "-"
+        p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
+        return f"p50 {p50:.0f} ms, p95 {p95:.0f} ms (n={len(values):,})"
+
+    return [
+        ("  B's HubSpot calls (the sandbox), alone", spread(alone.b_call_ms), "", ""),
+        ("  B's HubSpot calls, during A's drain", spread(during.b_call_ms), "", ""),
+    ]
 
 
 #: The process groups of ``harness/cpu_groups``; "ours" is every one but the sandbox (HubSpot's stand-in).

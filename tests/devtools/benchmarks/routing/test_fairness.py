@@ -70,6 +70,9 @@ def test_both_organizations_leads_are_owned_and_every_goal_is_reported(catalogue
     assert last is not None  # negative when our record is stamped after the CRM applied the write
     assert sum(both.b_slowest.values()) == pytest.approx(max(both.b_latencies), abs=0.002)
     assert "stage by stage" in text and "    lead stored -> decided" in text
+    # B's HubSpot calls in each of its windows: at least a lead's reads and its owner's write
+    assert len(b_alone.b_call_ms) >= 2 and len(both.b_call_ms) >= 2 and not a_alone.b_call_ms
+    assert "B's HubSpot calls (the sandbox), alone" in text and "B's HubSpot calls, during A's drain" in text
 
 
 def test_the_report_gives_the_cores_busy_and_the_cpu_of_a_lead_less_idle():
@@ -175,6 +178,49 @@ def test_a_burst_waits_until_the_accounts_budget_window_has_no_call(monkeypatch)
     called(0, account=str(fairness.PORTAL_B))  # B's portal has a budget of its own
     fairness._wait_for_clear_window(a)
     assert fairness.BUDGET_WINDOW - 3 < slept[-1] <= fairness.BUDGET_WINDOW - 3 + 0.6
+
+
+@pytest.mark.django_db
+def test_b_s_call_times_are_its_accounts_calls_recorded_in_the_window():
+    """Only B's account's calls count, and only those recorded within the window (ms, wall)."""
+    b = SimpleNamespace(provider="hubspot", external_account_id=str(fairness.PORTAL_B))
+    now = timezone.now()
+
+    def called(seconds_ago: float, latency_ms: int, account: str = b.external_account_id) -> None:
+        ProviderApiCall.objects.create(
+            provider="hubspot",
+            account=account,
+            method="POST",
+            endpoint="/x",
+            latency_ms=latency_ms,
+            created_at=now - timedelta(seconds=seconds_ago),
+        )
+
+    called(20, 900)  # before the window
+    called(5, 300)
+    called(4, 20)
+    called(4, 700, account=str(fairness.PORTAL_A))  # A's
+    window = (round((now.timestamp() - 10) * 1000), round(now.timestamp() * 1000))
+
+    assert fairness._call_times(b, window) == [20.0, 300.0]
+    assert fairness._call_times(b, None) == []
+
+
+def test_the_report_sets_b_s_calls_during_a_s_drain_beside_alone():
+    phases = (
+        Phase("B alone", [0.2], 0, 1, b_call_ms=[10.0, 12.0, 30.0]),
+        Phase("A alone", [], 0, 0),
+        Phase("A with B", [0.5], 0, 1, b_call_ms=[40.0, 60.0, 400.0]),
+    )
+    report = FairnessReport(FairnessOptions(), "broker", "database", ("account-1", "account-2"), phases)
+
+    lines = {line.split("  ")[1]: line for line in report_lines(report) if "HubSpot calls" in line}
+
+    assert "p50 12 ms, p95 30 ms (n=3)" in lines["B's HubSpot calls (the sandbox), alone"]
+    assert "p50 60 ms, p95 400 ms (n=3)" in lines["B's HubSpot calls, during A's drain"]
+    quiet = (*phases[:2], Phase("A with B", [0.5], 0, 1))
+    text = "\n".join(report_lines(FairnessReport(FairnessOptions(), "b", "d", ("x", "y"), quiet)))
+    assert "HubSpot calls" not in text  # no calls recorded: no rows
 
 
 def test_a_burst_is_seeded_in_chunks_so_the_sandbox_lock_is_let_go_between_them():
