@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -50,11 +51,33 @@ class TimeoutSession(requests.Session):
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_maxsize, max_retries=0)
         self.mount("https://", adapter)
         self.mount("http://", adapter)
+        self._environment: dict[tuple[str, str], dict[str, Any]] = {}
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
         return super().send(request, **kwargs)
+
+    def merge_environment_settings(
+        self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
+        """requests' own, read once per scheme and host for the calls that pass nothing of their own.
+
+        requests reads the proxies, ``no_proxy`` and the CA bundle from ``os.environ`` on every
+        request, scanning the whole environment twice: 0.36 ms a call with 47 variables on the
+        benchmarks' machine, a twentieth of the CPU one provider call costs us there
+        (docs/benchmarks.md, fairness, "Fourteenth pass"), and more where the environment is large.
+        None of it depends on a URL's path, and neither the environment's proxy settings nor this
+        session's are changed while it runs (``build_session`` makes one per client).
+        """
+        if proxies or stream is not None or verify is not None or cert is not None:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        parts = urlsplit(url.decode() if isinstance(url, bytes) else url or "")
+        origin = (parts.scheme, parts.netloc)
+        found = self._environment.get(origin)
+        if found is None:
+            found = self._environment[origin] = super().merge_environment_settings(url, {}, None, None, None)
+        return {**found, "proxies": dict(found["proxies"])}
 
 
 def build_session(timeout: tuple[float, float], *, user_agent: str = "lead-routing/1") -> TimeoutSession:
