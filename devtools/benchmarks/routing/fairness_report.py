@@ -131,7 +131,8 @@ def _step_rows(phase: Phase) -> list[tuple[str, str, str, str]]:
 def _call_rows(alone: Phase, during: Phase) -> list[tuple[str, str, str, str]]:
     """B's HubSpot calls alone and during A's drain. The sandbox answers both portals from one
     process on the cores A's burst keeps busy; HubSpot serves a portal on machines of its own, so
-    what these calls gain during the burst is the stand-in's part of B's stages."""
+    what these calls gain during the burst is mostly the stand-in's part of B's stages (our client's
+    own wait for a core to read the answer is in it too)."""
     if not during.b_call_ms:
         return []
 
