@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from crm_integrations.core.crypto import envelope
-from crm_integrations.core.crypto.rotation import encrypted_columns, stale_rows
+from crm_integrations.core.crypto.rotation import encrypted_columns, rotate_column, stale_rows
 from crm_integrations.models import Integration, Organization, OrganizationIntegration
 
 OLD_KEY = "old:" + "A" * 43
@@ -86,3 +86,42 @@ def test_rotation_interrupted_and_resumed_leaves_every_value_readable_with_the_n
         ):
             n = row.organization.slug.removeprefix("org-")
             assert (row.access_token, row.refresh_token) == (f"access-{n}", f"refresh-{n}"), i
+
+
+@override_settings(ENCRYPTION_KEYS=[NEW_KEY, OLD_KEY])
+def test_a_value_the_application_changes_during_rotation_is_left_as_the_application_wrote_it(db):
+    """The compare-and-swap of ``rotation._swap``: a token refreshed between the batch's read and its
+    write keeps the refreshed value and is not counted; the other rows of the batch are rewritten."""
+    hubspot = Integration.objects.get(provider="hubspot")
+    with override_settings(ENCRYPTION_KEYS=[OLD_KEY]):
+        connections = [
+            OrganizationIntegration.objects.create(
+                organization=Organization.objects.create(name=f"Org {i}", slug=f"org-{i}"),
+                integration=hubspot,
+                access_token=f"access-{i}",
+                refresh_token=f"refresh-{i}",
+            )
+            for i in range(3)
+        ]
+    refreshed = connections[1]
+    real = envelope.reencrypt
+    calls = {"n": 0}
+
+    def reencrypt_while_a_refresh_lands(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:  # the batch is read; the app now saves a new token under the newest key
+            refreshed.access_token = "access-refreshed"
+            refreshed.save(update_fields=["access_token"])
+        return real(*args, **kwargs)
+
+    with mock.patch.object(envelope, "reencrypt", reencrypt_while_a_refresh_lands):
+        access = next(c for c in encrypted_columns() if c.label.endswith(".access_token"))
+        assert rotate_column(access, batch_size=10) == 2
+
+    assert calls["n"] == 3
+    rows = {row.pk: row for row in OrganizationIntegration.objects.all()}
+    assert rows[refreshed.pk].access_token == "access-refreshed"
+    assert [rows[c.pk].access_token for c in (connections[0], connections[2])] == ["access-0", "access-2"]
+    assert {
+        envelope.key_id_of(OrganizationIntegration.access_token.field.stored_value(r)) for r in rows.values()
+    } == {"new"}
