@@ -3,6 +3,10 @@ from the rules in the brief and the docstrings of ``routing/engine/``), so prope
 the engine against itself: availability, the route-if filters that hold a lead, and the rep that
 least loaded and best score pick.
 
+Strategy factories whose arguments are hashable are cached (``functools.cache``): a strategy built
+afresh inside a composite on every draw is validated afresh by Hypothesis, which took about a third
+of these properties' time.
+
 The inputs cover every owner policy, placeholder owners, excluded sources and closed statuses in
 any spelling (HELD outcomes), and draw scores and loads from few values so that ties, and with them
 the documented tie-breaks, come up often.
@@ -14,6 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
@@ -55,6 +60,7 @@ OWNER_POLICIES = sorted(OwnerPolicy, key=lambda policy: policy != OwnerPolicy.AL
 # -- reps and rosters ----------------------------------------------------------------------------------
 
 
+@cache
 @st.composite
 def working_hours(draw: st.DrawFn) -> WorkingHours:
     days = {}
@@ -67,6 +73,7 @@ def working_hours(draw: st.DrawFn) -> WorkingHours:
     return WorkingHours(time_zone=draw(st.sampled_from(TIME_ZONES)), days=days)
 
 
+@cache
 @st.composite
 def absences(draw: st.DrawFn) -> tuple[tuple[date, date], ...]:
     ranges = []
@@ -76,6 +83,7 @@ def absences(draw: st.DrawFn) -> tuple[tuple[date, date], ...]:
     return tuple(ranges)
 
 
+@cache
 @st.composite
 def rep_states(draw: st.DrawFn, rep_id: str) -> RepState:
     capacity = draw(st.none() | st.integers(0, 5))
@@ -127,6 +135,7 @@ def ranked_rosters(draw: st.DrawFn) -> Roster:
 # -- rules ----------------------------------------------------------------------------------------------
 
 
+@cache
 def conditions() -> st.SearchStrategy[Condition]:
     return st.one_of(
         st.builds(
@@ -148,7 +157,8 @@ def conditions() -> st.SearchStrategy[Condition]:
     )
 
 
-def pools(rep_ids: list[str], team_ids: list[str]) -> st.SearchStrategy[Pool]:
+@cache
+def pools(rep_ids: tuple[str, ...], team_ids: tuple[str, ...]) -> st.SearchStrategy[Pool]:
     ids = st.sampled_from([*rep_ids, "ghost"])  # "ghost" is in no roster: skipped
     teams = st.sampled_from([*team_ids, "no-such-team"])
     return st.builds(
@@ -158,6 +168,7 @@ def pools(rep_ids: list[str], team_ids: list[str]) -> st.SearchStrategy[Pool]:
     )
 
 
+@cache
 def source_spellings() -> st.SearchStrategy[str]:
     """A source value as given, in lower case, or padded and capitalised."""
     return st.sampled_from(SOURCES).flatmap(
@@ -165,6 +176,7 @@ def source_spellings() -> st.SearchStrategy[str]:
     )
 
 
+@cache
 @st.composite
 def route_if_policies(draw: st.DrawFn) -> RouteIfPolicy:
     return RouteIfPolicy(
@@ -176,7 +188,7 @@ def route_if_policies(draw: st.DrawFn) -> RouteIfPolicy:
 
 @st.composite
 def rulesets(draw: st.DrawFn, roster: Roster, max_rules: int = 4) -> RuleSet:
-    rep_ids, team_ids = sorted(roster.reps), sorted(roster.teams)
+    rep_ids, team_ids = tuple(sorted(roster.reps)), tuple(sorted(roster.teams))
     rules = tuple(
         Rule(
             id=f"rule-{n}",
@@ -196,10 +208,12 @@ def rulesets(draw: st.DrawFn, roster: Roster, max_rules: int = 4) -> RuleSet:
 # -- leads, moments, accounts, rotations ------------------------------------------------------------------
 
 
+@cache
 def amounts() -> st.SearchStrategy[Decimal | None]:
     return st.none() | st.integers(0, 150_000 * 100).map(lambda cents: Decimal(cents) / 100)
 
 
+@cache
 @st.composite
 def lead_values(draw: st.DrawFn) -> dict[str, object]:
     return {
@@ -228,6 +242,7 @@ def leads(draw: st.DrawFn, roster: Roster, key: str = "lead-1") -> LeadFacts:
     return LeadFacts(key, draw(lead_values()), owner_rep_id=owner, owner_external_id=external)
 
 
+@cache
 def moments() -> st.SearchStrategy[datetime]:
     """A tz-aware instant over three weeks, to the second."""
     return st.integers(0, 21 * 24 * 3600).map(lambda seconds: START + timedelta(seconds=seconds))
