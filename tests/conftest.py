@@ -30,19 +30,26 @@ pytest.register_assert_rewrite(
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` selects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Each test gets its kind's markers (tests/markers.py). Tests marked ``concurrency`` need row
-    locks and real parallel transactions: PostgreSQL."""
+    locks and real parallel transactions: PostgreSQL. Tests marked ``embedded_defaults`` start
+    ``make run`` with the server variables removed, so they run the same whatever this run's
+    database: the embedded lane runs them, the PostgreSQL lane would only repeat them (3 minutes)."""
     for item in items:
         explicit = [mark.name for mark in item.iter_markers()]
         for name in markers.kinds(getattr(item, "fixturenames", ()), item.path, explicit):
             item.add_marker(name)
-    if not settings.IS_SQLITE:
-        return
-    skip = pytest.mark.skip(
-        reason="needs PostgreSQL (row locks, parallel transactions); runs in the CI PostgreSQL lane"
-    )
+    if settings.IS_SQLITE:
+        marker, reason = (
+            "concurrency",
+            "needs PostgreSQL (row locks, parallel transactions); runs in the CI PostgreSQL lane",
+        )
+    else:
+        marker, reason = (
+            "embedded_defaults",
+            "make run on the embedded defaults ignores PostgreSQL; runs in the CI embedded lane",
+        )
     for item in items:
-        if "concurrency" in item.keywords:
-            item.add_marker(skip)
+        if marker in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

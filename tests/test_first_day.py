@@ -32,7 +32,8 @@ from playwright.sync_api import Page
 from tests import test_make_run
 from tests.conftest import SCREENSHOTS
 
-pytestmark = pytest.mark.e2e  # real processes: make run, gunicorn, Celery, the sandboxes (tests/markers.py)
+# Real processes: make run, gunicorn, Celery, the sandboxes (tests/markers.py), on the embedded defaults.
+pytestmark = [pytest.mark.e2e, pytest.mark.embedded_defaults]
 
 make_run = test_make_run.make_run  # the fixture: start `make run` on free ports, kill it at the end
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-pytestmark = pytest.mark.e2e  # real processes (tests/markers.py)
+pytestmark = [pytest.mark.e2e, pytest.mark.embedded_defaults]  # real processes (tests/markers.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_VARIABLES = {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "RATE_LIMIT_STORAGE_URL", "REDIS_URL"}
