@@ -23,7 +23,9 @@ from crm_integrations.services import upsert_organization_integration
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 OLD_START = NOW - timedelta(days=20)
-OLD_ROWS, RECENT_ROWS = 100_000, 500
+OLD_ROWS, RECENT_ROWS = 20_000, 500
+#: Rows a pruning batch deletes: a hundredth of the old rows, so runs stop part-way many batches in.
+BATCH = 200
 
 
 def policy(name: str) -> pruning.RetentionPolicy:
@@ -37,13 +39,13 @@ def retention_settings(settings):
         "API_CALL_DAYS": 14,
         "WEBHOOK_BODY_DAYS": 30,
         "WEBHOOK_DAYS": 180,
-        "BATCH_SIZE": 1000,
+        "BATCH_SIZE": BATCH,
     }
     return settings.DATA_RETENTION
 
 
 def _calls() -> None:
-    """100,000 calls in the 10 hours from OLD_START (one every 0.36 s), then 500 two days ago."""
+    """20,000 calls in the 10 hours from OLD_START (one every 1.8 s), then 500 two days ago."""
     codes = [200, 200, 200, 404, 429, 503, None]
     rows = [
         ProviderApiCall(
@@ -55,7 +57,7 @@ def _calls() -> None:
             error_kind="" if codes[i % 7] in (200,) else ("timeout" if codes[i % 7] is None else "x"),
             latency_ms=i % 1000,
             attempt=1 + (i % 3 == 0),
-            created_at=OLD_START + timedelta(milliseconds=360 * i),
+            created_at=OLD_START + timedelta(milliseconds=1800 * i),
         )
         for i in range(OLD_ROWS)
     ]
@@ -115,7 +117,7 @@ def test_call_records_are_rolled_up_then_pruned_in_batches_interrupted_and_resum
     assert list(ApiCallRollup.objects.order_by("pk").values()) == before
 
     # Interrupted by a batch limit ...
-    assert pruning.run_policy(api_calls, now=NOW, max_batches=30) == 30_000
+    assert pruning.run_policy(api_calls, now=NOW, max_batches=30) == 30 * BATCH
     # ... and by a failure in the third batch of the next run: two batches stay done.
     acted = []
 
@@ -127,10 +129,10 @@ def test_call_records_are_rolled_up_then_pruned_in_batches_interrupted_and_resum
 
     with pytest.raises(RuntimeError):
         pruning.run_policy(dataclasses.replace(api_calls, act=fail_third), now=NOW)
-    assert ProviderApiCall.objects.count() == OLD_ROWS + RECENT_ROWS - 32_000
+    assert ProviderApiCall.objects.count() == OLD_ROWS + RECENT_ROWS - 32 * BATCH
 
     # Resumed: exactly the records within the retention are left, and the history stays.
-    assert pruning.run_policy(api_calls, now=NOW) == OLD_ROWS - 32_000
+    assert pruning.run_policy(api_calls, now=NOW) == OLD_ROWS - 32 * BATCH
     assert ProviderApiCall.objects.count() == RECENT_ROWS
     assert not ProviderApiCall.objects.filter(created_at__lt=NOW - timedelta(days=14)).exists()
     assert sum(hourly.values_list("calls", flat=True)) == OLD_ROWS + RECENT_ROWS
