@@ -10,14 +10,15 @@ import logging
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, router, transaction
 
 from crm_integrations.core.errors import CrmError
 from crm_integrations.core.redaction import redact_text
+from crm_integrations.core.row_inserts import insert_all
 
 logger = logging.getLogger("crm_integrations.http")
 
@@ -112,21 +113,27 @@ def record_call(record: CallRecord) -> None:
     record.endpoint = safe_template(record.endpoint)
     record.correlation_id = redact_text(record.correlation_id or "")[:100]
     record.log()
+    row = ProviderApiCall(
+        provider=record.provider,
+        account=record.account,
+        method=record.method,
+        endpoint=record.endpoint,
+        status_code=record.status_code,
+        error_kind=record.error_kind,
+        latency_ms=record.latency_ms,
+        units=record.units,
+        queued_ms=record.queued_ms,
+        attempt=record.attempt,
+        breaker_state=record.breaker_state,
+        correlation_id=record.correlation_id,
+    )
+    # Inside the caller's transaction a savepoint keeps a failed insert from breaking it; outside one
+    # the insert is a statement of its own, and wrapping it in BEGIN and COMMIT only cost two more
+    # (every CRM call makes this insert: docs/benchmarks.md, "Fifteenth pass").
+    alias = router.db_for_write(ProviderApiCall)
+    in_transaction = transaction.get_connection(alias).in_atomic_block
     try:
-        with transaction.atomic():  # a savepoint when the caller is inside a transaction
-            ProviderApiCall.objects.create(
-                provider=record.provider,
-                account=record.account,
-                method=record.method,
-                endpoint=record.endpoint,
-                status_code=record.status_code,
-                error_kind=record.error_kind,
-                latency_ms=record.latency_ms,
-                units=record.units,
-                queued_ms=record.queued_ms,
-                attempt=record.attempt,
-                breaker_state=record.breaker_state,
-                correlation_id=record.correlation_id,
-            )
+        with transaction.atomic(using=alias) if in_transaction else nullcontext():
+            insert_all([row])
     except DatabaseError:
         logger.warning("Could not record the API call of %s:%s", record.provider, record.account)

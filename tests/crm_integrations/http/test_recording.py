@@ -7,7 +7,9 @@ import logging
 
 import pytest
 import responses
+from django.db import connection, transaction
 from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
 
 from crm_integrations.core.errors import InvalidRequest
 from crm_integrations.core.http.concurrent import call_all
@@ -88,3 +90,29 @@ def test_a_call_meter_counts_the_units_of_the_calls_made_inside_it_and_in_its_po
     call(9)()  # after: not this meter's either
     assert meter.units == 3 + 7  # the inner meter took its own call
     assert ProviderApiCall.objects.count() == 8
+
+
+def _refused_record() -> CallRecord:
+    """A record the database refuses (``provider`` is NOT NULL): a real failure to store."""
+    return CallRecord(None, "12345", "GET", TEMPLATE, 1, 200)  # type: ignore[arg-type]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_call_record_the_database_refuses_is_logged_and_fails_nothing_in_or_out_of_a_transaction(
+    caplog,
+):
+    """Outside a transaction the record is one INSERT of its own (no BEGIN and COMMIT around it);
+    inside the caller's, a savepoint keeps the refused INSERT from spoiling the caller's transaction
+    (on PostgreSQL every later statement of the transaction would fail)."""
+    good = CallRecord("hubspot", "12345", "GET", TEMPLATE, 1, 200)
+    with CaptureQueriesContext(connection) as outside:
+        record_call(good)
+    assert [query["sql"].split()[0] for query in outside.captured_queries] == ["INSERT"]
+
+    record_call(_refused_record())  # autocommit: nothing to spoil, nothing raised
+    with transaction.atomic():
+        record_call(_refused_record())
+        record_call(good)  # the caller's transaction still works
+        assert ProviderApiCall.objects.count() == 2
+    assert ProviderApiCall.objects.count() == 2
+    assert caplog.text.count("Could not record the API call") == 2
