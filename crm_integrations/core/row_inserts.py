@@ -16,7 +16,8 @@ as with ``bulk_create``.
 
 Used by the hot path's inserts: ``field_mapping/services.py`` (leads), ``routing/assign.py``
 (decisions, owner writes), ``routing/journey.py``, ``crm_integrations/intake/events.py`` (webhook
-events), ``crm_integrations/intake/echoes.py`` and ``crm_integrations/core/tracing/store.py``.
+events), ``crm_integrations/intake/echoes.py``, ``crm_integrations/core/tracing/store.py`` and the record of
+every CRM call (``crm_integrations/core/http/recording.py``).
 """
 
 from __future__ import annotations
