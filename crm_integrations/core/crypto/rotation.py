@@ -53,9 +53,10 @@ def rotate_column(
     Each batch commits on its own, and its rows are written by conditional UPDATEs (a row only if it
     still holds the ciphertext we read), so stopping at any point loses nothing and a value the
     application changed meanwhile is left alone (it is already under the newest key). A batch is one
-    UPDATE per ``_swap`` chunk, not one per row: 20,000 values took 20,000 round trips before.
+    UPDATE per ``_swap`` chunk, not one per row (20,000 values were 20,000 UPDATEs before).
     """
     rewritten = 0
+    chunk = _swap_chunk(column)
     for batch in _batches(column, batch_size):
         swaps = [
             (
@@ -70,8 +71,8 @@ def rotate_column(
             for pk, old in batch
         ]
         with transaction.atomic():
-            for start in range(0, len(swaps), _swap_chunk(column)):
-                rewritten += _swap(column, swaps[start : start + _swap_chunk(column)])
+            for start in range(0, len(swaps), chunk):
+                rewritten += _swap(column, swaps[start : start + chunk])
         if on_batch:
             on_batch(len(batch))
     return rewritten
