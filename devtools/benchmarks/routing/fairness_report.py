@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,16 +51,67 @@ class FairnessReport:
     notes: Sequence[str] = field(default_factory=tuple)
 
     def phase(self, name: str) -> Phase:
-        return next(phase for phase in self.phases if phase.name == name)
+        """The phase of that name, or every run of it pooled (``pooled``)."""
+        return pooled(self.runs(name))
+
+    def runs(self, name: str) -> list[Phase]:
+        return [phase for phase in self.phases if phase.name == name]
 
     @property
     def lost(self) -> int:
         return sum(phase.a_missing + phase.b_missing for phase in self.phases)
 
     @property
+    def pair_ratios(self) -> list[float]:
+        """A's drain with B against alone, within each pair (the burst alone, then with B)."""
+        pairs = zip(self.runs("A alone"), self.runs("A with B"), strict=False)
+        return [
+            beside.a_drain_seconds / alone.a_drain_seconds
+            for alone, beside in pairs
+            if alone.a_drain_seconds and beside.a_drain_seconds is not None
+        ]
+
+    @property
     def drain_ratio(self) -> float | None:
-        alone, beside = self.phase("A alone").a_drain_seconds, self.phase("A with B").a_drain_seconds
-        return beside / alone if alone and beside is not None else None
+        """The median of the pairs' ratios (one pair: its ratio)."""
+        ratios = self.pair_ratios
+        return statistics.median(ratios) if ratios else None
+
+
+def pooled(phases: Sequence[Phase]) -> Phase:
+    """Several runs of one phase as one: B's leads, stages and calls together (its p95 is then taken
+    over all of them), counts and CPU added up (the busy share and the CPU per lead become the runs'
+    weighted means), and the slowest lead's stages those of the run that holds it. A's drain is the
+    runs' median (each run's own is in ``FairnessReport.runs``)."""
+    if len(phases) == 1:
+        return phases[0]
+    if not phases:
+        raise ValueError("no phase to pool")
+    slowest = max(phases, key=lambda phase: max(phase.b_latencies, default=-1.0))
+    drains = [phase.a_drain_seconds for phase in phases if phase.a_drain_seconds is not None]
+    timed = [phase for phase in phases if phase.cpu and phase.cpu_seconds]
+    cpu: Counter[str] = Counter()
+    for phase in timed:
+        cpu.update(phase.cpu or {})
+    steps: dict[str, list[float]] = {}
+    for phase in phases:
+        for name, values in phase.b_steps.items():
+            steps.setdefault(name, []).extend(values)
+    return Phase(
+        phases[0].name,
+        sorted(value for phase in phases for value in phase.b_latencies),
+        sum(phase.b_missing for phase in phases),
+        sum(phase.b_leads for phase in phases),
+        a_leads=phases[0].a_leads,
+        a_missing=sum(phase.a_missing for phase in phases),
+        a_drain_seconds=statistics.median(drains) if drains else None,
+        cpu=dict(cpu) if timed else None,
+        cpu_seconds=sum(phase.cpu_seconds or 0.0 for phase in timed) if timed else None,
+        cpu_leads=sum(phase.cpu_leads or 0 for phase in timed) if timed else None,
+        b_steps=steps,
+        b_slowest=slowest.b_slowest,
+        b_call_ms=sorted(value for phase in phases for value in phase.b_call_ms),
+    )
 
 
 def _verdict(ok: bool) -> str:
@@ -73,7 +126,7 @@ def _spread(values: Sequence[float]) -> str:
 
 
 def _rows(report: FairnessReport) -> list[tuple[str, str, str, str]]:
-    b_alone, a_alone, both = (report.phase(name) for name in ("B alone", "A alone", "A with B"))
+    b_alone, both = report.phase("B alone"), report.phase("A with B")
     ratio = report.drain_ratio
     alone_p95, during_p95 = percentile(b_alone.b_latencies, 0.95), percentile(both.b_latencies, 0.95)
     return [
@@ -91,10 +144,10 @@ def _rows(report: FairnessReport) -> list[tuple[str, str, str, str]]:
         ),
         *_step_rows(both),
         *_call_rows(b_alone, both),
-        ("A's drain alone", _drain(a_alone), "", ""),
+        ("A's drain alone", _drain(report.runs("A alone")), "", ""),
         (
             "A's drain with B",
-            _drain(both) + (f"  ({ratio:.2f}x alone)" if ratio is not None else ""),
+            _drain(report.runs("A with B")) + _ratios(report),
             f"<= {DRAIN_RATIO_GOAL:g}x alone",
             _verdict(ratio is not None and ratio <= DRAIN_RATIO_GOAL),
         ),
@@ -110,7 +163,7 @@ def _rows(report: FairnessReport) -> list[tuple[str, str, str, str]]:
 
 def _step_rows(phase: Phase) -> list[tuple[str, str, str, str]]:
     """Where B's time went during A's drain: each stage's p50 and p95 over B's leads, and the
-    slowest lead's (the p95 of a run's 15 or so is that lead) from the records' timestamps."""
+    slowest lead's (of every pair's: ``pooled``) from the records' timestamps."""
     if not phase.b_steps:
         return []
     rows = [("  stage by stage (p50, p95; the slowest lead)", "", "", "")]
@@ -215,10 +268,23 @@ def _cpu_rows(report: FairnessReport) -> list[tuple[str, str, str, str]]:
     return [(figure, measured, "", "") for figure, measured in rows]
 
 
-def _drain(phase: Phase) -> str:
-    if phase.a_drain_seconds is None:
+def _drain(runs: Sequence[Phase]) -> str:
+    """Each run's drain: "14.9 s for 3,000 leads", or "14.9, 15.2 s for 3,000 leads each"."""
+    drains = [phase.a_drain_seconds for phase in runs]
+    if not runs or None in drains:
         return "nothing owned"
-    return f"{phase.a_drain_seconds:.1f} s for {phase.a_leads:,} leads"
+    each = " each" if len(runs) > 1 else ""
+    return f"{', '.join(f'{drain:.1f}' for drain in drains)} s for {runs[0].a_leads:,} leads{each}"
+
+
+def _ratios(report: FairnessReport) -> str:
+    """ "  (0.97x alone)", or each pair's and their median: "  (0.97, 1.03x alone; median 1.00x)"."""
+    ratios = report.pair_ratios
+    if not ratios:
+        return ""
+    listed = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+    median = f"; median {report.drain_ratio:.2f}x" if len(ratios) > 1 else ""
+    return f"  ({listed}x alone{median})"
 
 
 def report_lines(report: FairnessReport) -> list[str]:
@@ -226,9 +292,11 @@ def report_lines(report: FairnessReport) -> list[str]:
     options = report.options
     rows = _rows(report)
     first, width, goal_width = (max(len(row[n]) for row in rows) + 2 for n in range(3))
+    pairs = len(report.runs("A with B"))
     lines = [
-        f"Fairness: organization A's burst of {options.burst:,} new leads, organization B one new lead "
-        f"every {options.interval:g} s; two HubSpot portals; gunicorn {options.web_workers} workers; Celery "
+        f"Fairness: organization A's burst of {options.burst:,} new leads ({pairs} time(s) alone, as many "
+        f"with B), organization B one new lead every {options.interval:g} s; two HubSpot portals; "
+        f"gunicorn {options.web_workers} workers; Celery "
         f"{options.workers} processes on {report.broker}; {report.database}; account queues: A "
         f"{report.queues[0]}, B {report.queues[1]}",
         f"{'figure':<{first}}{'measured':<{width}}{'goal':<{goal_width}}verdict",

@@ -22,8 +22,8 @@ class Command(StackCommand):
         "A's drain alone and with B."
     )
     options_class = FairnessOptions
-    at_least_one = ("burst", "alone_leads", "web_workers", "workers", "senders")
-    refusal = "Use at least 1 lead in each phase, web worker, Celery worker and sender."
+    at_least_one = ("burst", "alone_leads", "pairs", "web_workers", "workers", "senders")
+    refusal = "Use at least 1 lead in each phase, pair, web worker, Celery worker and sender."
     default_timeout = 600
     timeout_help = "Most seconds to wait for a phase's owners"
     keep_help = "Keep the fresh database file / the two organizations."
@@ -39,6 +39,12 @@ class Command(StackCommand):
         parser.add_argument(
             "--alone-leads", type=int, default=10, help="Organization B's leads in the phase without A (10)."
         )
+        parser.add_argument(
+            "--pairs",
+            type=int,
+            default=3,
+            help="A's burst alone, then with B, this many times; B's leads pooled for its p95 (3).",
+        )
         parser.add_argument("--senders", type=int, default=10, help="The sandbox's concurrent webhook POSTs.")
         parser.add_argument(
             "--api-limit", type=int, default=110, help="Each portal's API calls per 10 s (110, HubSpot's)."
@@ -50,8 +56,8 @@ class Command(StackCommand):
 
     def run(self, settings: FairnessOptions) -> None:
         self.stdout.write(
-            f"Organization A: {settings.burst:,} new leads at once; organization B: one every "
-            f"{settings.interval:g} s ..."
+            f"Organization A: {settings.burst:,} new leads at once, {settings.pairs} time(s) alone and "
+            f"as many with organization B beside it, one new lead every {settings.interval:g} s ..."
         )
         report = run_benchmark(settings)
         self.write_lines(report_lines(report))

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from crm_integrations.models import ProviderApiCall
+from devtools.benchmarks.harness.load import percentile
 from devtools.benchmarks.routing import fairness
 from devtools.benchmarks.routing.fairness import FairnessOptions, run_benchmark
 from devtools.benchmarks.routing.fairness_report import FairnessReport, Phase, busy_share, report_lines
@@ -23,6 +24,7 @@ BURST, ALONE = 40, 2
 def test_both_organizations_leads_are_owned_and_every_goal_is_reported(catalogue):
     options = FairnessOptions(
         burst=BURST,
+        pairs=1,
         interval=0.5,
         alone_leads=ALONE,
         api_limit=220,
@@ -287,3 +289,62 @@ def test_the_report_shows_where_b_s_time_went_during_a_s_drain():
     assert "0.100 s, 0.300 s; 0.300 s" in row  # p50, p95; the slowest lead's
     [unknown] = [line for line in lines if line.startswith("    lead stored -> decided")]
     assert unknown.rstrip().endswith("; -")
+
+
+def test_pairs_pool_b_s_leads_for_a_p95_that_is_not_their_maximum_and_take_a_s_median_ratio():
+    """Three pairs of 15 leads of B each: one pair's p95 is its slowest lead (nearest rank 15 of 15),
+    the pooled p95 of 45 is the third slowest. A's ratio is taken within each pair; its figure is
+    their median. CPU is added up, so the busy share is the pairs' weighted mean."""
+
+    def with_b(latencies: list[float], drain: float, slowest_lead: float) -> Phase:
+        return Phase(
+            "A with B",
+            latencies,
+            0,
+            len(latencies),
+            a_leads=3_000,
+            a_drain_seconds=drain,
+            cpu={"worker": drain},
+            cpu_seconds=drain,
+            cpu_leads=3_000,
+            b_steps={"created -> webhook stored": [0.05] * len(latencies)},
+            b_slowest={"created -> webhook stored": slowest_lead},
+            b_call_ms=[20.0],
+        )
+
+    def alone(drain: float) -> Phase:
+        return Phase("A alone", [], 0, 0, a_leads=3_000, a_drain_seconds=drain)
+
+    quick = [0.3] * 14
+    phases = (
+        Phase("B alone", [0.2], 0, 1),
+        alone(10.0),
+        with_b([*quick, 2.5], 11.0, 2.4),  # 1.10x
+        alone(10.0),
+        with_b([*quick, 0.9], 10.0, 0.8),  # 1.00x
+        alone(10.0),
+        with_b([*quick, 1.2], 13.0, 1.1),  # 1.30x
+    )
+    report = FairnessReport(FairnessOptions(), "broker", "database", ("account-1", "account-2"), phases)
+
+    both = report.phase("A with B")
+    assert len(both.b_latencies) == both.b_leads == 45
+    assert max(both.b_latencies) == 2.5 and percentile(both.b_latencies, 0.95) == 0.9
+    assert both.b_slowest == {"created -> webhook stored": 2.4}  # the pair holding the slowest lead
+    assert len(both.b_steps["created -> webhook stored"]) == 45 and len(both.b_call_ms) == 3
+    assert report.pair_ratios == pytest.approx([1.1, 1.0, 1.3])
+    assert report.drain_ratio == pytest.approx(1.1)
+    assert busy_share(both, 2) == pytest.approx(0.5)  # 34 CPU-s over 34 s of 2 cores
+    lines = {line.split("  ")[0]: line for line in report_lines(report)}
+    during = lines["B created -> owner written, during A's burst"]
+    assert "p95 0.90 s" in during and "max 2.50 s" in during and "(n=45)" in during
+    assert during.endswith("PASS")
+    assert "10.0, 10.0, 10.0 s for 3,000 leads each" in lines["A's drain alone"]
+    drain = lines["A's drain with B"]
+    assert "11.0, 10.0, 13.0 s for 3,000 leads each  (1.10, 1.00, 1.30x alone; median 1.10x)" in drain
+    assert drain.endswith("PASS")
+    assert "(3 time(s) alone, as many with B)" in report_lines(report)[0]
+    # one pair: its slowest lead is its p95, as before pooling
+    single = FairnessReport(FairnessOptions(pairs=1), "b", "d", ("x", "y"), phases[:3])
+    assert percentile(single.phase("A with B").b_latencies, 0.95) == 2.5
+    assert single.drain_ratio == pytest.approx(1.1)
