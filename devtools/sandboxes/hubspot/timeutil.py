@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def now_ms() -> int:
@@ -14,9 +16,10 @@ def now_ms() -> int:
 
 
 def iso(ms: int) -> str:
-    """``1767261600000`` -> ``"2026-01-01T10:00:00.000Z"`` (the format of ``createdAt``/``createdate``)."""
-    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    """``1767261600000`` -> ``"2026-01-01T10:00:00.000Z"`` (the format of ``createdAt``/``createdate``).
+    Through ``time.gmtime``: a third of the time of a timezone-aware ``datetime`` (every record
+    answered or seeded pays it two to four times, on the cores the benchmarks share with the app)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
 
 
 def parse_ms(value: str) -> int | None:
@@ -32,4 +35,5 @@ def parse_ms(value: str) -> int | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
+    # Exact: through a float, ``…33.490Z`` came back one millisecond short.
+    return (moment - EPOCH) // timedelta(milliseconds=1)
