@@ -194,10 +194,11 @@ def validate_request(request: Request) -> None:
 
 
 def _shape(request: Request) -> bytes | None:
-    """What the check's verdict depends on, with every string of digits only (JSON strings and keys,
-    path segments) zeroed to the same length; None for a body that is not JSON (not remembered).
-    The query string and content type are kept as they are; the checked files declare no header
-    parameter (their ``private-app`` headers are the security schemes, dropped above)."""
+    """What the check's verdict depends on, with every string of digits only (JSON string values and
+    path segments; not keys, which two could then share) zeroed to the same length; None for a body
+    that is not JSON (not remembered). The query string and content type are kept as they are; the
+    checked files declare no header parameter (their ``private-app`` headers are the security
+    schemes, dropped above)."""
     body = request.get_data(cache=True)
     if body:
         try:
@@ -214,7 +215,7 @@ def _zeroed(value: Any) -> Any:
     if isinstance(value, str):
         return "0" * len(value) if value.isascii() and value.isdigit() else value
     if isinstance(value, dict):
-        return {_zeroed(key): _zeroed(item) for key, item in value.items()}
+        return {key: _zeroed(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_zeroed(item) for item in value]
     return value

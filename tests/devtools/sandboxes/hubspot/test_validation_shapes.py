@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from devtools.sandboxes.hubspot import validation
 
@@ -122,3 +124,17 @@ def test_no_checked_schema_tells_one_digit_string_from_another_of_its_length(nam
         if "in" in parameter
     }
     assert places <= {"path", "query"}
+
+
+def test_digit_keys_are_kept_so_that_two_of_them_never_fold_into_one():
+    """Zeroed keys ``"12"`` and ``"34"`` would both be ``"00"``, and a body with a bad value under one
+    of them would take the shape of a valid one."""
+
+    def shape(body: dict[str, Any]) -> bytes | None:
+        environ = EnvironBuilder(method="POST", path="/crm/v3/objects/deals", json=body).get_environ()
+        return validation._shape(Request(environ))
+
+    both = shape({"properties": {"12": {"nested": "x"}, "34": "ok"}})
+    assert both != shape({"properties": {"00": "ok"}})
+    assert shape({"properties": {"amount": "1500"}}) == shape({"properties": {"amount": "2700"}})
+    assert shape({"properties": {"amount": "1500"}}) != shape({"properties": {"amount": "150"}})
