@@ -1,10 +1,14 @@
-"""Services: routing leads — decide under the organization's routing lock, store the decision and
-its trace, queue the owner write-back, and write the journey.
+"""Services: routing leads — decide, store the decision and its trace under the organization's
+routing lock, queue the owner write-back, and write the journey.
 
-One transaction per batch holds the organization's ``RoutingState`` row lock while loads are
-counted, decisions made and the rotation saved, so two workers routing at once never overfill a
-rep nor break the round-robin order. CRM calls (account lookups) happen before the lock; the
-write-back is flushed after the commit.
+A batch is decided before the lock, from the organization's ``RoutingState`` as read then (its
+``revision``), the roster's loads and the leads' decisions. The short transaction that stores it
+holds the state's row lock and checks the revision first: if another batch was stored meanwhile,
+the batch is decided again under the lock. So two workers routing at once never overfill a rep nor
+break the round-robin order, while deciding (most of a batch's time) holds no lock. On SQLite the
+lock is the database's one writer, which every organization shares: deciding 200 leads inside it
+made another organization's lone lead wait behind it (docs/benchmarks.md, the seventeenth pass).
+CRM calls (account lookups) happen before any of this; the write-back is flushed after the commit.
 """
 
 from __future__ import annotations
@@ -83,8 +87,8 @@ def route_leads(
 
     ``only_undecided`` (intake): a lead that already has a current decision is left alone, so a
     redelivered webhook or our own owner write coming back never routes a lead twice.
-    ``keep_unless_assigned`` (re-routes): the current decision stays unless a rep is found; the
-    attempt is noted in the journey either way.
+    ``keep_unless_assigned`` (re-routes): the current decision stays unless a rep is found, and
+    its ``retried_at`` says when it was tried; the attempt is noted in the journey either way.
     """
     leads = [lead for lead in leads if lead.connection_id == connection.pk]
     if not leads:
@@ -100,24 +104,76 @@ def route_leads(
         sync_reps(connection)  # a new connection's first leads: learn its owners first
     accounts = _accounts(connection, ruleset, leads)
     state, _ = RoutingState.objects.get_or_create(organization_id=connection.organization_id)
+    job = _Job(
+        connection,
+        leads,
+        ruleset,
+        version,
+        accounts,
+        trigger,
+        reason,
+        exclude_rep_ids,
+        only_undecided,
+        keep_unless_assigned,
+    )
+    batch = decide_batch(job, state)
+    if not batch.made:  # every lead already decided (an echo, a redelivery): nothing to store or lock
+        return []
     with transaction.atomic():
-        state = RoutingState.objects.select_for_update().get(pk=state.pk)
-        if only_undecided:
-            decided = set(
-                Decision.objects.filter(lead__in=leads, is_current=True).values_list("lead_id", flat=True)
-            )
-            leads = [lead for lead in leads if lead.pk not in decided]
-        now = timezone.now()
-        crm = connection_roster(connection, now)
-        batch = _Batch(connection, crm, state, exclude_rep_ids, only_undecided)
-        made = []
-        for lead in leads:
-            with decision_span(lead):  # in the lead's own trace (routing/tracing.py)
-                made.append(batch.route(lead, ruleset, version, accounts.get(lead.pk), trigger, reason, now))
+        state = RoutingState.objects.select_for_update().get(pk=batch.state.pk)
+        if state.revision != batch.state.revision:  # another batch was stored since: decide again
+            batch = decide_batch(job, state)
         batch.save()
+    made = [decision for decision in batch.made if decision is not None]
     if any(hasattr(decision, "owner_write") for decision in made):
         transaction.on_commit(lambda: writeback.request_flush(connection.pk))
     return made
+
+
+@dataclasses.dataclass(frozen=True)
+class _Job:
+    """What ``route_leads`` was asked to route, decided once or, after a conflict, twice."""
+
+    connection: OrganizationIntegration
+    leads: Sequence[Lead]
+    ruleset: RuleSet
+    version: Any
+    accounts: dict[int, AccountMatch]
+    trigger: str
+    reason: str
+    exclude_rep_ids: Sequence[str]
+    only_undecided: bool
+    keep_unless_assigned: bool = False
+
+
+def decide_batch(job: _Job, state: RoutingState) -> _Batch:
+    """Decide ``job``'s leads from ``state`` as read (stored by ``_Batch.save``). Everything else is
+    read after ``state``, so a batch stored in between has moved its revision and is seen."""
+    leads = list(job.leads)
+    if job.only_undecided:
+        decided = set(
+            Decision.objects.filter(lead__in=leads, is_current=True).values_list("lead_id", flat=True)
+        )
+        leads = [lead for lead in leads if lead.pk not in decided]
+    now = timezone.now()
+    batch = _Batch(
+        job.connection, connection_roster(job.connection, now), state, job.exclude_rep_ids, job.only_undecided
+    )
+    for lead in leads:
+        with decision_span(lead):  # in the lead's own trace (routing/tracing.py)
+            batch.made.append(
+                batch.route(
+                    lead,
+                    job.ruleset,
+                    job.version,
+                    job.accounts.get(lead.pk),
+                    job.trigger,
+                    job.reason,
+                    now,
+                    job.keep_unless_assigned,
+                )
+            )
+    return batch
 
 
 def _why_not_routed(policy: RoutingPolicy, version: Any) -> str:
@@ -161,6 +217,8 @@ class _Batch:
         self.owner_property = _owner_property(connection)
         self.decisions: list[tuple[Decision, OwnerWrite | None]] = []
         self.events: list[JourneyEvent] = []
+        self.made: list[Decision | None] = []  # one per lead routed, None where the current one stays
+        self.kept: list[int] = []  # leads whose current decision stays (``keep_unless_assigned``)
 
     def route(
         self,
@@ -186,6 +244,7 @@ class _Batch:
         if keep_unless_assigned and result.outcome != Outcome.ASSIGNED:
             kind, summary = _summary(result, self.crm.names, reason)
             self.events.append(journey.event(lead, kind, f"{summary}; the current assignment stays"))
+            self.kept.append(lead.pk)
             return None
         if result.rotation is not None:
             self.rotation = result.rotation
@@ -259,10 +318,13 @@ class _Batch:
         )
 
     def save(self) -> None:
-        """Write the batch's decisions, owner writes and journey in a few statements."""
+        """Write the batch's decisions, owner writes and journey in a few statements (under the lock,
+        its state's revision checked by ``route_leads``)."""
         if not self.only_undecided:  # at intake the leads have no decision yet: nothing to retire
             retired = [decision.lead_id for decision, _ in self.decisions]
             Decision.objects.filter(lead_id__in=retired, is_current=True).update(is_current=False)
+        if self.kept:  # the sweeps try these again after their wait (routing/sweeps.py)
+            Decision.objects.filter(lead_id__in=self.kept, is_current=True).update(retried_at=timezone.now())
         insert_all([decision for decision, _ in self.decisions])
         writes = []
         for decision, write in self.decisions:
@@ -277,7 +339,8 @@ class _Batch:
         journey.record(self.events)
         self.state.rotation_last = dict(self.rotation.last)
         self.state.rotation_credits = {rule: dict(credits) for rule, credits in self.rotation.credits.items()}
-        self.state.save(update_fields=["rotation_last", "rotation_credits", "updated_at"])
+        self.state.revision += 1  # a batch decided from the state as it was is decided again
+        self.state.save(update_fields=["rotation_last", "rotation_credits", "revision", "updated_at"])
 
 
 #: Types ``_plain`` returns as they are (most of a trace's leaves).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -24,6 +24,13 @@ RETRY_NOBODY_AFTER = timedelta(minutes=5)
 MISSED_WINDOW = timedelta(hours=1)
 MISSED_GRACE = timedelta(minutes=2)
 OPEN = Q(lead__status__isnull=True) | Q(lead__status=LeadOutcome.OPEN)
+
+
+def tried_before(cutoff: datetime) -> Q:
+    """Current decisions made, and last re-tried (``Decision.retried_at``), before ``cutoff``: a
+    re-route that found nobody better keeps the decision, so without this each sweep (every
+    minute) would try it again and write a journey note."""
+    return Q(decided_at__lte=cutoff) & (Q(retried_at__isnull=True) | Q(retried_at__lte=cutoff))
 
 
 def connected_connection_ids() -> list[object]:
@@ -47,9 +54,9 @@ def reroute_breached_slas() -> int:
                 is_current=True,
                 outcome=DecisionOutcome.ASSIGNED,
                 first_status_change_at__isnull=True,
-                decided_at__lte=now - timedelta(minutes=policy.sla_reroute_minutes),
                 owner_write__status="written",
             )
+            .filter(tried_before(now - timedelta(minutes=policy.sla_reroute_minutes)))
             .filter(OPEN)
             .annotate(
                 reroutes=Count("lead__routing_decisions", filter=Q(lead__routing_decisions__trigger="sla"))
@@ -76,12 +83,8 @@ def reroute_breached_slas() -> int:
 
 def retry_nobody_eligible() -> int:
     stuck = (
-        Decision.objects.filter(
-            is_current=True,
-            outcome=DecisionOutcome.NO_ELIGIBLE_REP,
-            decided_at__lte=timezone.now() - RETRY_NOBODY_AFTER,
-        )
-        .filter(OPEN)
+        Decision.objects.filter(is_current=True, outcome=DecisionOutcome.NO_ELIGIBLE_REP)
+        .filter(tried_before(timezone.now() - RETRY_NOBODY_AFTER), OPEN)
         .select_related("lead")
     )
     return _route_by_connection(

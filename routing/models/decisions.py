@@ -48,6 +48,9 @@ class Decision(models.Model):
     trace = models.JSONField(default=dict)
     is_current = models.BooleanField(default=True)
     decided_at = models.DateTimeField(default=timezone.now)
+    #: When a re-route (an SLA breach, a retry) last found nobody better and left this decision
+    #: current: the sweeps in routing/sweeps.py wait from then, not from ``decided_at``, before trying again.
+    retried_at = models.DateTimeField("last re-route attempt", null=True, blank=True)
     decide_ms = models.FloatField(default=0)
     first_status_change_at = models.DateTimeField(null=True, blank=True)
 

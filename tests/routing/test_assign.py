@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 from django.db import connection as db_connection
 
+from routing import assign
 from routing.assign import route_leads
 from routing.models import Decision, JourneyEvent, OwnerWrite, RoutingPolicy, RoutingState
 
@@ -57,6 +58,7 @@ def test_round_robin_continues_across_batches_and_a_lead_is_routed_once(crm, tri
 
     assert [d.rep.name for d in first + second] == ["Ann", "Bob", "Cid", "Ann"]
     assert again == []
+    assert RoutingState.objects.get(organization=crm.organization).revision == 2  # nothing stored again
     assert Decision.objects.filter(lead=first[0].lead).count() == 1
     assert RoutingState.objects.get(organization=crm.organization).rotation_last
 
@@ -112,6 +114,72 @@ def test_rules_are_tried_in_order_and_the_trace_says_why_earlier_ones_failed(crm
     assert (french.rep, french.rule_name) == (bob, "Rest")
     dach, rest = french.trace["rules"]
     assert not dach["matched"] and "FR" in dach["reasons"][0] and rest["matched"]
+
+
+@pytest.fixture
+def another_batch_stored_while_deciding(crm, monkeypatch):
+    """``decide_batch`` spied on: while the first batch is being decided (before the lock), another
+    batch of ``interloper`` leads is routed and stored, as a second worker would."""
+    calls: list[int] = []
+    interloper: list = []
+    real = assign.decide_batch
+
+    def spy(job, state):
+        calls.append(len(job.leads))
+        batch = real(job, state)
+        if len(calls) == 1 and interloper:
+            route_leads(crm, interloper)
+        return batch
+
+    monkeypatch.setattr(assign, "decide_batch", spy)
+    return calls, interloper
+
+
+@pytest.mark.django_db
+def test_a_batch_decided_while_another_was_stored_is_decided_again_from_the_new_rotation(
+    crm, trio, another_batch_stored_while_deciding
+):
+    calls, interloper = another_batch_stored_while_deciding
+    interloper.append(make.lead(crm))
+    revision = RoutingState.objects.get_or_create(organization=crm.organization)[0].revision
+
+    mine = route_leads(crm, [make.lead(crm), make.lead(crm)])
+
+    [theirs] = Decision.objects.filter(lead=interloper[0])
+    assert theirs.rep.name == "Ann"  # stored first, from the start of the rotation
+    assert [d.rep.name for d in mine] == ["Bob", "Cid"]  # not Ann and Bob, as first decided
+    assert calls == [2, 1, 2]  # mine, theirs (no conflict), mine again under the lock
+    assert RoutingState.objects.get(organization=crm.organization).revision == revision + 2
+    assert Decision.objects.count() == 3 and JourneyEvent.objects.filter(kind="routed").count() == 3
+
+
+@pytest.mark.django_db
+def test_a_rep_filled_by_a_batch_stored_meanwhile_is_not_given_more(
+    crm, trio, another_batch_stored_while_deciding
+):
+    calls, interloper = another_batch_stored_while_deciding
+    for rep in trio:
+        rep.capacity = 1
+        rep.save()
+    interloper.extend([make.lead(crm), make.lead(crm)])
+
+    mine = route_leads(crm, [make.lead(crm), make.lead(crm)])
+
+    assert [d.outcome for d in mine] == ["assigned", "no_eligible_rep"]  # first decided: two assigned
+    assert calls == [2, 2, 2]
+    loads = Counter(d.rep_id for d in Decision.objects.filter(outcome="assigned"))
+    assert sorted(loads.values()) == [1, 1, 1]
+
+
+@pytest.mark.django_db
+def test_a_batch_nobody_raced_is_decided_once(crm, trio, another_batch_stored_while_deciding):
+    calls, _ = another_batch_stored_while_deciding
+
+    route_leads(crm, [make.lead(crm) for _ in range(3)])
+    route_leads(crm, [make.lead(crm)])
+
+    assert calls == [3, 1]
+    assert RoutingState.objects.get(organization=crm.organization).revision == 2
 
 
 @pytest.mark.concurrency

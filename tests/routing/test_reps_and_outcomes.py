@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from crm_integrations.core.types import CrmOwner
 from crm_integrations.services import upsert_organization_integration
+from field_mapping.models import Lead
 from field_mapping.signals import LeadChange
 from routing import outcomes, sweeps
 from routing.assign import route_leads
@@ -138,6 +139,56 @@ def test_leads_nobody_could_take_are_retried_when_someone_is_free(crm, organizat
     Decision.objects.filter(pk=stuck.pk).update(decided_at=timezone.now() - timedelta(minutes=6))
     assert sweeps.retry_nobody_eligible() == 1
     assert Decision.objects.get(lead=lead, is_current=True).rep == ann
+
+
+@pytest.mark.django_db
+def test_a_lead_nobody_can_take_yet_keeps_its_decision_and_is_tried_again_after_the_wait(crm, organization):
+    ann = make.rep(crm, "Ann", active=False)
+    make.rule(organization, "All", reps=[ann])
+    make.publish(organization)
+    lead = make.lead(crm)
+    [stuck] = route_leads(crm, [lead])
+    Decision.objects.filter(pk=stuck.pk).update(decided_at=timezone.now() - timedelta(minutes=6))
+
+    assert sweeps.retry_nobody_eligible() == 0  # still nobody: no new decision per sweep
+    assert sweeps.retry_nobody_eligible() == 0
+    assert list(Decision.objects.filter(lead=lead)) == [stuck]
+    stuck.refresh_from_db()
+    assert stuck.is_current and stuck.retried_at is not None
+    [note] = JourneyEvent.objects.filter(lead=lead, summary__startswith="retried")
+    assert note.summary.endswith("could take it; the current assignment stays")  # once: the wait holds
+
+    Decision.objects.filter(pk=stuck.pk).update(retried_at=timezone.now() - timedelta(minutes=6))
+    Rep.objects.filter(pk=ann.pk).update(active=True)
+    assert sweeps.retry_nobody_eligible() == 1
+    assert Decision.objects.get(lead=lead, is_current=True).rep == ann
+
+
+@pytest.mark.django_db
+def test_an_sla_breach_with_nobody_else_free_leaves_the_lead_with_its_rep(crm, organization):
+    ann, bob = make.rep(crm, "Ann", owner_id="1"), make.rep(crm, "Bob", owner_id="2", active=False)
+    make.rule(organization, "All", reps=[ann, bob])
+    make.publish(organization)
+    RoutingPolicy.objects.create(organization=organization, sla_reroute_minutes=30)
+    lead = make.lead(crm, owner_external_id="")
+    [first] = route_leads(crm, [lead])
+    OwnerWrite.objects.filter(decision=first).update(status="written", written_at=timezone.now())
+    Lead.objects.filter(pk=lead.pk).update(owner_external_id="1")
+    Decision.objects.filter(pk=first.pk).update(decided_at=timezone.now() - timedelta(minutes=31))
+
+    assert sweeps.reroute_breached_slas() == 0
+    assert sweeps.reroute_breached_slas() == 0  # not tried again before another 30 minutes
+    assert list(Decision.objects.filter(lead=lead)) == [first]
+    first.refresh_from_db()
+    assert first.is_current and first.rep == ann  # still counted in Ann's load
+    [note] = JourneyEvent.objects.filter(lead=lead, summary__startswith="re-routed")
+    assert note.summary.startswith("re-routed: untouched by Ann for 30 min: not routed: nobody")
+    assert note.summary.endswith("; the current assignment stays")
+
+    Decision.objects.filter(pk=first.pk).update(retried_at=timezone.now() - timedelta(minutes=31))
+    Rep.objects.filter(pk=bob.pk).update(active=True)
+    assert sweeps.reroute_breached_slas() == 1
+    assert Decision.objects.get(lead=lead, is_current=True).rep == bob
 
 
 @pytest.mark.django_db
