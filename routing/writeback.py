@@ -170,12 +170,19 @@ def _due(now: datetime) -> Q:
     return _time_came(now) & OWNER_WRITE_CLAIMS.free(now)
 
 
-#: Columns a flush never reads, left out of its claim's rows (loaded on access, should one be).
-HEAVY_FIELDS = (
-    "decision__trace",
-    "decision__lead__raw",
-    "decision__lead__mapping_errors",
-    "decision__lead__mapping_warnings",
+#: What a flush reads of a claimed row's decision, lead and rep (journey lines, follow-up tasks,
+#: spans); anything else would be loaded on access. Every column of the three used to be loaded
+#: and turned into Python values per row (the engine's trace and the CRM record were already left
+#: out): most of a claim's CPU, and a tenth of a worker's in a budget-lifted burst
+#: (docs/benchmarks.md, the seventeenth pass).
+CLAIMED_FIELDS = (
+    *(field.name for field in OwnerWrite._meta.concrete_fields),
+    "decision__lead_id",
+    "decision__rule_name",
+    "decision__lead__name",
+    "decision__lead__email",
+    "decision__rep__name",
+    "decision__rep__email",
 )
 
 
@@ -185,9 +192,7 @@ def claim(connection_id: object, limit: int) -> list[OwnerWrite]:
     rows = OwnerWrite.objects.filter(_time_came(now), connection_id=connection_id)
     mine = OWNER_WRITE_CLAIMS.take(rows, limit, now=now, status=WriteStatus.SENDING)
     mine = mine.filter(status=WriteStatus.SENDING).select_related("decision__lead", "decision__rep")
-    # The decision's engine trace and the lead's CRM record are the rows' largest JSON and nothing
-    # here reads them: decoding them per claimed row was CPU spent for nothing (docs/benchmarks.md).
-    return list(mine.defer(*HEAVY_FIELDS))
+    return list(mine.only(*CLAIMED_FIELDS))
 
 
 def flush(connection_id: object, *, give_way: Callable[[], bool] | None = None) -> int:
