@@ -131,7 +131,22 @@ def run_or_leave(
             _follow_up_once(key, follow_up, due)
         else:
             follow_up(0.0)
+            for _ in range(_further_runs(key, slots, overlap)):
+                follow_up(0.0)
     return True
+
+
+def _further_runs(key: str, slots: int, overlap: Callable[[], bool] | None) -> int:
+    """Follow-ups beyond the one a finished run queues: one per further free slot when ``overlap()``
+    says runs may go beside each other. Each run queues one follow-up, so runs chained one at a time
+    and a second slot was taken only by a request arriving mid-run: a burst whose webhooks had all
+    come in before its first round ended was taken in by one process while the other waited
+    (docs/benchmarks.md, worker scaling, the seventeenth pass). A follow-up that then finds every
+    slot taken does nothing (``_take_slot``)."""
+    if slots <= 1 or overlap is None:
+        return 0
+    free = sum(cache.get(name) is None for name in (key, *(f"{key}:slot{n}" for n in range(1, slots))))
+    return free - 1 if free > 1 and overlap() else 0
 
 
 def under_way(key: str) -> bool:

@@ -241,8 +241,39 @@ def test_a_second_slot_runs_beside_the_first_only_for_a_backlog_and_never_a_thir
 
     assert slotted(first, follow_ups, backlog=True)
     assert inside == [False, False, True]  # no backlog: left; backlog: ran beside; third: left
-    assert follow_ups == [0.0, 0.0]  # each run looked again when done and found the backlog
+    # Each run looked again when done and found the backlog; the first, ending with both slots
+    # free, asked for a second follow-up to fill the other slot.
+    assert follow_ups == [0.0, 0.0, 0.0]
     assert slotted(lambda: None, [], backlog=False)  # both slots were given back
+
+
+def test_a_run_ending_on_a_backlog_asks_for_a_follow_up_per_free_slot(clock):
+    """Runs chain by follow-ups, one each: without a second one for the free slot, a backlog that
+    had all arrived before the first run ended was worked on by one process at a time."""
+    follow_ups: list[float] = []
+    assert slotted(lambda: None, follow_ups, backlog=True)
+    assert follow_ups == [0.0, 0.0]  # one per slot: two processes take the backlog on
+
+    follow_ups.clear()
+    assert slotted(lambda: None, follow_ups, backlog=False)
+    assert follow_ups == []  # nothing waits: nothing queued
+
+    follow_ups.clear()
+    assert run_or_leave(
+        "work:1",
+        lambda: None,
+        pending=lambda: True,
+        follow_up=follow_ups.append,
+        until_done=120,
+        slots=2,
+        overlap=lambda: False,  # something waits, but not enough to run beside (or the budget binds)
+    )
+    assert follow_ups == [0.0]
+
+    follow_ups.clear()
+    cache.add("work:1:slot1", 1, timeout=120)  # a run beside is under way: it follows up itself
+    assert slotted(lambda: None, follow_ups, backlog=True)
+    assert follow_ups == [0.0]
 
 
 def test_handed_off_work_is_queued_once_until_its_task_starts(clock):
