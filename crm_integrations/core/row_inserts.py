@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
@@ -66,7 +66,7 @@ def insert_all(rows: Sequence[Model]) -> None:
     if any(hasattr(value, "resolve_expression") for row_values in values for value in row_values):
         model._default_manager.bulk_create(rows)
         return
-    prepare = [field.get_db_prep_save for field in plan.fields]
+    prepare = [_preparer(field) for field in plan.fields]
     size = max(db.ops.bulk_batch_size(list(plan.fields), rows), 1)
     placeholders = "(" + ", ".join(["%s"] * len(plan.fields)) + ")"
     suffix = f" RETURNING {db.ops.quote_name(meta.pk.column)}" if returning else ""
@@ -74,9 +74,9 @@ def insert_all(rows: Sequence[Model]) -> None:
         for start in range(0, len(rows), size):
             batch = values[start : start + size]
             params = [
-                convert(value, db)
+                value if type(value) in plain else convert(value, db)
                 for row_values in batch
-                for convert, value in zip(prepare, row_values, strict=True)
+                for (plain, convert), value in zip(prepare, row_values, strict=True)
             ]
             # Only the model's own quoted table and column names are formatted in; values are parameters.
             sql = (
@@ -119,6 +119,44 @@ def _plan(model: type[Model], alias: str, generate_pk: bool) -> _Plan:
         columns=", ".join(quote(field.column) for field in fields),
         readers=tuple(_reader(field) for field in fields),
     )
+
+
+#: Fields whose ``get_db_prep_save`` gives a value of these exact types back unchanged on SQLite and
+#: PostgreSQL, the databases this project runs on (``get_prep_value`` is ``to_python``, ``int()`` or
+#: ``float()`` of it, and neither adapts it further). Exact classes only: a subclass may convert
+#: differently. ``bool`` is not an ``int`` here (``type(True) is bool``), so an integer column never
+#: gets a boolean unconverted.
+_PLAIN_TYPES: dict[type[Field], frozenset[type]] = {
+    **dict.fromkeys((models.CharField, models.TextField, models.EmailField), frozenset({str, type(None)})),
+    **dict.fromkeys(
+        (
+            models.IntegerField,
+            models.BigIntegerField,
+            models.SmallIntegerField,
+            models.PositiveIntegerField,
+            models.PositiveBigIntegerField,
+            models.PositiveSmallIntegerField,
+            models.AutoField,
+            models.BigAutoField,
+        ),
+        frozenset({int, type(None)}),
+    ),
+    models.FloatField: frozenset({float, type(None)}),
+    models.BooleanField: frozenset({bool, type(None)}),
+}
+#: Relations whose ``get_db_prep_save`` is their target field's.
+_RELATIONS = (models.ForeignKey, models.OneToOneField)
+
+
+@cache
+def _preparer(field: Field) -> tuple[frozenset[type], Callable[[Any, BaseDatabaseWrapper], Any]]:
+    """The value types ``field`` passes through as they are, and its ``get_db_prep_save`` for the
+    rest (what ``bulk_create`` applies to every value). Three calls deep per value, that conversion
+    was a third of a span batch's insert (crm_integrations/core/tracing/store.py) and a large part
+    of an intake round's inserts, nearly all plain strings and numbers (docs/benchmarks.md, the
+    seventeenth pass)."""
+    target = field.target_field if type(field) in _RELATIONS else field
+    return _PLAIN_TYPES.get(type(target), frozenset()), field.get_db_prep_save
 
 
 def _reader(field: Field) -> Callable[[Model], Any]:

@@ -108,3 +108,38 @@ def test_what_it_does_not_cover_is_left_to_bulk_create():
         insert_all([])
     bulk.assert_called_once_with(mixed)
     assert WebhookEvent.objects.filter(delivery=delivery).count() == 2
+
+
+@pytest.mark.django_db
+def test_values_of_another_type_are_converted_as_bulk_create_converts_them():
+    """Plain strings and numbers go to the database as they are; anything else through the field's
+    own conversion: an int for a text column, a string or a boolean for an integer one (PostgreSQL
+    refuses a boolean in a bigint column), an int for a float one."""
+    from crm_integrations.models import TraceSpan
+
+    at = timezone.now()
+    fields = ("trace_id", "span_id", "name", "duration_ms", "lead_id", "attributes", "started_at")
+
+    def spans(tag):
+        odd = [("7", 3, "42"), (8, 2.5, True), ("plain", 1.5, 9), ("none", 0.0, None)]
+        return [
+            TraceSpan(
+                trace_id=f"{tag}{n}", span_id="a" * 16, name=name, duration_ms=ms, lead_id=lead,
+                attributes={"n": n}, started_at=at,
+            )
+            for n, (name, ms, lead) in enumerate(odd)
+        ]  # fmt: skip
+
+    ours, django_s = spans("ours"), spans("django")
+    insert_all(ours)
+    TraceSpan.objects.bulk_create(django_s)
+
+    mine = stored(TraceSpan, [row.pk for row in ours], fields)
+    theirs = stored(TraceSpan, [row.pk for row in django_s], fields)
+    assert [row[1:] for row in mine] == [row[1:] for row in theirs]
+    assert [(row[2], row[3], row[4]) for row in mine] == [
+        ("7", 3.0, 42),
+        ("8", 2.5, 1),
+        ("plain", 1.5, 9),
+        ("none", 0.0, None),
+    ]
