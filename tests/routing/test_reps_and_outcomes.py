@@ -126,42 +126,42 @@ def test_a_touched_lead_is_not_rerouted(crm, organization):
     assert sweeps.reroute_breached_slas() == 0
 
 
+def kept_with_one_note(decision: Decision, starts: str) -> str:
+    """The re-route left ``decision`` current (no new one, its attempt's time kept) and said so once
+    in the journey; that line."""
+    assert list(Decision.objects.filter(lead=decision.lead)) == [decision]
+    decision.refresh_from_db()
+    assert decision.is_current and decision.retried_at is not None
+    [note] = JourneyEvent.objects.filter(lead=decision.lead, summary__startswith=starts)
+    assert note.summary.endswith("; the current assignment stays")
+    return note.summary
+
+
+def tried_again(decision: Decision, waited: timedelta, freed: Rep, sweep) -> Rep:
+    """Once the wait since the last attempt has passed and ``freed`` can take leads, ``sweep``
+    routes the lead again; the rep it went to."""
+    Decision.objects.filter(pk=decision.pk).update(retried_at=timezone.now() - waited)
+    Rep.objects.filter(pk=freed.pk).update(active=True)
+    assert sweep() == 1
+    return Decision.objects.get(lead=decision.lead, is_current=True).rep
+
+
 @pytest.mark.django_db
-def test_leads_nobody_could_take_are_retried_when_someone_is_free(crm, organization):
+def test_leads_nobody_could_take_keep_their_decision_and_are_retried_when_someone_is_free(crm, organization):
     ann = make.rep(crm, "Ann", active=False)
     make.rule(organization, "All", reps=[ann])
     make.publish(organization)
     lead = make.lead(crm)
     [stuck] = route_leads(crm, [lead])
     assert stuck.outcome == "no_eligible_rep"
-
-    Rep.objects.filter(pk=ann.pk).update(active=True)
-    Decision.objects.filter(pk=stuck.pk).update(decided_at=timezone.now() - timedelta(minutes=6))
-    assert sweeps.retry_nobody_eligible() == 1
-    assert Decision.objects.get(lead=lead, is_current=True).rep == ann
-
-
-@pytest.mark.django_db
-def test_a_lead_nobody_can_take_yet_keeps_its_decision_and_is_tried_again_after_the_wait(crm, organization):
-    ann = make.rep(crm, "Ann", active=False)
-    make.rule(organization, "All", reps=[ann])
-    make.publish(organization)
-    lead = make.lead(crm)
-    [stuck] = route_leads(crm, [lead])
     Decision.objects.filter(pk=stuck.pk).update(decided_at=timezone.now() - timedelta(minutes=6))
 
     assert sweeps.retry_nobody_eligible() == 0  # still nobody: no new decision per sweep
     assert sweeps.retry_nobody_eligible() == 0
-    assert list(Decision.objects.filter(lead=lead)) == [stuck]
-    stuck.refresh_from_db()
-    assert stuck.is_current and stuck.retried_at is not None
-    [note] = JourneyEvent.objects.filter(lead=lead, summary__startswith="retried")
-    assert note.summary.endswith("could take it; the current assignment stays")  # once: the wait holds
+    note = kept_with_one_note(stuck, "retried")  # once: the wait holds
+    assert note.endswith("could take it; the current assignment stays")
 
-    Decision.objects.filter(pk=stuck.pk).update(retried_at=timezone.now() - timedelta(minutes=6))
-    Rep.objects.filter(pk=ann.pk).update(active=True)
-    assert sweeps.retry_nobody_eligible() == 1
-    assert Decision.objects.get(lead=lead, is_current=True).rep == ann
+    assert tried_again(stuck, timedelta(minutes=6), ann, sweeps.retry_nobody_eligible) == ann
 
 
 @pytest.mark.django_db
@@ -178,17 +178,11 @@ def test_an_sla_breach_with_nobody_else_free_leaves_the_lead_with_its_rep(crm, o
 
     assert sweeps.reroute_breached_slas() == 0
     assert sweeps.reroute_breached_slas() == 0  # not tried again before another 30 minutes
-    assert list(Decision.objects.filter(lead=lead)) == [first]
-    first.refresh_from_db()
-    assert first.is_current and first.rep == ann  # still counted in Ann's load
-    [note] = JourneyEvent.objects.filter(lead=lead, summary__startswith="re-routed")
-    assert note.summary.startswith("re-routed: untouched by Ann for 30 min: not routed: nobody")
-    assert note.summary.endswith("; the current assignment stays")
+    note = kept_with_one_note(first, "re-routed")
+    assert first.rep == ann  # still counted in Ann's load
+    assert note.startswith("re-routed: untouched by Ann for 30 min: not routed: nobody")
 
-    Decision.objects.filter(pk=first.pk).update(retried_at=timezone.now() - timedelta(minutes=31))
-    Rep.objects.filter(pk=bob.pk).update(active=True)
-    assert sweeps.reroute_breached_slas() == 1
-    assert Decision.objects.get(lead=lead, is_current=True).rep == bob
+    assert tried_again(first, timedelta(minutes=31), bob, sweeps.reroute_breached_slas) == bob
 
 
 @pytest.mark.django_db
