@@ -22,7 +22,8 @@ from contextlib import contextmanager
 from types import MappingProxyType
 
 from opentelemetry import trace
-from opentelemetry.trace import Link, Span, SpanContext, Status, StatusCode
+from opentelemetry.context import Context
+from opentelemetry.trace import Link, Span, SpanContext, Status, StatusCode, format_span_id, format_trace_id
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from .attributes import BATCH_SIZE, CONNECTION, AttributeValue
@@ -59,20 +60,36 @@ def tracer() -> trace.Tracer:
 
 def current_traceparent() -> str:
     """The W3C ``traceparent`` of the current span ("" when nothing is traced): 55 characters to
-    store with a record so later work (a batch, a task) can link to or continue its trace."""
-    carrier: dict[str, str] = {}
-    _PROPAGATOR.inject(carrier)
-    return carrier.get("traceparent", "")
+    store with a record so later work (a batch, a task) can link to or continue its trace. Formatted
+    as ``TraceContextTextMapPropagator.inject`` formats it, without its carrier (once per owner
+    write; a test holds the two equal)."""
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return ""
+    return (
+        f"00-{format_trace_id(context.trace_id)}-{format_span_id(context.span_id)}-{context.trace_flags:02x}"
+    )
 
 
+@functools.lru_cache(maxsize=4096)
 def context_of(traceparent: str) -> SpanContext | None:
-    """The span context a stored ``traceparent`` names (None when empty or malformed)."""
+    """The span context a stored ``traceparent`` names (None when empty or malformed). Remembered:
+    a webhook delivery's hundred leads share one, and a batch asks for each lead's twice."""
     if not traceparent:
         return None
     span_context = trace.get_current_span(
         _PROPAGATOR.extract({"traceparent": traceparent})
     ).get_span_context()
     return span_context if span_context.is_valid else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _parent_of(traceparent: str) -> tuple[SpanContext, Context] | None:
+    """The span context a stored ``traceparent`` names and a context whose current span it is (None
+    when empty or malformed). Contexts are immutable: one serves every member of a batch that
+    continues the same trace."""
+    parent = context_of(traceparent)
+    return None if parent is None else (parent, trace.set_span_in_context(trace.NonRecordingSpan(parent)))
 
 
 @contextmanager
@@ -121,13 +138,13 @@ def member_span(
     stored context, from ``traceparent`` or the enclosing ``batch_span``), linked to the batch span.
     With no stored context (a poll, no tracing when it came in) it is a plain child span.
     ``start_time`` (ns since the epoch) backdates it, e.g. to the batch's start."""
-    parent = context_of(traceparent or _MEMBERS.get().get(key, ""))
+    found = _parent_of(traceparent or _MEMBERS.get().get(key, ""))
     current = trace.get_current_span().get_span_context()
     links: list[Link] = []
     parent_context = None  # the current context
-    if parent is not None and parent.trace_id != current.trace_id:
+    if found is not None and found[0].trace_id != current.trace_id:
         links = [Link(current)] if current.is_valid else []
-        parent_context = trace.set_span_in_context(trace.NonRecordingSpan(parent))
+        parent_context = found[1]
     with (
         tracer().start_as_current_span(
             name,

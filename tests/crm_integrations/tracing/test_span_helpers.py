@@ -46,3 +46,29 @@ def test_the_tracer_is_made_once_and_its_spans_reach_the_provider(spans):
     with tracing.span("work"):
         pass
     assert [span.name for span in spans.get_finished_spans()] == ["work"]
+
+
+def test_the_stored_traceparent_is_the_one_the_w3c_propagator_writes(spans):
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+    assert tracing.current_traceparent() == ""  # nothing traced: nothing to store
+    with tracing.member_span("routing.decide", "lead-1", traceparent=TRACEPARENT):
+        carrier: dict[str, str] = {}
+        TraceContextTextMapPropagator().inject(carrier)
+        assert tracing.current_traceparent() == carrier["traceparent"]
+        assert tracing.current_traceparent().startswith("00-0af7651916cd43dd8448eb211c80319c-")
+
+
+def test_members_sharing_a_traceparent_each_get_their_own_span_under_it(spans):
+    """The parsed traceparent and its context are remembered (a delivery's leads share one); each
+    member still gets a span of its own, and a malformed one is a plain child span."""
+    with tracing.batch_span("intake.batch", {"a": TRACEPARENT, "b": TRACEPARENT, "c": "00-nonsense"}):
+        for key in ("a", "b", "c"):
+            with tracing.member_span("routing.decide", key):
+                pass
+    finished = [span for span in spans.get_finished_spans() if span.name == "routing.decide"]
+    batch = next(span for span in spans.get_finished_spans() if span.name == "intake.batch")
+    a, b, c = finished
+    assert a.parent.span_id == b.parent.span_id == int("b7ad6b7169203331", 16)
+    assert a.context.span_id != b.context.span_id
+    assert c.parent.span_id == batch.context.span_id and c.context.trace_id == batch.context.trace_id
