@@ -105,16 +105,16 @@ def route_leads(
     accounts = _accounts(connection, ruleset, leads)
     state, _ = RoutingState.objects.get_or_create(organization_id=connection.organization_id)
     job = _Job(
-        connection,
-        leads,
-        ruleset,
-        version,
-        accounts,
-        trigger,
-        reason,
-        exclude_rep_ids,
-        only_undecided,
-        keep_unless_assigned,
+        connection=connection,
+        leads=leads,
+        ruleset=ruleset,
+        version=version,
+        accounts=accounts,
+        trigger=trigger,
+        reason=reason,
+        exclude_rep_ids=exclude_rep_ids,
+        only_undecided=only_undecided,
+        keep_unless_assigned=keep_unless_assigned,
     )
     batch = decide_batch(job, state)
     if not batch.made:  # every lead already decided (an echo, a redelivery): nothing to store or lock
@@ -130,7 +130,7 @@ def route_leads(
     return made
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class _Job:
     """What ``route_leads`` was asked to route, decided once or, after a conflict, twice."""
 
@@ -143,7 +143,7 @@ class _Job:
     reason: str
     exclude_rep_ids: Sequence[str]
     only_undecided: bool
-    keep_unless_assigned: bool = False
+    keep_unless_assigned: bool
 
 
 def decide_batch(job: _Job, state: RoutingState) -> _Batch:

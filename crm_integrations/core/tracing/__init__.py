@@ -74,7 +74,8 @@ def current_traceparent() -> str:
 @functools.lru_cache(maxsize=4096)
 def context_of(traceparent: str) -> SpanContext | None:
     """The span context a stored ``traceparent`` names (None when empty or malformed). Remembered:
-    a webhook delivery's hundred leads share one, and a batch asks for each lead's twice."""
+    a webhook delivery's hundred leads share one, asked for by the batch span's links and by each
+    lead's member spans."""
     if not traceparent:
         return None
     span_context = trace.get_current_span(
