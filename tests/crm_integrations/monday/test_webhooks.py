@@ -271,6 +271,8 @@ def test_a_failed_delivery_is_retried_and_dedupes_to_the_same_key(sandbox, recei
 
     [(_, event)] = receiver.events
     assert event.is_retry and event.value == "Retry Ltd"
+    # The receiver sees the retry before the sandbox logs its 200: wait for the attempt to be recorded.
+    assert sandbox.control.wait_for_deliveries(10)
     [delivery] = sandbox.control.deliveries()
     assert [attempt["status"] for attempt in delivery["attempts"]] == [503, 200]
 
