@@ -19,7 +19,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind, StatusCode, format_span_id, format_trace_id
 
-from .attributes import LEAD, stored
+from .attributes import BATCH_SIZE, LEAD, stored
 
 if TYPE_CHECKING:
     from crm_integrations.models import TraceSpan
@@ -52,7 +52,13 @@ class DatabaseSpanExporter(SpanExporter):
 
 
 def write_spans(spans: Sequence[ReadableSpan]) -> bool:
-    """Insert ``spans`` and their links; a database error is logged (False), never raised."""
+    """Insert ``spans`` and the links of batch spans; a database error is logged (False), never raised.
+
+    Only a batch span's links (to each item's trace) are kept: they are what the waterfall reads,
+    finding the batch that carried a lead. A member span's link back to its batch (each lead's
+    part of a batch, ``member_span`` in __init__.py) stays on the span for an OTLP backend but is not
+    stored: it was about 9 in 10 link rows, and the waterfall of the trace hosting a batch would
+    otherwise show other leads' parts of it as batches that carried this lead."""
     if not spans:
         return True
     from django.db import DatabaseError, transaction
@@ -71,6 +77,7 @@ def write_spans(spans: Sequence[ReadableSpan]) -> bool:
                     linked_span_id=format_span_id(link.context.span_id),
                 )
                 for row, span in zip(rows, spans, strict=True)
+                if BATCH_SIZE in row.attributes
                 for link in span.links
             ]
             insert_all(links)

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
@@ -131,6 +132,41 @@ def test_the_waterfall_shows_each_step_in_words_with_queue_wait_and_the_batch_th
     assert carried[0].label == "Intake batch: records read and mapped (1 in the batch)"
     assert any(row.label.startswith("CRM call") for row in carried)
     assert lead_waterfall(999) is None
+
+
+@pytest.mark.django_db
+def test_only_a_batch_spans_links_are_stored_so_the_host_trace_borrows_no_other_leads_part(tracer):
+    """The batch runs in lead 7's trace (the task its webhook queued) and carries lead 8 too: lead 8's
+    part of it is in lead 8's trace, linked back to the batch (as tracing.member_span links it)."""
+    lead_8 = a_lead_trace(tracer, lead_id=80)
+    host = tracer.start_span("webhook", kind=SpanKind.SERVER)
+    with (
+        trace.use_span(host, end_on_exit=True),
+        tracer.start_as_current_span(
+            "intake.batch", attributes={"batch.size": 2}, links=[Link(_context(_root_of(lead_8)))]
+        ) as batch,
+    ):
+        with tracer.start_as_current_span("routing.decide", attributes={"lead.id": 7}):
+            pass
+        with tracer.start_as_current_span(
+            "routing.decide",
+            context=_remote_context(_root_of(lead_8)),
+            attributes={"lead.id": 8},
+            links=[Link(batch.get_span_context())],
+        ):
+            pass
+
+    assert list(TraceSpanLink.objects.values_list("span__name", flat=True)) == ["intake.batch"]
+    assert not [row for row in lead_waterfall(7).rows if row.via_batch]
+    assert next(row.label for row in lead_waterfall(8).rows if row.via_batch).startswith("Intake batch")
+
+
+def _root_of(trace_id: int) -> TraceSpan:
+    return TraceSpan.objects.get(trace_id=f"{trace_id:032x}", parent_id="")
+
+
+def _remote_context(row: TraceSpan):
+    return trace.set_span_in_context(trace.NonRecordingSpan(_context(row)))
 
 
 @pytest.mark.django_db
