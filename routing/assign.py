@@ -122,7 +122,7 @@ def route_leads(
     with transaction.atomic():
         state = RoutingState.objects.select_for_update().get(pk=batch.state.pk)
         if state.revision != batch.state.revision:  # another batch was stored since: decide again
-            batch = decide_batch(job, state)
+            batch = decide_batch(job, state, again=True)
         batch.save()
     made = [decision for decision in batch.made if decision is not None]
     if any(hasattr(decision, "owner_write") for decision in made):
@@ -146,9 +146,10 @@ class _Job:
     keep_unless_assigned: bool
 
 
-def decide_batch(job: _Job, state: RoutingState) -> _Batch:
+def decide_batch(job: _Job, state: RoutingState, *, again: bool = False) -> _Batch:
     """Decide ``job``'s leads from ``state`` as read (stored by ``_Batch.save``). Everything else is
-    read after ``state``, so a batch stored in between has moved its revision and is seen."""
+    read after ``state``, so a batch stored in between has moved its revision and is seen.
+    ``again``: the first decisions were set aside for these (their spans say so)."""
     leads = list(job.leads)
     if job.only_undecided:
         decided = set(
@@ -160,7 +161,7 @@ def decide_batch(job: _Job, state: RoutingState) -> _Batch:
         job.connection, connection_roster(job.connection, now), state, job.exclude_rep_ids, job.only_undecided
     )
     for lead in leads:
-        with decision_span(lead):  # in the lead's own trace (routing/tracing.py)
+        with decision_span(lead, again=again):  # in the lead's own trace (routing/tracing.py)
             batch.made.append(
                 batch.route(
                     lead,

@@ -12,16 +12,19 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from crm_integrations.core import tracing
-from crm_integrations.core.tracing.attributes import LEAD, OUTCOME
+from crm_integrations.core.tracing.attributes import DECIDED_AGAIN, LEAD, OUTCOME
 from field_mapping.models import Lead
 
 from .models import OwnerWrite
 
 
 @contextmanager
-def decision_span(lead: Lead) -> Iterator[None]:
-    """Routing one lead: a child of the intake batch's item (the lead's webhook trace) if any."""
-    with tracing.member_span("routing.decide", lead.external_id, {LEAD: lead.pk}):
+def decision_span(lead: Lead, *, again: bool = False) -> Iterator[None]:
+    """Routing one lead: a child of the intake batch's item (the lead's webhook trace) if any.
+    ``again``: decided again under the lock because another batch was stored meanwhile; the lead's
+    waterfall then says why it shows two decisions (the earlier one was set aside)."""
+    attributes = {LEAD: lead.pk, DECIDED_AGAIN: True} if again else {LEAD: lead.pk}
+    with tracing.member_span("routing.decide", lead.external_id, attributes):
         yield
 
 

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from crm_integrations.catalogue import ensure_catalogue
 from crm_integrations.core.http.breaker import SNAPSHOTS as breaker_snapshots
 from crm_integrations.core.http.concurrent import close_pool_connections
+from crm_integrations.core.tracing.setup import instrument_libraries, setup_tracing, uninstrument_libraries
 from crm_integrations.hubspot.config import hubspot_apps, hubspot_settings
 from crm_integrations.models import Integration, Organization
 from crm_integrations.monday.config import monday_apps
@@ -118,6 +120,24 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def span_exporter() -> InMemorySpanExporter:
+    """One tracer provider per test process (OpenTelemetry sets it once), its spans kept in memory."""
+    exporter = InMemorySpanExporter()
+    setup_tracing("tests", exporter=exporter, instrument=False)
+    return exporter
+
+
+@pytest.fixture
+def spans(span_exporter):
+    """The in-memory exporter, emptied; Django, Celery and requests instrumented for this test."""
+    instrument_libraries()
+    span_exporter.clear()
+    yield span_exporter
+    uninstrument_libraries()
+    span_exporter.clear()
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,9 @@ from collections import Counter
 import pytest
 from django.db import connection as db_connection
 
+from crm_integrations.core.tracing import waterfall
+from crm_integrations.core.tracing.attributes import stored
+from crm_integrations.models import TraceSpan
 from routing import assign
 from routing.assign import route_leads
 from routing.models import Decision, JourneyEvent, OwnerWrite, RoutingPolicy, RoutingState
@@ -124,9 +127,9 @@ def another_batch_stored_while_deciding(crm, monkeypatch):
     interloper: list = []
     real = assign.decide_batch
 
-    def spy(job, state):
+    def spy(job, state, **options):
         calls.append(len(job.leads))
-        batch = real(job, state)
+        batch = real(job, state, **options)
         if len(calls) == 1 and interloper:
             route_leads(crm, interloper)
         return batch
@@ -151,6 +154,31 @@ def test_a_batch_decided_while_another_was_stored_is_decided_again_from_the_new_
     assert calls == [2, 1, 2]  # mine, theirs (no conflict), mine again under the lock
     assert RoutingState.objects.get(organization=crm.organization).revision == revision + 2
     assert Decision.objects.count() == 3 and JourneyEvent.objects.filter(kind="routed").count() == 3
+
+
+@pytest.mark.django_db
+def test_a_lead_decided_again_says_so_in_its_trace_and_waterfall(
+    crm, trio, another_batch_stored_while_deciding, spans
+):
+    _, interloper = another_batch_stored_while_deciding
+    interloper.append(make.lead(crm))
+    lead = make.lead(crm)
+
+    route_leads(crm, [lead])
+
+    decided = [span for span in spans.get_finished_spans() if span.name == "routing.decide"]
+    mine = [dict(span.attributes) for span in decided if span.attributes["lead.id"] == lead.pk]
+    assert mine == [{"lead.id": lead.pk}, {"lead.id": lead.pk, "routing.decided_again": True}]
+    theirs = [span for span in decided if span.attributes["lead.id"] == interloper[0].pk]
+    assert [span.attributes.get("routing.decided_again") for span in theirs] == [None]
+    rows = [
+        waterfall.label(TraceSpan(name="routing.decide", attributes=stored(span.attributes)))
+        for span in decided
+    ]
+    assert rows.count("Routing decision: rules, candidates, rep chosen") == 2
+    assert (
+        "Routing decision made again: another batch was stored meanwhile, the earlier one set aside" in rows
+    )
 
 
 @pytest.mark.django_db

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from crm_integrations.models import TraceSpan, TraceSpanLink
 
-from .attributes import ATTEMPT, BATCH_SIZE, ENDPOINT, METHOD, OUTCOME, STATUS
+from .attributes import ATTEMPT, BATCH_SIZE, DECIDED_AGAIN, ENDPOINT, METHOD, OUTCOME, STATUS
 
 #: Spans shown at most (a lead's trace has a few dozen; a huge batch's CRM calls are cut).
 MAX_ROWS = 200
@@ -222,7 +222,11 @@ def label(span: TraceSpan) -> str:
     words = {
         "crm.rate_limit_wait": "Waiting for the CRM's rate-limit budget",
         "intake.batch": f"Intake batch: records read and mapped ({size} in the batch)",
-        "routing.decide": "Routing decision: rules, candidates, rep chosen",
+        "routing.decide": (
+            "Routing decision made again: another batch was stored meanwhile, the earlier one set aside"
+            if attributes.get(DECIDED_AGAIN)
+            else "Routing decision: rules, candidates, rep chosen"
+        ),
         "routing.writeback": f"Owner write-back batch ({size} in the batch)",
         "routing.owner_written": f"Owner write-back for this lead: {attributes.get(OUTCOME, '')}",
     }

@@ -1,35 +1,16 @@
-"""Tracing under test: one provider per test session (OpenTelemetry sets it once per process),
-its spans kept by the in-memory exporter; the libraries instrumented only while a test runs."""
+"""Tracing under test: a HubSpot connection routed by the starter rules, a Celery worker in the test
+process. The in-memory span exporter (``spans``) is tests/conftest.py's."""
 
 import logging
 import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from config.celery import app as celery_app
-from crm_integrations.core.tracing.setup import instrument_libraries, setup_tracing, uninstrument_libraries
 from devtools.demo.rules import starter_rules
 from routing.models import OwnerWrite
 from routing.reps_sync import sync_reps
-
-
-@pytest.fixture(scope="session")
-def span_exporter() -> InMemorySpanExporter:
-    exporter = InMemorySpanExporter()
-    setup_tracing("tests", exporter=exporter, instrument=False)
-    return exporter
-
-
-@pytest.fixture
-def spans(span_exporter):
-    """The in-memory exporter, emptied; Django, Celery and requests instrumented for this test."""
-    instrument_libraries()
-    span_exporter.clear()
-    yield span_exporter
-    uninstrument_libraries()
-    span_exporter.clear()
 
 
 @pytest.fixture
