@@ -4,8 +4,9 @@ routing lock, queue the owner write-back, and write the journey.
 A batch is decided before the lock, from the organization's ``RoutingState`` as read then (its
 ``revision``), the roster's loads and the leads' decisions. The short transaction that stores it
 holds the state's row lock and checks the revision first: if another batch was stored meanwhile,
-the batch is decided again under the lock. So two workers routing at once never overfill a rep nor
-break the round-robin order, while deciding (most of a batch's time) holds no lock. On SQLite the
+the batch is decided again (``_stored``: with no lock held, then under the lock should it lose again).
+So two workers routing at once never overfill a rep nor break the round-robin order, while deciding
+(most of a batch's time) holds no lock. On SQLite the
 lock is the database's one writer, which every organization shares: deciding 200 leads inside it
 made another organization's lone lead wait behind it (docs/benchmarks.md, the seventeenth pass).
 CRM calls (account lookups) happen before any of this; the write-back is flushed after the commit.
@@ -116,18 +117,36 @@ def route_leads(
         only_undecided=only_undecided,
         keep_unless_assigned=keep_unless_assigned,
     )
-    batch = decide_batch(job, state)
-    if not batch.made:  # every lead already decided (an echo, a redelivery): nothing to store or lock
-        return []
-    with transaction.atomic():
-        state = RoutingState.objects.select_for_update().get(pk=batch.state.pk)
-        if state.revision != batch.state.revision:  # another batch was stored since: decide again
-            batch = decide_batch(job, state, again=True)
-        batch.save()
+    batch = _stored(job, decide_batch(job, state))
     made = [decision for decision in batch.made if decision is not None]
     if any(hasattr(decision, "owner_write") for decision in made):
         transaction.on_commit(lambda: writeback.request_flush(connection.pk))
     return made
+
+
+#: Times a batch is decided with no lock held: should other batches be stored meanwhile each time,
+#: it is then decided under the lock, where none can be.
+DECIDED_UNLOCKED = 2
+
+
+def _stored(job: _Job, batch: _Batch) -> _Batch:
+    """Store ``batch`` under the routing lock unless another batch was stored since it was decided;
+    then decide it again from the newer state, with no lock held (two processes taking in one
+    backlog race now and then: a 5,000-lead drain decided 400 leads again, on SQLite inside its one
+    writer), and under the lock once it has lost ``DECIDED_UNLOCKED`` times. A batch with nothing to
+    route (an echo, a redelivery) takes no lock at all. Returns the batch stored, or left unstored."""
+    unlocked = 1
+    while batch.made:
+        with transaction.atomic():
+            state = RoutingState.objects.select_for_update().get(pk=batch.state.pk)
+            if state.revision != batch.state.revision and unlocked >= DECIDED_UNLOCKED:
+                batch = decide_batch(job, state, again=True)  # under the lock: nothing is stored meanwhile
+            if state.revision == batch.state.revision:
+                batch.save()
+                return batch
+        batch = decide_batch(job, state, again=True)
+        unlocked += 1
+    return batch
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

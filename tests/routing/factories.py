@@ -13,6 +13,10 @@ from routing import rulesets
 from routing.models import Condition, Rep, RepIdentity, Rule, RuleSetVersion, Team
 
 _ids = itertools.count(1000)
+#: Reps' keys, all of one width and in the order made: a pool's order is its reps' ids sorted as
+#: strings (routing/engine/pools.py), and PostgreSQL's sequences go on across tests, so reps made
+#: as 99, 100, 101 would rotate Bob, Cid, Ann (tests expecting Ann first failed now and then there).
+_rep_keys = itertools.count(1_000_000)
 
 
 def hubspot_connection(organization: Organization) -> OrganizationIntegration:
@@ -30,6 +34,7 @@ def hubspot_connection(organization: Organization) -> OrganizationIntegration:
 
 
 def rep(connection: OrganizationIntegration, name: str, owner_id: str | None = None, **fields: Any) -> Rep:
+    fields.setdefault("pk", next(_rep_keys))
     made = Rep.objects.create(
         organization_id=connection.organization_id, name=name, email=f"{name.lower()}@example.com", **fields
     )

@@ -200,6 +200,29 @@ def test_a_rep_filled_by_a_batch_stored_meanwhile_is_not_given_more(
 
 
 @pytest.mark.django_db
+def test_a_batch_that_loses_the_race_again_is_decided_under_the_lock(crm, trio, monkeypatch):
+    """Each time the two leads are decided with no lock held, another worker stores a lead."""
+    real, mine, theirs = assign.decide_batch, [], []
+
+    def spy(job, state, **options):
+        batch = real(job, state, **options)
+        if len(job.leads) == 2:
+            mine.append(options.get("again", False))
+            if len(mine) <= assign.DECIDED_UNLOCKED:  # the last decision is under the lock: none can
+                theirs.extend(route_leads(crm, [make.lead(crm)]))
+        return batch
+
+    monkeypatch.setattr(assign, "decide_batch", spy)
+
+    decided = route_leads(crm, [make.lead(crm), make.lead(crm)])
+
+    assert mine == [False, True, True]  # first, again with no lock held, again under the lock
+    assert [d.rep.name for d in theirs] == ["Ann", "Bob"]
+    assert [d.rep.name for d in decided] == ["Cid", "Ann"]  # the rotation goes on from theirs
+    assert RoutingState.objects.get(organization=crm.organization).revision == 3
+
+
+@pytest.mark.django_db
 def test_a_batch_nobody_raced_is_decided_once(crm, trio, another_batch_stored_while_deciding):
     calls, _ = another_batch_stored_while_deciding
 
