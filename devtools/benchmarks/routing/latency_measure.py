@@ -301,6 +301,7 @@ def collect(
     first_created = min((lead.created_ms for lead in crm.values()), default=0)
     timeline = timeline_of(crm, connection, decisions.first_ms, writes.written_ms)
     received = timeline[1]
+    first_received = min((moment for moment in received.values() if moment is not None), default=None)
     return LatencyReport(
         setup=setup,
         stages=dict(
@@ -336,6 +337,7 @@ def collect(
         event_errors=event_errors,
         create_seconds=window.create_seconds,
         duration_seconds=(max(written) - first_created) / 1000 if written else 0.0,
+        pipeline_seconds=(max(written) - first_received) / 1000 if written and first_received else 0.0,
         wall_seconds=window.wall_seconds,
         settled=window.settled,
         notes=tuple(notes),

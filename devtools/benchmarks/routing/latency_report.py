@@ -90,6 +90,7 @@ class LatencyReport:
     event_errors: int  # events whose intake ended in an error
     create_seconds: float  # the sandbox creating the burst
     duration_seconds: float  # first lead created -> last owner written at the CRM
+    pipeline_seconds: float  # first creation event stored -> last owner written at the CRM
     wall_seconds: float  # the burst created -> everything settled (echoes included)
     settled: bool
     notes: Sequence[str] = field(default_factory=tuple)
@@ -231,6 +232,7 @@ def _timing_rows(report: LatencyReport) -> list[tuple[str, str, str, str]]:
         *((f"  {name}", f"{n:,}", "", "") for name, n in sorted(report.events.items())),
         ("creating the burst", f"{report.create_seconds:.1f} s", "", ""),
         ("first created -> last written", f"{report.duration_seconds:.1f} s", "", ""),
+        ("  first webhook stored -> last written", f"{report.pipeline_seconds:.1f} s", "", ""),
         ("until settled (echoes too)", settled, "", ""),
     ]
 

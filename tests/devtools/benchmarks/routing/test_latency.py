@@ -58,6 +58,11 @@ def test_a_burst_of_new_leads_is_routed_and_owned_at_the_crm(catalogue):
     for step in STEPS:
         assert len(report.steps[step]) == BURST
     assert all(min(report.steps[step]) >= 0 for step in STEPS[:-1])  # the CRM's clock stamps the last
+    # Our pipeline's part of the drain: from the first creation webhook stored, after the first lead
+    # was created, to the same last owner written.
+    assert 0 < report.pipeline_seconds < report.duration_seconds
+    [pipeline] = [line for line in text.splitlines() if "first webhook stored -> last written" in line]
+    assert f"{report.pipeline_seconds:.1f} s" in pipeline
 
 
 def fake_report(**changes) -> LatencyReport:
@@ -90,6 +95,7 @@ def fake_report(**changes) -> LatencyReport:
         event_errors=0,
         create_seconds=0.1,
         duration_seconds=1.5,
+        pipeline_seconds=1.2,
         wall_seconds=3.0,
         settled=True,
     )
