@@ -1,15 +1,17 @@
 """Services: routing leads — decide, store the decision and its trace under the organization's
 routing lock, queue the owner write-back, and write the journey.
 
-A batch is decided before the lock, from the organization's ``RoutingState`` as read then (its
-``revision``), the roster's loads and the leads' decisions. The short transaction that stores it
-holds the state's row lock and checks the revision first: if another batch was stored meanwhile,
-the batch is decided again (``_stored``: with no lock held, then under the lock should it lose again).
-So two workers routing at once never overfill a rep nor break the round-robin order, while deciding
-(most of a batch's time) holds no lock. On SQLite the
-lock is the database's one writer, which every organization shares: deciding 200 leads inside it
-made another organization's lone lead wait behind it (docs/benchmarks.md, the seventeenth pass).
-CRM calls (account lookups) happen before any of this; the write-back is flushed after the commit.
+The lock is the organization's ``RoutingState`` row, and where a batch is decided depends on what
+that lock holds up (``decides_under_lock``). On PostgreSQL it is a row lock: it holds up only the
+same organization's other routing, so a batch is decided and stored under it. On SQLite it is the
+database's one writer, which every organization shares: deciding 200 leads inside it made another
+organization's lone lead wait behind it (docs/benchmarks.md, the seventeenth pass). There a batch is
+decided first, from the state as read then (its ``revision``), the roster's loads and the leads'
+decisions; the short transaction that stores it takes the lock and checks the revision: if another
+batch was stored meanwhile, the batch is decided again (``_stored``: with no lock held, then under
+the lock should it lose again). Either way two workers routing at once never overfill a rep nor
+break the round-robin order. CRM calls (account lookups) happen before any of this; the write-back
+is flushed after the commit.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -117,11 +120,32 @@ def route_leads(
         only_undecided=only_undecided,
         keep_unless_assigned=keep_unless_assigned,
     )
-    batch = _stored(job, decide_batch(job, state))
+    if decides_under_lock():
+        batch = _decided_under_lock(job, state)
+    else:
+        batch = _stored(job, decide_batch(job, state))
     made = [decision for decision in batch.made if decision is not None]
     if any(hasattr(decision, "owner_write") for decision in made):
         transaction.on_commit(lambda: writeback.request_flush(connection.pk))
     return made
+
+
+def decides_under_lock() -> bool:
+    """Whether batches are decided holding the routing lock: where the lock is a row's (PostgreSQL),
+    not the whole database's writer (SQLite). Deciding first, two processes taking in one backlog on
+    PostgreSQL decided 800 to 1,200 of a 5,000-lead burst's leads twice, the first time for nothing
+    (docs/benchmarks.md, the eighteenth pass)."""
+    return db_connection.vendor != "sqlite"
+
+
+def _decided_under_lock(job: _Job, state: RoutingState) -> _Batch:
+    """Decide and store ``job``'s batch holding the organization's routing lock: nothing is stored
+    meanwhile, so it is decided once."""
+    with transaction.atomic():
+        batch = decide_batch(job, RoutingState.objects.select_for_update().get(pk=state.pk))
+        if batch.made:
+            batch.save()
+    return batch
 
 
 #: Times a batch is decided with no lock held: should other batches be stored meanwhile each time,
@@ -130,10 +154,11 @@ DECIDED_UNLOCKED = 2
 
 
 def _stored(job: _Job, batch: _Batch) -> _Batch:
-    """Store ``batch`` under the routing lock unless another batch was stored since it was decided;
-    then decide it again from the newer state, with no lock held (two processes taking in one
-    backlog race now and then: a 5,000-lead drain decided 400 leads again, on SQLite inside its one
-    writer), and under the lock once it has lost ``DECIDED_UNLOCKED`` times. A batch with nothing to
+    """Store ``batch``, decided with no lock held (SQLite: ``decides_under_lock``), under the routing
+    lock unless another batch was stored since it was decided; then decide it again from the newer
+    state, with no lock held (two processes taking in one backlog race now and then: a 5,000-lead
+    drain decided 400 leads again, inside SQLite's one writer until this), and under the lock once
+    it has lost ``DECIDED_UNLOCKED`` times. A batch with nothing to
     route (an echo, a redelivery) takes no lock at all. Returns the batch stored, or left unstored."""
     unlocked = 1
     while batch.made:

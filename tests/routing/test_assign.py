@@ -120,7 +120,14 @@ def test_rules_are_tried_in_order_and_the_trace_says_why_earlier_ones_failed(crm
 
 
 @pytest.fixture
-def another_batch_stored_while_deciding(crm, monkeypatch):
+def decided_before_the_lock(monkeypatch):
+    """Batches decided with no lock held, then stored under it (SQLite's way, whatever this run's
+    database: ``assign.decides_under_lock``)."""
+    monkeypatch.setattr(assign, "decides_under_lock", lambda: False)
+
+
+@pytest.fixture
+def another_batch_stored_while_deciding(crm, monkeypatch, decided_before_the_lock):
     """``decide_batch`` spied on: while the first batch is being decided (before the lock), another
     batch of ``interloper`` leads is routed and stored, as a second worker would."""
     calls: list[int] = []
@@ -200,7 +207,9 @@ def test_a_rep_filled_by_a_batch_stored_meanwhile_is_not_given_more(
 
 
 @pytest.mark.django_db
-def test_a_batch_that_loses_the_race_again_is_decided_under_the_lock(crm, trio, monkeypatch):
+def test_a_batch_that_loses_the_race_again_is_decided_under_the_lock(
+    crm, trio, monkeypatch, decided_before_the_lock
+):
     """Each time the two leads are decided with no lock held, another worker stores a lead."""
     real, mine, theirs = assign.decide_batch, [], []
 
@@ -233,9 +242,33 @@ def test_a_batch_nobody_raced_is_decided_once(crm, trio, another_batch_stored_wh
     assert RoutingState.objects.get(organization=crm.organization).revision == 2
 
 
+@pytest.mark.django_db
+def test_on_postgresql_a_batch_is_decided_once_holding_the_lock(crm, trio, monkeypatch):
+    """The lock is the state's row there: it holds up only this organization's routing."""
+    monkeypatch.setattr(assign, "decides_under_lock", lambda: True)
+    real, inside = assign.decide_batch, []
+
+    def spy(job, state, **options):
+        inside.append(bool(db_connection.savepoint_ids))  # route_leads' transaction, in the test's
+        return real(job, state, **options)
+
+    monkeypatch.setattr(assign, "decide_batch", spy)
+
+    decided = route_leads(crm, [make.lead(crm), make.lead(crm)])
+    again = route_leads(crm, [decided[0].lead])  # a redelivery: decided, nothing stored
+
+    assert inside == [True, True]
+    assert [d.rep.name for d in decided] == ["Ann", "Bob"] and again == []
+    assert RoutingState.objects.get(organization=crm.organization).revision == 1
+
+
 @pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_routing_at_once_keep_capacity_and_the_round_robin(crm, organization):
+@pytest.mark.parametrize("under_lock", [True, False], ids=["decided-under-the-lock", "decided-first"])
+def test_two_workers_routing_at_once_keep_capacity_and_the_round_robin(
+    crm, organization, monkeypatch, under_lock
+):
+    monkeypatch.setattr(assign, "decides_under_lock", lambda: under_lock)
     reps = [make.rep(crm, name, capacity=7) for name in ("Ann", "Bob", "Cid")]
     make.rule(organization, "Everyone", reps=reps)
     make.publish(organization)
