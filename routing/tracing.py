@@ -21,7 +21,7 @@ from .models import OwnerWrite
 @contextmanager
 def decision_span(lead: Lead, *, again: bool = False) -> Iterator[None]:
     """Routing one lead: a child of the intake batch's item (the lead's webhook trace) if any.
-    ``again``: decided again under the lock because another batch was stored meanwhile; the lead's
+    ``again``: decided again because another batch was stored meanwhile (routing/assign.py); the lead's
     waterfall then says why it shows two decisions (the earlier one was set aside)."""
     attributes = {LEAD: lead.pk, DECIDED_AGAIN: True} if again else {LEAD: lead.pk}
     with tracing.member_span("routing.decide", lead.external_id, attributes):
