@@ -133,7 +133,7 @@ def route_leads(
 def decides_under_lock() -> bool:
     """Whether batches are decided holding the routing lock: where the lock is a row's (PostgreSQL),
     not the whole database's writer (SQLite). Deciding first, two processes taking in one backlog on
-    PostgreSQL decided 800 to 1,200 of a 5,000-lead burst's leads twice, the first time for nothing
+    PostgreSQL decided 800 to 1,400 of a 5,000-lead burst's leads twice, the first time for nothing
     (docs/benchmarks.md, the eighteenth pass)."""
     return db_connection.vendor != "sqlite"
 
@@ -158,8 +158,8 @@ def _stored(job: _Job, batch: _Batch) -> _Batch:
     lock unless another batch was stored since it was decided; then decide it again from the newer
     state, with no lock held (two processes taking in one backlog race now and then: a 5,000-lead
     drain decided 400 leads again, inside SQLite's one writer until this), and under the lock once
-    it has lost ``DECIDED_UNLOCKED`` times. A batch with nothing to
-    route (an echo, a redelivery) takes no lock at all. Returns the batch stored, or left unstored."""
+    it has lost ``DECIDED_UNLOCKED`` times. A batch with nothing to route (an echo, a redelivery)
+    takes no lock at all. Returns the batch stored, or left unstored."""
     unlocked = 1
     while batch.made:
         with transaction.atomic():

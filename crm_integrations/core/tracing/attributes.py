@@ -19,7 +19,7 @@ AttributeValue = str | bool | int | float | Sequence[str] | Sequence[int] | Sequ
 PROVIDER, ACCOUNT, METHOD, ENDPOINT = "crm.provider", "crm.account", "http.request.method", "crm.endpoint"
 STATUS, ATTEMPT, ERROR_KIND = "http.response.status_code", "crm.attempt", "crm.error_kind"
 LEAD, CONNECTION, BATCH_SIZE, OUTCOME = "lead.id", "crm.connection", "batch.size", "routing.outcome"
-#: On a routing decision made again under the lock: the one made before it was set aside (routing/assign.py).
+#: On a routing decision made again because another batch was stored meanwhile (routing/assign.py).
 DECIDED_AGAIN = "routing.decided_again"
 
 #: What the database keeps of a span's attributes (store.py): ours, and safe ones of the
