@@ -176,7 +176,7 @@ def _stored(job: _Job, batch: _Batch) -> _Batch:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class _Job:
-    """What ``route_leads`` was asked to route, decided once or, after a conflict, twice."""
+    """What ``route_leads`` was asked to route, decided once or, after a conflict, again."""
 
     connection: OrganizationIntegration
     leads: Sequence[Lead]
@@ -364,7 +364,7 @@ class _Batch:
 
     def save(self) -> None:
         """Write the batch's decisions, owner writes and journey in a few statements (under the lock,
-        its state's revision checked by ``route_leads``)."""
+        its state's revision checked by ``_stored`` or held by ``_decided_under_lock``)."""
         if not self.only_undecided:  # at intake the leads have no decision yet: nothing to retire
             retired = [decision.lead_id for decision, _ in self.decisions]
             Decision.objects.filter(lead_id__in=retired, is_current=True).update(is_current=False)

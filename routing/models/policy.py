@@ -82,9 +82,9 @@ class RoutingPolicy(models.Model):
 
 class RoutingState(models.Model):
     """Round-robin positions of one organization; its row lock serializes storing routing decisions
-    there and ``revision`` counts the batches stored, so a batch decided before the lock is decided
-    again if another was stored meanwhile (routing/assign.py): two workers never break the rotation
-    or overfill a rep."""
+    there and ``revision`` counts the batches stored, so a batch decided before the lock (on SQLite)
+    is decided again if another was stored meanwhile (routing/assign.py): two workers never break
+    the rotation or overfill a rep."""
 
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="routing_state")
     rotation_last = models.JSONField(default=dict, blank=True)
